@@ -1,0 +1,1 @@
+//! Behaviour policies; see issue "Agents" (not built yet).

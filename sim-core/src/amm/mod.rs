@@ -1,0 +1,1 @@
+//! Subnet pools: the AMMs the chain has used (spec section 6).

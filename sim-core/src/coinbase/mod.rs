@@ -1,0 +1,1 @@
+//! The per-block coinbase: emission shares, subnet terms, price EMA (spec section 2).

@@ -1,0 +1,13 @@
+//! taosim's deterministic engine: chain state, chain mechanics and the block pipeline.
+//!
+//! No I/O here: values leave through [`trace::TraceSink`]; files, Parquet and charts live in
+//! the `reports` and `taosim` (cli) crates.
+
+pub mod amm;
+pub mod coinbase;
+pub mod emission;
+pub mod epoch;
+pub mod registration;
+pub mod units;
+
+pub use units::{Alpha, BlockNumber, ColdkeyId, NetUid, Tao, Uid, RAO_PER_TAO};

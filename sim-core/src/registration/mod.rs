@@ -1,0 +1,1 @@
+//! Neuron registration prices and subnet lock cost (spec sections 4 and 5).

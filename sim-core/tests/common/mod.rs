@@ -1,0 +1,38 @@
+//! Helpers shared by the golden parity tests: locating and parsing the vector files.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The vectors copied into the project (`sim-core/tests/golden/`).
+pub fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// The full shared vector set, when `../shared/golden` sits beside the project.
+pub fn shared_golden_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden");
+    dir.is_dir().then_some(dir)
+}
+
+/// Reads a vector file; numbers keep their full precision (u64 beyond 2^53).
+pub fn golden(rel: &str) -> serde_json::Value {
+    read_json(&golden_dir().join(rel))
+}
+
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A u64 that may be a JSON integer or a decimal string.
+pub fn u64_field(v: &serde_json::Value, key: &str) -> u64 {
+    as_u64(&v[key]).unwrap_or_else(|| panic!("field {key} is not a u64: {}", v[key]))
+}
+
+pub fn as_u64(v: &serde_json::Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+pub fn as_u128(v: &serde_json::Value) -> Option<u128> {
+    v.as_u64().map(u128::from).or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
