@@ -7,7 +7,16 @@ pub mod amm;
 pub mod coinbase;
 pub mod emission;
 pub mod epoch;
+pub mod events;
+pub mod ledger;
+pub mod network;
+pub mod params;
 pub mod registration;
+pub mod rng;
+pub mod rules;
+pub mod sim;
+pub mod time;
+pub mod trace;
 pub mod units;
 
 pub use units::{Alpha, BlockNumber, ColdkeyId, NetUid, Tao, Uid, RAO_PER_TAO};

@@ -1,0 +1,279 @@
+//! The block engine: `Simulation::step_block` runs the chain's per-block phases in order.
+
+use crate::emission::{self, block_emission_for_issuance, TOTAL_SUPPLY};
+use crate::events::{EventAction, RecycleFlow, ScheduledEvent};
+use crate::ledger::{Holder, Ledger, LedgerError};
+use crate::network::Network;
+use crate::params::Params;
+use crate::rules::Rules;
+use crate::time::{BlockClock, UnixMillis};
+use crate::trace::{NetworkRow, TraceSink};
+use crate::units::{BlockNumber, Tao};
+
+/// Everything a run starts from, already validated (the CLI builds it from a scenario file).
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub seed: u64,
+    /// The state given is the state after this block.
+    pub start_block: BlockNumber,
+    pub start_ms: UnixMillis,
+    pub block_ms: u64,
+    pub total_issuance: Tao,
+    /// Named coldkeys and their free balances; the rest of issuance is held by the unmodelled rest.
+    pub accounts: Vec<(String, Tao)>,
+    pub rules: Rules,
+    pub params: Params,
+    /// Sorted by block by [`Simulation::new`]; same-block events keep their order.
+    pub events: Vec<ScheduledEvent>,
+    pub flows: Vec<RecycleFlow>,
+    /// Sample the `network` table every this many blocks (and at the first and last block).
+    pub network_every: u64,
+    /// Check the conservation invariants every this many blocks (1 in tests).
+    pub invariants_every: u64,
+}
+
+/// A halving reached during the run: the first block minted at the halved rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HalvingRecord {
+    pub halvings: u32,
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    pub total_issuance: Tao,
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    #[error("block {block}: {source}")]
+    Ledger { block: BlockNumber, source: LedgerError },
+    #[error("block {block}: invariant broken: {detail}")]
+    Invariant { block: BlockNumber, detail: String },
+    #[error("block {block}: event: {detail}")]
+    Event { block: BlockNumber, detail: String },
+}
+
+pub struct Simulation {
+    network: Network,
+    rules: Rules,
+    params: Params,
+    clock: BlockClock,
+    events: Vec<ScheduledEvent>,
+    next_event: usize,
+    flows: Vec<RecycleFlow>,
+    flow_carry: Vec<u128>,
+    seed: u64,
+    start_block: BlockNumber,
+    start_issuance: Tao,
+    network_every: u64,
+    invariants_every: u64,
+    halvings: Vec<HalvingRecord>,
+}
+
+impl Simulation {
+    pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
+        let block = config.start_block;
+        let ledger = Ledger::new(config.total_issuance, &config.accounts)
+            .map_err(|source| SimError::Ledger { block, source })?;
+        // Stable: same-block events keep scenario order.
+        config.events.sort_by_key(|e| e.at_block);
+        let next_event = config.events.partition_point(|e| e.at_block <= block);
+        let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
+        Ok(Self {
+            network: Network { block, ledger, block_emission: Tao(emission) },
+            rules: config.rules,
+            params: config.params,
+            clock: BlockClock::new(block, config.start_ms, config.block_ms),
+            flow_carry: vec![0; config.flows.len()],
+            events: config.events,
+            next_event,
+            flows: config.flows,
+            seed: config.seed,
+            start_block: block,
+            start_issuance: config.total_issuance,
+            network_every: config.network_every.max(1),
+            invariants_every: config.invariants_every.max(1),
+            halvings: Vec::new(),
+        })
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+    pub fn clock(&self) -> &BlockClock {
+        &self.clock
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn block(&self) -> BlockNumber {
+        self.network.block
+    }
+    pub fn start_block(&self) -> BlockNumber {
+        self.start_block
+    }
+    pub fn start_issuance(&self) -> Tao {
+        self.start_issuance
+    }
+    /// Halvings reached so far, in order.
+    pub fn halvings(&self) -> &[HalvingRecord] {
+        &self.halvings
+    }
+
+    /// Writes the initial state as the first trace row.
+    pub fn start(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
+        self.check_invariants()?;
+        sink.network(&self.network_row());
+        Ok(())
+    }
+
+    /// Processes the next block, phase by phase, in the chain's order (spec 2.1).
+    pub fn step_block(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
+        let block = self.network.block + 1;
+        self.network.block = block;
+        // 1. on_initialize: mint the block emission (`get_block_emission`, `mint_tao`).
+        let credit = self.mint_block_emission(block)?;
+        // 2. on_initialize: the coinbase places the credit.
+        self.run_coinbase(credit);
+        // 3. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
+        self.apply_events(block)?;
+        self.apply_flows(block)?;
+        if (block - self.start_block) % self.invariants_every == 0 {
+            self.check_invariants()?;
+        }
+        if (block - self.start_block) % self.network_every == 0 {
+            sink.network(&self.network_row());
+        }
+        Ok(())
+    }
+
+    /// Runs up to and including `end_block`, then samples the last block if the cadence missed it.
+    pub fn run_until(&mut self, end_block: BlockNumber, sink: &mut dyn TraceSink) -> Result<(), SimError> {
+        while self.network.block < end_block {
+            self.step_block(sink)?;
+        }
+        Ok(())
+    }
+
+    /// Samples the current block unless the cadence already did; call once at the end of a run.
+    pub fn finish(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
+        self.check_invariants()?;
+        if (self.network.block - self.start_block) % self.network_every != 0 {
+            sink.network(&self.network_row());
+        }
+        Ok(())
+    }
+
+    /// Mirrors `get_block_emission` + `mint_tao`: emission from issuance, minted up to the cap.
+    fn mint_block_emission(&mut self, block: BlockNumber) -> Result<Tao, SimError> {
+        let issuance = self.network.ledger.total_issuance();
+        // The chain mints nothing for a block whose emission calculation fails.
+        let emission = Tao(block_emission_for_issuance(issuance.0).unwrap_or(0));
+        let previous = emission::halvings_at(self.network.block_emission.0);
+        let now = emission::halvings_at(emission.0);
+        if now > previous && emission.0 > 0 {
+            self.halvings.push(HalvingRecord {
+                halvings: now,
+                block,
+                time_ms: self.clock.time_of(block),
+                total_issuance: issuance,
+            });
+        }
+        self.network.block_emission = emission;
+        let minted = Tao(emission.0.min(TOTAL_SUPPLY.saturating_sub(issuance.0)));
+        self.network.ledger.mint(minted).map_err(|source| SimError::Ledger { block, source })
+    }
+
+    /// Places the minted credit. Issuance-only model (docs/decisions/0002): with no subnet
+    /// modelled one by one, the credit goes to the unmodelled rest of the network, which stands
+    /// for all subnet pools; the chain would recycle credit that no subnet takes.
+    fn run_coinbase(&mut self, credit: Tao) {
+        self.network.ledger.credit(Holder::Unmodelled, credit);
+    }
+
+    fn apply_events(&mut self, block: BlockNumber) -> Result<(), SimError> {
+        while let Some(event) = self.events.get(self.next_event).filter(|e| e.at_block == block) {
+            let action = event.action.clone();
+            self.next_event += 1;
+            match action {
+                EventAction::Recycle { amount, reason, from } => self
+                    .network
+                    .ledger
+                    .recycle(from, amount, reason)
+                    .map_err(|source| SimError::Ledger { block, source })?,
+                EventAction::SetParam { name, value } => {
+                    self.params.set(&name, value).map_err(|detail| SimError::Event { block, detail })?
+                }
+                EventAction::SwitchEra(era) => self.rules = era.rules(),
+                EventAction::OverrideRule(o) => self.rules.apply(o),
+                EventAction::SetBlockTime { block_ms } => self.clock.set_block_time(block + 1, block_ms),
+                EventAction::Halt { duration_ms } => self.clock.halt(block + 1, duration_ms),
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_flows(&mut self, block: BlockNumber) -> Result<(), SimError> {
+        let block_ms = self.clock.block_ms_at(block);
+        for (flow, carry) in self.flows.iter().zip(self.flow_carry.iter_mut()) {
+            let amount = flow.amount_this_block(block, block_ms, carry);
+            if !amount.is_zero() {
+                self.network
+                    .ledger
+                    .recycle(flow.from, amount, flow.reason)
+                    .map_err(|source| SimError::Ledger { block, source })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// House rule 11: issuance equals what every holder holds, and every decrease is a
+    /// recorded recycle (issuance = start + minted - recycled).
+    pub fn check_invariants(&self) -> Result<(), SimError> {
+        let block = self.network.block;
+        let ledger = &self.network.ledger;
+        let issuance = ledger.total_issuance();
+        let held = self.network.held_total();
+        if held != issuance {
+            return Err(SimError::Invariant {
+                block,
+                detail: format!("total issuance {issuance} but holders hold {held}"),
+            });
+        }
+        let expected = self.start_issuance.0 as i128 + ledger.minted().0 as i128 - ledger.recycled().total().0 as i128;
+        if expected != issuance.0 as i128 {
+            return Err(SimError::Invariant {
+                block,
+                detail: format!(
+                    "total issuance {issuance} but start {} + minted {} - recycled {} = {expected} rao",
+                    self.start_issuance,
+                    ledger.minted(),
+                    ledger.recycled().total()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn network_row(&self) -> NetworkRow {
+        let n = &self.network;
+        let recycled = n.ledger.recycled();
+        NetworkRow {
+            block: n.block,
+            time_ms: self.clock.time_of(n.block),
+            total_issuance: n.ledger.total_issuance().0,
+            block_emission: n.block_emission.0,
+            halvings: emission::halvings_at(block_emission_for_issuance(n.ledger.total_issuance().0).unwrap_or(0)),
+            minted: n.ledger.minted().0,
+            recycled_total: recycled.total().0,
+            recycled: recycled.as_array(),
+            free_balances: n.ledger.free_total().0,
+            unmodelled: n.ledger.unmodelled().0,
+        }
+    }
+}

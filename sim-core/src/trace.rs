@@ -1,0 +1,50 @@
+//! The push interface through which every observed value leaves the core (house rule 7).
+//!
+//! The engine builds one row at a time and hands it to a [`TraceSink`]; the `reports` crate
+//! buffers rows into columns and writes Parquet. Tests use [`MemorySink`].
+
+use crate::ledger::RecycleReason;
+use crate::time::UnixMillis;
+use crate::units::BlockNumber;
+
+/// One sample of the `network` table. Amounts in rao; `recycled` is cumulative since the start,
+/// in [`RecycleReason::ALL`] order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkRow {
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    pub total_issuance: u64,
+    /// Emission of this block (the last block processed), before the halving that block may trigger.
+    pub block_emission: u64,
+    /// Halvings in force (0 before 10.5M TAO).
+    pub halvings: u32,
+    pub minted: u64,
+    pub recycled_total: u64,
+    pub recycled: [u64; RecycleReason::COUNT],
+    pub free_balances: u64,
+    pub unmodelled: u64,
+}
+
+/// A consumer of trace rows. Sinks buffer and report their own I/O errors when finished.
+pub trait TraceSink {
+    fn network(&mut self, row: &NetworkRow);
+}
+
+/// Drops everything: for benchmarks of the mechanics alone.
+pub struct NullSink;
+
+impl TraceSink for NullSink {
+    fn network(&mut self, _: &NetworkRow) {}
+}
+
+/// Keeps every row in memory: for tests.
+#[derive(Default, Debug)]
+pub struct MemorySink {
+    pub network: Vec<NetworkRow>,
+}
+
+impl TraceSink for MemorySink {
+    fn network(&mut self, row: &NetworkRow) {
+        self.network.push(row.clone());
+    }
+}
