@@ -1,0 +1,103 @@
+//! Scenario files: TOML read in two stages (house rule 6). Stage 1 ([`wire`]) mirrors the file
+//! and rejects unknown keys; stage 2 ([`validate`]) turns it into typed values and reports every
+//! problem with the file, the TOML path, the bad value and the rule it breaks.
+
+pub mod validate;
+pub mod wire;
+
+use sha2::{Digest, Sha256};
+use sim_core::sim::SimConfig;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub path: PathBuf,
+    pub name: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub blocks: u64,
+    pub config: SimConfig,
+    /// The scenario with every default filled in, as recorded in the run manifest.
+    pub resolved: serde_json::Value,
+}
+
+/// One thing wrong with a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: `line:col` for syntax errors, else empty.
+    pub location: String,
+    /// The TOML path, e.g. `events[2].amount`.
+    pub key: String,
+    /// The bad value and the rule, e.g. `= -5: must not be negative`.
+    pub message: String,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug)]
+pub enum ScenarioError {
+    Read { path: PathBuf, source: std::io::Error },
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Read { path, source } => write!(f, "{}: cannot read scenario: {source}", path.display()),
+            ScenarioError::Invalid { path, problems } => {
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{}", path.display())?;
+                    if !p.location.is_empty() {
+                        write!(f, ":{}", p.location)?;
+                    }
+                    if p.key.is_empty() {
+                        write!(f, ": {}", p.message)?;
+                    } else if p.message.starts_with("= ") {
+                        write!(f, ": {} {}", p.key, p.message)?;
+                    } else {
+                        write!(f, ": {}: {}", p.key, p.message)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read { path: path.to_path_buf(), source })?;
+    let invalid = |problems| ScenarioError::Invalid { path: path.to_path_buf(), problems };
+    let text = String::from_utf8(bytes.clone()).map_err(|_| {
+        invalid(vec![Problem { location: String::new(), key: String::new(), message: "not UTF-8 text".into() }])
+    })?;
+    let wire = parse_wire(&text).map_err(|p| invalid(vec![p]))?;
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    validate::validate(wire, path, sha256).map_err(invalid)
+}
+
+/// Stage 1: TOML syntax and shape. The error names the TOML path and the line.
+fn parse_wire(text: &str) -> Result<wire::WireScenario, Problem> {
+    let de = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let key = err.path().to_string();
+        let inner = err.into_inner();
+        let location = inner
+            .span()
+            .map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("{line}:{col}")
+            })
+            .unwrap_or_default();
+        let key = if key == "." { String::new() } else { key };
+        Problem { location, key, message: inner.message().trim().to_string() }
+    })
+}

@@ -1,0 +1,430 @@
+//! Stage 2: typed values, defaults, ranges and cross-references. Every problem is collected,
+//! not only the first, so a user fixes a file in one pass.
+
+use super::wire::*;
+use super::{Problem, Scenario};
+use serde_json::json;
+use sim_core::events::{EventAction, RecycleFlow, ScheduledEvent};
+use sim_core::ledger::{Holder, RecycleReason};
+use sim_core::params::Params;
+use sim_core::rules::{Era, RuleOverride, Rules};
+use sim_core::sim::SimConfig;
+use sim_core::time::{parse_utc, DEFAULT_BLOCK_MILLIS};
+use sim_core::units::{format_rao, parse_tokens, ColdkeyId, Tao};
+use std::path::Path;
+
+/// Longest run accepted: 100 years of 12 s blocks.
+const MAX_BLOCKS: u64 = 263_000_000;
+/// Default `network` trace cadence: one row a day.
+const DEFAULT_NETWORK_EVERY: u64 = 7_200;
+
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem { location: String::new(), key: key.into(), message: message.into() });
+    }
+}
+
+pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario, Vec<Problem>> {
+    let mut p = Problems(Vec::new());
+
+    let name = w.name.clone().unwrap_or_else(|| {
+        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+    });
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        p.add("name", format!("= {name:?}: must be non-empty and use only letters, digits, '-', '_' and '.'"));
+    }
+    let seed = w.seed.unwrap_or(0);
+    let blocks = w.blocks.unwrap_or(0);
+    if !(1..=MAX_BLOCKS).contains(&blocks) {
+        match w.blocks {
+            None => p.add("blocks", "missing: the number of blocks to simulate (1 to 263000000)"),
+            Some(b) => p.add("blocks", format!("= {b}: must be between 1 and {MAX_BLOCKS}")),
+        }
+    }
+
+    let start_block = w.start.block;
+    let start_ms = parse_utc(&w.start.date).unwrap_or_else(|e| {
+        p.add("start.date", format!("= {:?}: {e}", w.start.date));
+        0
+    });
+    let total_issuance = amount(&mut p, "start.total_issuance", &w.start.total_issuance).unwrap_or(Tao::ZERO);
+    if total_issuance > Tao(sim_core::emission::TOTAL_SUPPLY) {
+        p.add("start.total_issuance", format!("= {total_issuance}: must not exceed the 21,000,000 TAO supply"));
+    }
+
+    let (rules, rule_doc) = rules(&mut p, w.rules.as_ref());
+
+    let block_ms = match w.time.as_ref().and_then(|t| t.block_seconds) {
+        None => DEFAULT_BLOCK_MILLIS,
+        Some(n) => millis(&mut p, "time.block_seconds", n, 1.0 / 1000.0, 86_400.0).unwrap_or(DEFAULT_BLOCK_MILLIS),
+    };
+    let network_every = w.trace.as_ref().and_then(|t| t.network_every).unwrap_or(DEFAULT_NETWORK_EVERY);
+    if network_every == 0 {
+        p.add("trace.network_every", "= 0: must be at least 1 block");
+    }
+
+    let mut params = Params::default();
+    for (key, value) in w.params.iter().flatten() {
+        let at = format!("params.{key}");
+        match param_value(value) {
+            Ok(v) => {
+                if let Err(e) = params.set(key, v) {
+                    p.add(at, e.trim_start_matches(&format!("{key} ")).to_string());
+                }
+            }
+            Err(e) => p.add(at, format!("= {value}: {e}")),
+        }
+    }
+
+    let mut accounts: Vec<(String, Tao)> = Vec::new();
+    for (i, a) in w.accounts.iter().enumerate() {
+        let at = format!("accounts[{i}]");
+        if a.coldkey.is_empty() || a.coldkey == "rest" {
+            p.add(format!("{at}.coldkey"), format!("= {:?}: must be non-empty and not the reserved name \"rest\"", a.coldkey));
+        } else if accounts.iter().any(|(n, _)| *n == a.coldkey) {
+            p.add(format!("{at}.coldkey"), format!("= {:?}: a coldkey may be declared once", a.coldkey));
+        }
+        let balance = amount(&mut p, &format!("{at}.balance"), &a.balance).unwrap_or(Tao::ZERO);
+        accounts.push((a.coldkey.clone(), balance));
+    }
+    let named: u128 = accounts.iter().map(|(_, b)| b.0 as u128).sum();
+    if named > total_issuance.0 as u128 {
+        p.add(
+            "accounts",
+            format!(
+                "balances add up to {} TAO: must not exceed start.total_issuance = {total_issuance}",
+                format_rao(named.min(u64::MAX as u128) as u64)
+            ),
+        );
+    }
+    let holder = |p: &mut Problems, key: &str, from: Option<&String>| -> Holder {
+        match from.map(String::as_str) {
+            None | Some("rest") => Holder::Unmodelled,
+            Some(name) => match accounts.iter().position(|(n, _)| n == name) {
+                Some(i) => Holder::Account(ColdkeyId(i as u32)),
+                None => {
+                    p.add(key, format!("= {name:?}: no such coldkey in [[accounts]] (or \"rest\" for the unmodelled network)"));
+                    Holder::Unmodelled
+                }
+            },
+        }
+    };
+
+    let mut flows = Vec::new();
+    for (i, r) in w.recycling.iter().enumerate() {
+        let at = format!("recycling[{i}]");
+        let reason = recycle_reason(&mut p, &format!("{at}.reason"), Some(&r.reason));
+        let rate = amount(&mut p, &format!("{at}.tao_per_day"), &r.tao_per_day).unwrap_or(Tao::ZERO);
+        let from = holder(&mut p, &format!("{at}.from"), r.from.as_ref());
+        if let (Some(a), Some(b)) = (r.from_block, r.until_block) {
+            if b < a {
+                p.add(format!("{at}.until_block"), format!("= {b}: must not be before from_block = {a}"));
+            }
+        }
+        flows.push(RecycleFlow {
+            reason,
+            from,
+            rao_per_day: rate.0,
+            from_block: r.from_block.unwrap_or(0),
+            until_block: r.until_block,
+        });
+    }
+
+    let mut events = Vec::new();
+    for (i, e) in w.events.iter().enumerate() {
+        let at = format!("events[{i}]");
+        if e.at_block <= start_block {
+            p.add(
+                format!("{at}.at_block"),
+                format!("= {}: must be after start.block = {start_block} (the start state is after that block)", e.at_block),
+            );
+        }
+        if let Some(action) = event_action(&mut p, &at, e, &holder) {
+            events.push(ScheduledEvent { at_block: e.at_block, action });
+        }
+    }
+
+    if !p.0.is_empty() {
+        return Err(p.0);
+    }
+    let resolved = json!({
+        "name": name,
+        "description": w.description.clone().unwrap_or_default(),
+        "seed": seed,
+        "blocks": blocks,
+        "start": {
+            "block": start_block,
+            "date": w.start.date,
+            "total_issuance_rao": total_issuance.0,
+        },
+        "rules": rule_doc,
+        "time": { "block_millis": block_ms },
+        "trace": { "network_every": network_every },
+        "params": params,
+        "accounts": accounts.iter().map(|(n, b)| json!({"coldkey": n, "balance_rao": b.0})).collect::<Vec<_>>(),
+        "recycling": flows.iter().map(|f| json!({
+            "reason": f.reason.name(),
+            "from": holder_name(&accounts, f.from),
+            "rao_per_day": f.rao_per_day,
+            "from_block": f.from_block,
+            "until_block": f.until_block,
+        })).collect::<Vec<_>>(),
+        "events": events.iter().map(|e| json!({
+            "at_block": e.at_block,
+            "action": format!("{:?}", e.action),
+        })).collect::<Vec<_>>(),
+    });
+    Ok(Scenario {
+        path: path.to_path_buf(),
+        name,
+        sha256,
+        blocks,
+        config: SimConfig {
+            seed,
+            start_block,
+            start_ms,
+            block_ms,
+            total_issuance,
+            accounts,
+            rules,
+            params,
+            events,
+            flows,
+            network_every,
+            invariants_every: 7_200,
+        },
+        resolved,
+    })
+}
+
+fn holder_name(accounts: &[(String, Tao)], h: Holder) -> String {
+    match h {
+        Holder::Unmodelled => "rest".into(),
+        Holder::Account(id) => accounts[id.0 as usize].0.clone(),
+    }
+}
+
+/// A TAO amount from any of the accepted spellings, exactly.
+fn amount(p: &mut Problems, key: &str, a: &WireAmount) -> Option<Tao> {
+    let parsed = match a {
+        WireAmount::Int(i) if *i < 0 => Err("must not be negative".to_string()),
+        WireAmount::Int(i) => parse_tokens(&i.to_string()),
+        WireAmount::Float(f) if !f.is_finite() => Err("must be a finite number".to_string()),
+        WireAmount::Float(f) if *f < 0.0 => Err("must not be negative".to_string()),
+        // Rust prints the shortest decimal that reads back as the same f64, so a value written
+        // with at most 9 decimals converts exactly.
+        WireAmount::Float(f) => parse_tokens(&format!("{f}")),
+        WireAmount::Text(s) => {
+            let s = s.trim();
+            if let Some(r) = s.strip_suffix("rao") {
+                let r = r.trim();
+                if r.starts_with('-') {
+                    Err("must not be negative".to_string())
+                } else {
+                    r.replace('_', "").parse::<u64>().map_err(|_| format!("`{r}` is not a whole number of rao"))
+                }
+            } else {
+                parse_tokens(s.strip_suffix("TAO").unwrap_or(s).trim())
+            }
+        }
+    };
+    match parsed {
+        Ok(rao) => Some(Tao(rao)),
+        Err(e) => {
+            let shown = match a {
+                WireAmount::Int(i) => i.to_string(),
+                WireAmount::Float(f) => f.to_string(),
+                WireAmount::Text(s) => format!("{s:?}"),
+            };
+            p.add(key, format!("= {shown}: {e} (amounts are TAO, e.g. 1.5 or \"1.5 TAO\" or \"1500 rao\")"));
+            None
+        }
+    }
+}
+
+/// A duration in whole milliseconds from a number of `unit`s (seconds: 1.0, hours: 3600.0).
+fn millis(p: &mut Problems, key: &str, n: WireNumber, min: f64, max: f64) -> Option<u64> {
+    let v = match n {
+        WireNumber::Int(i) => i as f64,
+        WireNumber::Float(f) => f,
+    };
+    if !v.is_finite() || v < min || v > max {
+        p.add(key, format!("= {v}: must be between {min} and {max}"));
+        return None;
+    }
+    Some((v * 1000.0).round() as u64)
+}
+
+fn param_value(v: &toml::Value) -> Result<u64, String> {
+    match v {
+        toml::Value::Integer(i) if *i < 0 => Err("must not be negative".into()),
+        toml::Value::Integer(i) => Ok(*i as u64),
+        toml::Value::String(s) => s.replace('_', "").parse().map_err(|_| "must be a whole number".into()),
+        _ => Err("must be a whole number (write values above 2^63 as a string)".into()),
+    }
+}
+
+fn recycle_reason(p: &mut Problems, key: &str, name: Option<&String>) -> RecycleReason {
+    let Some(name) = name else {
+        return RecycleReason::ScenarioEvent;
+    };
+    RecycleReason::from_name(name).unwrap_or_else(|| {
+        let known: Vec<&str> = RecycleReason::ALL.iter().map(|r| r.name()).collect();
+        p.add(key, format!("= {name:?}: unknown recycle reason (known: {})", known.join(", ")));
+        RecycleReason::ScenarioEvent
+    })
+}
+
+fn era(p: &mut Problems, key: &str, name: &str) -> Option<Era> {
+    Era::from_name(name).or_else(|| {
+        let known: Vec<&str> = Era::ALL.iter().map(|e| e.name()).collect();
+        p.add(key, format!("= {name:?}: unknown era (known: {})", known.join(", ")));
+        None
+    })
+}
+
+/// One mechanism override, `rule` naming the mechanism and `variant` its value.
+fn rule_override(rule: &str, variant: &str) -> Result<RuleOverride, String> {
+    fn parse<T: serde::de::DeserializeOwned>(v: &str) -> Result<T, String> {
+        serde_json::from_value(serde_json::Value::String(v.to_string())).map_err(|e| e.to_string())
+    }
+    Ok(match rule {
+        "emission_split" => RuleOverride::EmissionSplit(parse(variant)?),
+        "amm" => RuleOverride::Amm(parse(variant)?),
+        "injection" => RuleOverride::Injection(parse(variant)?),
+        "root_dividends" => RuleOverride::RootDividends(parse(variant)?),
+        "neuron_burn" => RuleOverride::NeuronBurn(parse(variant)?),
+        "lock_handling" => RuleOverride::LockHandling(parse(variant)?),
+        "epoch_schedule" => RuleOverride::EpochSchedule(parse(variant)?),
+        "moving_price" => RuleOverride::MovingPrice(parse(variant)?),
+        "fee_destination" => RuleOverride::FeeDestination(parse(variant)?),
+        _ => {
+            return Err(format!(
+                "unknown rule `{rule}` (known: emission_split, amm, injection, root_dividends, neuron_burn, \
+                 lock_handling, epoch_schedule, moving_price, fee_destination)"
+            ))
+        }
+    })
+}
+
+fn rules(p: &mut Problems, w: Option<&WireRules>) -> (Rules, serde_json::Value) {
+    let Some(w) = w else {
+        return (Rules::default(), json!(Rules::default()));
+    };
+    let mut rules = w.era.as_deref().and_then(|e| era(p, "rules.era", e)).unwrap_or(Era::Current).rules();
+    let overrides = [
+        ("emission_split", &w.emission_split),
+        ("amm", &w.amm),
+        ("injection", &w.injection),
+        ("root_dividends", &w.root_dividends),
+        ("neuron_burn", &w.neuron_burn),
+        ("lock_handling", &w.lock_handling),
+        ("epoch_schedule", &w.epoch_schedule),
+        ("moving_price", &w.moving_price),
+        ("fee_destination", &w.fee_destination),
+    ];
+    for (rule, variant) in overrides {
+        if let Some(v) = variant {
+            match rule_override(rule, v) {
+                Ok(o) => rules.apply(o),
+                Err(e) => p.add(format!("rules.{rule}"), format!("= {v:?}: {e}")),
+            }
+        }
+    }
+    (rules, json!(rules))
+}
+
+/// Stage-2 check of one `[[events]]` entry: the kind, its keys, and their values.
+fn event_action(
+    p: &mut Problems,
+    at: &str,
+    e: &WireEvent,
+    holder: &dyn Fn(&mut Problems, &str, Option<&String>) -> Holder,
+) -> Option<EventAction> {
+    let present: [(&str, bool); 10] = [
+        ("amount", e.amount.is_some()),
+        ("reason", e.reason.is_some()),
+        ("from", e.from.is_some()),
+        ("param", e.param.is_some()),
+        ("value", e.value.is_some()),
+        ("era", e.era.is_some()),
+        ("rule", e.rule.is_some()),
+        ("variant", e.variant.is_some()),
+        ("hours", e.hours.is_some()),
+        ("block_seconds", e.block_seconds.is_some()),
+    ];
+    let (required, optional): (&[&str], &[&str]) = match e.kind.as_str() {
+        "recycle" => (&["amount"], &["reason", "from"]),
+        "set_param" => (&["param", "value"], &[]),
+        "switch_era" => (&["era"], &[]),
+        "set_rule" => (&["rule", "variant"], &[]),
+        "set_block_time" => (&["block_seconds"], &[]),
+        "halt" => (&["hours"], &[]),
+        other => {
+            p.add(
+                format!("{at}.kind"),
+                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt)"),
+            );
+            return None;
+        }
+    };
+    let mut ok = true;
+    for (key, is_set) in present {
+        if is_set && !required.contains(&key) && !optional.contains(&key) {
+            p.add(format!("{at}.{key}"), format!("not used by kind = {:?}", e.kind));
+            ok = false;
+        }
+        if !is_set && required.contains(&key) {
+            p.add(format!("{at}.{key}"), format!("missing: required by kind = {:?}", e.kind));
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(match e.kind.as_str() {
+        "recycle" => EventAction::Recycle {
+            amount: amount(p, &format!("{at}.amount"), e.amount.as_ref()?)?,
+            reason: recycle_reason(p, &format!("{at}.reason"), e.reason.as_ref()),
+            from: holder(p, &format!("{at}.from"), e.from.as_ref()),
+        },
+        "set_param" => {
+            let name = e.param.clone()?;
+            let value = e.value.as_ref()?;
+            let v = match param_value(value) {
+                Ok(v) => v,
+                Err(msg) => {
+                    p.add(format!("{at}.value"), format!("= {value}: {msg}"));
+                    return None;
+                }
+            };
+            if let Err(msg) = Params::default().set(&name, v) {
+                let key = if Params::spec(&name).is_some() { "value" } else { "param" };
+                p.add(format!("{at}.{key}"), msg);
+                return None;
+            }
+            EventAction::SetParam { name, value: v }
+        }
+        "switch_era" => EventAction::SwitchEra(era(p, &format!("{at}.era"), e.era.as_ref()?)?),
+        "set_rule" => {
+            let (rule, variant) = (e.rule.as_ref()?, e.variant.as_ref()?);
+            match rule_override(rule, variant) {
+                Ok(o) => EventAction::OverrideRule(o),
+                Err(msg) => {
+                    p.add(format!("{at}.variant"), format!("= {variant:?}: {msg}"));
+                    return None;
+                }
+            }
+        }
+        "set_block_time" => {
+            EventAction::SetBlockTime { block_ms: millis(p, &format!("{at}.block_seconds"), e.block_seconds?, 0.001, 86_400.0)? }
+        }
+        "halt" => {
+            let ms = millis(p, &format!("{at}.hours"), e.hours?, 1.0 / 3_600_000.0, 24.0 * 366.0)?;
+            EventAction::Halt { duration_ms: ms * 3_600 }
+        }
+        _ => unreachable!("kinds were matched above"),
+    })
+}

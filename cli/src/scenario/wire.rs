@@ -1,0 +1,113 @@
+//! Stage 1: the scenario file exactly as written. Unknown keys are errors; nothing is
+//! interpreted here beyond TOML types.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    /// Blocks to simulate after the start block.
+    pub blocks: Option<u64>,
+    pub start: WireStart,
+    pub rules: Option<WireRules>,
+    pub time: Option<WireTime>,
+    pub trace: Option<WireTrace>,
+    pub params: Option<toml::Table>,
+    #[serde(default)]
+    pub accounts: Vec<WireAccount>,
+    #[serde(default)]
+    pub recycling: Vec<WireRecycling>,
+    #[serde(default)]
+    pub events: Vec<WireEvent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireStart {
+    pub block: u64,
+    pub date: String,
+    pub total_issuance: WireAmount,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRules {
+    pub era: Option<String>,
+    pub emission_split: Option<String>,
+    pub amm: Option<String>,
+    pub injection: Option<String>,
+    pub root_dividends: Option<String>,
+    pub neuron_burn: Option<String>,
+    pub lock_handling: Option<String>,
+    pub epoch_schedule: Option<String>,
+    pub moving_price: Option<String>,
+    pub fee_destination: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireTime {
+    pub block_seconds: Option<WireNumber>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireTrace {
+    pub network_every: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireAccount {
+    pub coldkey: String,
+    pub balance: WireAmount,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRecycling {
+    pub reason: String,
+    pub tao_per_day: WireAmount,
+    pub from: Option<String>,
+    pub from_block: Option<u64>,
+    pub until_block: Option<u64>,
+}
+
+/// One `[[events]]` entry. All kinds share one flat table so that a key that does not belong
+/// to the kind gets a precise error in stage 2.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireEvent {
+    pub at_block: u64,
+    pub kind: String,
+    pub amount: Option<WireAmount>,
+    pub reason: Option<String>,
+    pub from: Option<String>,
+    pub param: Option<String>,
+    pub value: Option<toml::Value>,
+    pub era: Option<String>,
+    pub rule: Option<String>,
+    pub variant: Option<String>,
+    pub hours: Option<WireNumber>,
+    pub block_seconds: Option<WireNumber>,
+}
+
+/// A TAO amount: an integer or decimal number of TAO, or a string ("1.5", "1.5 TAO", "250 rao").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum WireAmount {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// A plain number (integer or decimal).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum WireNumber {
+    Int(i64),
+    Float(f64),
+}
