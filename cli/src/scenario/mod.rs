@@ -98,6 +98,7 @@ fn parse_wire(text: &str) -> Result<wire::WireScenario, Problem> {
             })
             .unwrap_or_default();
         let key = if key == "." { String::new() } else { key };
-        Problem { location, key, message: inner.message().trim().to_string() }
+        let message = inner.message().trim().lines().map(str::trim).collect::<Vec<_>>().join("; ");
+        Problem { location, key, message }
     })
 }

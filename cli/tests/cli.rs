@@ -1,0 +1,214 @@
+//! The `taosim` binary end to end: runs, determinism, and clear errors on bad input with no
+//! output that looks complete.
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn taosim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the taosim binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn repo(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).display().to_string()
+}
+
+fn sha256(path: &Path) -> String {
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// Writes a scenario into a fresh temp dir and returns (dir, scenario path).
+fn scenario(body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case.toml");
+    std::fs::write(&path, body).unwrap();
+    (dir, path)
+}
+
+const MINIMAL: &str = r#"
+name = "case"
+blocks = 100
+[start]
+block = 1000
+date = "2026-01-01"
+total_issuance = 7000000
+"#;
+
+/// Asserts a failed run: exit code 2, the message names what is wrong, and no output at all.
+fn assert_rejected(body: &str, expected: &[&str]) {
+    let (dir, path) = scenario(body);
+    let out = dir.path().join("out");
+    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "exit code for invalid input; stderr: {err}");
+    for needle in expected {
+        assert!(err.contains(needle), "stderr should contain {needle:?}:\n{err}");
+    }
+    assert!(err.contains("case.toml"), "the error names the file:\n{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("case.toml")], "nothing written");
+}
+
+#[test]
+fn the_same_scenario_and_seed_give_a_byte_identical_trace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, seed: &str| {
+        let out = tmp.path().join(name);
+        let o = taosim(&[
+            "run",
+            &repo("scenarios/issuance-baseline.toml"),
+            "--blocks",
+            "300000",
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let a = run("a", "5");
+    let b = run("b", "5");
+    assert_eq!(sha256(&a.join("network.parquet")), sha256(&b.join("network.parquet")));
+    assert_eq!(sha256(&a.join("manifest.json")), sha256(&b.join("manifest.json")));
+    let c = run("c", "6");
+    assert_ne!(sha256(&a.join("manifest.json")), sha256(&c.join("manifest.json")), "the seed is recorded");
+}
+
+#[test]
+fn a_run_writes_trace_manifest_and_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = taosim(&["run", &repo("scenarios/issuance-baseline.toml"), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("halving 1: block"), "the baseline runs past the first halving:\n{stdout}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 0);
+    assert_eq!(manifest["scenario_sha256"], sha256(Path::new(&repo("scenarios/issuance-baseline.toml"))));
+    assert_eq!(manifest["rules_at_start"]["era"], "pre-dtao");
+    assert_eq!(manifest["rules_at_end"]["era"], "2025-02");
+    assert!(out.join("summary.txt").exists());
+    let parquet = std::fs::read(out.join("network.parquet")).unwrap();
+    assert_eq!(&parquet[..4], b"PAR1");
+    let text = String::from_utf8_lossy(&parquet);
+    assert!(text.contains("taosim.scenario_sha256"), "manifest keys are in the Parquet metadata");
+}
+
+#[test]
+fn an_existing_output_is_not_replaced_without_force() {
+    let (dir, path) = scenario(MINIMAL);
+    let out = dir.path().join("out");
+    let args = ["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    assert!(taosim(&args).status.success());
+    let o = taosim(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists (pass --force"), "{}", stderr(&o));
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert!(taosim(&forced).status.success());
+}
+
+#[test]
+fn malformed_toml_is_rejected_with_its_line() {
+    assert_rejected("name = \"case\"\nblocks = [1,\n", &["case.toml:3:1: invalid array; expected `]`"]);
+}
+
+#[test]
+fn an_unknown_key_is_rejected_with_its_path() {
+    let body = MINIMAL.replace("date = ", "colour = 1\ndate = ");
+    assert_rejected(&body, &["case.toml:6:1: start.colour: unknown field `colour`, expected one of `block`, `date`, `total_issuance`"]);
+}
+
+#[test]
+fn an_out_of_range_value_is_rejected_with_the_rule() {
+    let body = format!("{MINIMAL}\n[trace]\nnetwork_every = 0\n");
+    assert_rejected(&body, &["case.toml: trace.network_every = 0: must be at least 1 block"]);
+    let body = MINIMAL.replace("blocks = 100", "blocks = 0");
+    assert_rejected(&body, &["case.toml: blocks = 0: must be between 1 and 263000000"]);
+    let body = format!("{MINIMAL}\n[params]\nsubnet_owner_cut = 70000\n");
+    assert_rejected(&body, &["params.subnet_owner_cut = 70000: must be between 0 and 65535"]);
+}
+
+#[test]
+fn a_negative_amount_is_rejected() {
+    let body = format!("{MINIMAL}\n[[accounts]]\ncoldkey = \"alice\"\nbalance = -5\n");
+    assert_rejected(&body, &["case.toml: accounts[0].balance = -5: must not be negative"]);
+    let body = format!("{MINIMAL}\n[[events]]\nat_block = 1001\nkind = \"recycle\"\namount = \"-1.5\"\n");
+    assert_rejected(&body, &["events[0].amount = \"-1.5\": must not be negative"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let body = format!(
+        "{MINIMAL}\n[[events]]\nat_block = 5\nkind = \"halt\"\nhours = 2\nera = \"2025-02\"\n\n\
+         [[events]]\nat_block = 1002\nkind = \"switch_era\"\nera = \"2031-01\"\n"
+    );
+    assert_rejected(
+        &body,
+        &[
+            "events[0].at_block = 5: must be after start.block = 1000",
+            "events[0].era: not used by kind = \"halt\"",
+            "events[1].era = \"2031-01\": unknown era (known: pre-dtao, 2025-02",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope.toml");
+    let o = taosim(&["run", missing.to_str().unwrap(), "--out", tmp.path().join("o").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.toml: cannot read scenario: No such file"), "{}", stderr(&o));
+    assert!(!tmp.path().join("o").exists());
+}
+
+#[test]
+fn a_run_that_fails_midway_leaves_nothing_that_looks_complete() {
+    let body = format!(
+        "{MINIMAL}\n[[accounts]]\ncoldkey = \"alice\"\nbalance = 1\n\n\
+         [[events]]\nat_block = 1050\nkind = \"recycle\"\namount = 2\nfrom = \"alice\"\n"
+    );
+    let (dir, path) = scenario(&body);
+    let out = dir.path().join("out");
+    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("block 1050: coldkey `alice` holds 1 TAO, cannot take 2 TAO"), "{}", stderr(&o));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("case.toml")], "no output, no partial directory");
+}
+
+#[test]
+fn every_bundled_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let o = taosim(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn validate_reports_each_bad_file_and_fails() {
+    let (_dir, path) = scenario("blocks = 1\n");
+    let o = taosim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing field `start`"), "{}", stderr(&o));
+}
