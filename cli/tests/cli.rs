@@ -98,6 +98,11 @@ fn a_run_writes_trace_manifest_and_summary() {
     assert_eq!(manifest["rules_at_start"]["era"], "pre-dtao");
     assert_eq!(manifest["rules_at_end"]["era"], "2025-02");
     assert!(out.join("summary.txt").exists());
+    assert!(stdout.contains("without recycling: block"), "the summary compares with no recycling:\n{stdout}");
+    for chart in ["issuance.png", "issuance.svg"] {
+        let len = std::fs::metadata(out.join(chart)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 10_000, "{chart} is drawn ({len} bytes)");
+    }
     let parquet = std::fs::read(out.join("network.parquet")).unwrap();
     assert_eq!(&parquet[..4], b"PAR1");
     let text = String::from_utf8_lossy(&parquet);

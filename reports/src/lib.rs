@@ -1,9 +1,11 @@
 //! Everything that leaves a run as files: Parquet traces, the run manifest, the output
 //! directory that only appears once complete, and (later) charts and HTML reports.
 
+pub mod chart;
 pub mod manifest;
 pub mod output;
 pub mod parquet_sink;
+pub mod run_charts;
 
 pub use manifest::RunManifest;
 pub use output::RunDir;

@@ -79,3 +79,68 @@ mod tests {
         assert_eq!(halvings_at(1_000_000_000), 0);
     }
 }
+
+/// Issuance after `blocks` more blocks with no recycling at all: the counterfactual schedule
+/// that reports draw beside a run. Exact: emission changes only at the thresholds (the golden
+/// vectors pin every threshold to the rao), so each halving interval is a straight line.
+pub fn issuance_without_recycling(start: u64, blocks: u64) -> u64 {
+    let mut issuance = start;
+    let mut left = blocks;
+    while left > 0 {
+        let emission = block_emission_for_issuance(issuance).unwrap_or(0);
+        if emission == 0 {
+            break;
+        }
+        let k = halvings_at(emission);
+        let next = halving_threshold(k + 1).0;
+        // Blocks at this rate before issuance reaches the next threshold.
+        let to_next = next.saturating_sub(issuance).div_ceil(emission).max(1);
+        let step = to_next.min(left);
+        issuance = issuance.saturating_add(step * emission).min(TOTAL_SUPPLY);
+        left -= step;
+    }
+    issuance
+}
+
+/// Blocks after `start` at which issuance first reaches `target` with no recycling, i.e. the
+/// block a halving would have come without recycling. `None` if it is never reached.
+pub fn blocks_to_reach_without_recycling(start: u64, target: u64) -> Option<u64> {
+    let mut issuance = start;
+    let mut blocks = 0u64;
+    while issuance < target {
+        let emission = block_emission_for_issuance(issuance).unwrap_or(0);
+        if emission == 0 {
+            return None;
+        }
+        let next = halving_threshold(halvings_at(emission) + 1).0.min(target);
+        let step = next.saturating_sub(issuance).div_ceil(emission).max(1);
+        issuance = issuance.saturating_add(step * emission);
+        blocks += step;
+    }
+    Some(blocks)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn the_closed_form_schedule_matches_block_by_block_minting() {
+        for (start, blocks) in [(10_499_990 * crate::RAO_PER_TAO, 40u64), (15_749_999_900_000_000, 500), (0, 1_000)] {
+            let mut i = start;
+            for _ in 0..blocks {
+                i += block_emission_for_issuance(i).unwrap();
+            }
+            assert_eq!(issuance_without_recycling(start, blocks), i, "start {start}");
+        }
+    }
+
+    #[test]
+    fn blocks_to_a_threshold_without_recycling() {
+        let t1 = halving_threshold(1).0;
+        assert_eq!(blocks_to_reach_without_recycling(t1 - 3_500_000_000, t1), Some(4));
+        assert_eq!(blocks_to_reach_without_recycling(t1, t1), Some(0));
+        assert_eq!(blocks_to_reach_without_recycling(t1 - 1, halving_threshold(2).0), Some(10_500_000));
+        assert_eq!(blocks_to_reach_without_recycling(TOTAL_SUPPLY, TOTAL_SUPPLY + 1), None);
+    }
+}

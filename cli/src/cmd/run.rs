@@ -3,12 +3,14 @@
 use crate::{scenario, Failure};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use reports::run_charts::{issuance_chart, HalvingMark};
 use reports::{ParquetTraceSink, RunDir, RunManifest};
+use sim_core::emission::{blocks_to_reach_without_recycling, halving_threshold};
 use sim_core::events::EventAction;
 use sim_core::ledger::RecycleReason;
 use sim_core::rules::Rules;
 use sim_core::sim::Simulation;
-use sim_core::time::format_utc_minutes;
+use sim_core::time::{format_utc_date, format_utc_minutes};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -89,6 +91,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     run_result.map_err(|e| Failure::run(anyhow::Error::new(e).context(format!("{}: run failed", scenario.path.display()))))?;
 
     sink.finish().map_err(Failure::run)?;
+    let marks: Vec<HalvingMark> = sim
+        .halvings()
+        .iter()
+        .map(|h| HalvingMark { block: h.block, label: format!("halving {} {}", h.halvings, format_utc_date(h.time_ms)) })
+        .collect();
+    issuance_chart(dir.path(), &marks).map_err(Failure::run)?;
     let summary = summary(&sim, &scenario.name);
     let write = |name: &str, text: &str| {
         std::fs::write(dir.file(name), text).with_context(|| format!("{}: cannot write {name}", dir.final_path().display()))
@@ -140,6 +148,14 @@ fn summary(sim: &Simulation, name: &str) -> String {
     for h in sim.halvings() {
         let _ = writeln!(s, "  halving {}: block {} at {} UTC (issuance {})", h.halvings, h.block,
             format_utc_minutes(h.time_ms), h.total_issuance);
+        // The same threshold with no recycling at all since the start, on the same clock.
+        let threshold = halving_threshold(h.halvings).0;
+        if let Some(n) = blocks_to_reach_without_recycling(sim.start_issuance().0, threshold) {
+            let block = sim.start_block() + n + 1;
+            let delay_days = (h.time_ms - clock.time_of(block)) as f64 / 86_400_000.0;
+            let _ = writeln!(s, "    without recycling: block {block} at {} UTC; recycling delayed it {delay_days:.1} days",
+                format_utc_minutes(clock.time_of(block)));
+        }
     }
     s
 }
