@@ -15,6 +15,7 @@ pub mod params;
 pub mod registration;
 pub mod rng;
 pub mod rules;
+pub mod schedule;
 pub mod sim;
 pub mod stake;
 pub mod time;
