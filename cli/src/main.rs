@@ -2,7 +2,9 @@
 //! 2 invalid input (scenario, arguments, files).
 
 mod cmd;
+mod runner;
 mod scenario;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,6 +22,10 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Check scenario files without running them.
     Validate(cmd::validate::ValidateArgs),
+    /// Run a scenario over many seeds and parameter values, in parallel.
+    Sweep(cmd::sweep::SweepArgs),
+    /// Summarise a sweep directory (after its shards have been gathered).
+    Summarize(cmd::sweep::SummarizeArgs),
 }
 
 /// An error with the exit code it should produce.
@@ -44,6 +50,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Summarize(args) => cmd::sweep::summarize_cmd(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,24 @@ pub struct Scenario {
     pub resolved: serde_json::Value,
 }
 
+impl Scenario {
+    /// Overrides the seed (`--seed`), keeping the resolved form in step.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.config.seed = seed;
+        self.resolved["seed"] = seed.into();
+    }
+
+    /// Overrides the run length (`--blocks`).
+    pub fn set_blocks(&mut self, blocks: u64) -> Result<(), anyhow::Error> {
+        if blocks == 0 {
+            anyhow::bail!("--blocks 0: must be at least 1");
+        }
+        self.blocks = blocks;
+        self.resolved["blocks"] = blocks.into();
+        Ok(())
+    }
+}
+
 /// One thing wrong with a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -73,12 +91,19 @@ impl std::error::Error for ScenarioError {}
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read { path: path.to_path_buf(), source })?;
-    let invalid = |problems| ScenarioError::Invalid { path: path.to_path_buf(), problems };
-    let text = String::from_utf8(bytes.clone()).map_err(|_| {
-        invalid(vec![Problem { location: String::new(), key: String::new(), message: "not UTF-8 text".into() }])
+    let text = String::from_utf8(bytes).map_err(|_| ScenarioError::Invalid {
+        path: path.to_path_buf(),
+        problems: vec![Problem { location: String::new(), key: String::new(), message: "not UTF-8 text".into() }],
     })?;
-    let wire = parse_wire(&text).map_err(|p| invalid(vec![p]))?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    load_text(path, &text)
+}
+
+/// Validates scenario text that came from `path` (possibly edited, e.g. by a sweep's `--set`).
+/// The manifest's SHA-256 is that of the text actually run.
+pub fn load_text(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let invalid = |problems| ScenarioError::Invalid { path: path.to_path_buf(), problems };
+    let wire = parse_wire(text).map_err(|p| invalid(vec![p]))?;
+    let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     validate::validate(wire, path, sha256).map_err(invalid)
 }
 

@@ -1,0 +1,198 @@
+//! `taosim sweep SCENARIO --seeds A..B [--set KEY=V1,V2]... [--jobs N] [--out DIR] [--shard I/N]`
+//! and `taosim summarize DIR`.
+
+use crate::runner::{execute, RunOptions};
+use crate::sweep::spec::{apply, parse_seeds, parse_set, parse_shard, points, SetAxis};
+use crate::sweep::summary;
+use crate::{scenario, Failure};
+use anyhow::{anyhow, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Seeds to run: `A..B` (both included) or one seed.
+    #[arg(long)]
+    seeds: String,
+    /// A scenario key and the values to sweep, e.g. `recycling[0].tao_per_day=250,500`. Repeat for
+    /// more keys; every combination is a sweep point.
+    #[arg(long = "set")]
+    sets: Vec<String>,
+    /// Runs at once (default: the number of cores). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Output directory (default: runs/<scenario name>-sweep).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only shard I of N (0-based): runs whose index modulo N is I. Shards can run on any
+    /// machines; copy their directories together and `taosim summarize` reads them as one dataset.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Simulate this many blocks instead of the scenario's `blocks`.
+    #[arg(long)]
+    blocks: Option<u64>,
+    /// Re-run runs that already exist, and replace a sweep directory made with another spec.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SummarizeArgs {
+    /// A sweep directory (with sweep.json and sweep_point=*/run=*/).
+    dir: PathBuf,
+}
+
+/// `sweep.json`: what the sweep directory holds. Shards of one sweep write the same file.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct SweepFile {
+    scenario_path: String,
+    seeds: Vec<u64>,
+    sets: Vec<SetAxis>,
+    blocks: Option<u64>,
+    points: Vec<BTreeMap<String, String>>,
+}
+
+pub fn run(args: SweepArgs) -> Result<(), Failure> {
+    let seeds = parse_seeds(&args.seeds).map_err(Failure::input)?;
+    let axes: Vec<SetAxis> = args.sets.iter().map(|s| parse_set(s)).collect::<Result<_, _>>().map_err(Failure::input)?;
+    let shard = args.shard.as_deref().map(parse_shard).transpose().map_err(Failure::input)?;
+    if args.jobs == Some(0) {
+        return Err(Failure::input(anyhow!("--jobs 0: must be at least 1")));
+    }
+    let text = std::fs::read_to_string(&args.scenario)
+        .with_context(|| format!("{}: cannot read scenario", args.scenario.display()))
+        .map_err(Failure::input)?;
+    let base: toml::Table = toml::from_str(&text)
+        .map_err(|e| anyhow!("{}: {}", args.scenario.display(), e.message().trim()))
+        .map_err(Failure::input)?;
+
+    // Every point is validated before anything runs.
+    let point_list = points(&axes);
+    let mut scenarios = Vec::with_capacity(point_list.len());
+    for point in &point_list {
+        let mut doc = base.clone();
+        for (key, value) in point {
+            apply(&mut doc, key, value).map_err(Failure::input)?;
+        }
+        let edited = toml::to_string(&doc).expect("a TOML table serialises");
+        let described = point.iter().map(|(k, v)| format!("--set {k}={v}")).collect::<Vec<_>>().join(" ");
+        let mut s = scenario::load_text(&args.scenario, &edited)
+            .map_err(|e| Failure::input(anyhow!("{e}").context(if described.is_empty() { "scenario".into() } else { described })))?;
+        if let Some(blocks) = args.blocks {
+            s.set_blocks(blocks).map_err(Failure::input)?;
+        }
+        s.resolved["sweep_point"] = serde_json::json!(point.iter().cloned().collect::<BTreeMap<_, _>>());
+        scenarios.push(s);
+    }
+    let name = scenarios[0].name.clone();
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{name}-sweep")));
+    let sweep_file = SweepFile {
+        scenario_path: args.scenario.display().to_string(),
+        seeds: seeds.clone(),
+        sets: axes.clone(),
+        blocks: args.blocks,
+        points: point_list.iter().map(|p| p.iter().cloned().collect()).collect(),
+    };
+    prepare_dir(&out, &sweep_file, args.force).map_err(Failure::input)?;
+
+    let mut plan: Vec<(usize, u64)> = Vec::new();
+    for p in 0..scenarios.len() {
+        for &seed in &seeds {
+            plan.push((p, seed));
+        }
+    }
+    let plan: Vec<(usize, u64)> = plan
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| shard.is_none_or(|(k, n)| *i as u64 % u64::from(n) == u64::from(k)))
+        .map(|(_, r)| r)
+        .collect();
+
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().map_err(|e| Failure::run(anyhow!(e)))?;
+    let bar = ProgressBar::new(plan.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} sweep [{bar:40}] {pos}/{len} runs ({elapsed}, eta {eta})")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let results: Vec<Result<(), String>> = pool.install(|| {
+        plan.par_iter()
+            .map(|&(p, seed)| {
+                let dir = out.join(format!("sweep_point={p}")).join(format!("run={seed}"));
+                let result = if dir.join("headline.json").exists() && !args.force {
+                    Ok(()) // finished earlier (a resumed or re-submitted shard)
+                } else {
+                    let mut s = scenarios[p].clone();
+                    s.set_seed(seed);
+                    execute(&s, &dir, &RunOptions { force: true, progress: false })
+                        .map(|_| ())
+                        .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
+                };
+                bar.inc(1);
+                result
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+
+    let table = summarize(&out, &sweep_file.points).map_err(Failure::run)?;
+    print!("{table}");
+    match shard {
+        Some((k, n)) => println!("shard {k}/{n}: {} runs; summary covers the runs present in {}", plan.len(), out.display()),
+        None => println!("{} runs written to {}", plan.len(), out.display()),
+    }
+    if !failures.is_empty() {
+        return Err(Failure::run(anyhow!("{} runs failed:\n{}", failures.len(), failures.join("\n"))));
+    }
+    Ok(())
+}
+
+pub fn summarize_cmd(args: SummarizeArgs) -> Result<(), Failure> {
+    let file = args.dir.join("sweep.json");
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("{}: cannot read (is this a sweep directory?)", file.display()))
+        .map_err(Failure::input)?;
+    let sweep: SweepFile = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a sweep description", file.display()))
+        .map_err(Failure::input)?;
+    let table = summarize(&args.dir, &sweep.points).map_err(Failure::run)?;
+    print!("{table}");
+    Ok(())
+}
+
+fn summarize(dir: &Path, points: &[BTreeMap<String, String>]) -> anyhow::Result<String> {
+    let runs = summary::collect(dir)?;
+    summary::write(dir, &runs, points)
+}
+
+/// Creates the sweep directory or checks that an existing one holds this very sweep.
+fn prepare_dir(out: &Path, sweep: &SweepFile, force: bool) -> anyhow::Result<()> {
+    let file = out.join("sweep.json");
+    let json = serde_json::to_string_pretty(sweep).expect("plain data") + "\n";
+    if let Ok(existing) = std::fs::read_to_string(&file) {
+        if existing != json {
+            if !force {
+                anyhow::bail!(
+                    "{}: holds a different sweep (other scenario, seeds or --set); pass --force to replace it or choose another --out",
+                    out.display()
+                );
+            }
+            std::fs::remove_dir_all(out).with_context(|| format!("{}: cannot remove", out.display()))?;
+        }
+    } else if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false) && !force {
+        anyhow::bail!("{}: exists and is not a sweep directory; choose another --out", out.display());
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    // Written whole then renamed, so concurrent shards never read half a file.
+    let tmp = out.join(format!(".sweep.json.{}", std::process::id()));
+    std::fs::write(&tmp, &json).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    std::fs::rename(&tmp, &file).with_context(|| format!("{}: cannot write", file.display()))?;
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! Runs one validated scenario into one run directory: the pipeline shared by `taosim run` and
+//! every run of `taosim sweep`.
+
+use crate::scenario::Scenario;
+use crate::Failure;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use reports::run_charts::{issuance_chart, HalvingMark};
+use reports::{ParquetTraceSink, RunDir, RunManifest};
+use serde::{Deserialize, Serialize};
+use sim_core::emission::{blocks_to_reach_without_recycling, halving_threshold};
+use sim_core::events::EventAction;
+use sim_core::ledger::RecycleReason;
+use sim_core::rules::Rules;
+use sim_core::sim::{SimConfig, Simulation};
+use sim_core::time::{format_utc_date, format_utc_minutes};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Blocks per progress-bar update.
+const CHUNK: u64 = 50_000;
+
+/// A run's headline figures, saved as `headline.json`: what sweeps summarise across runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Headline {
+    pub scenario_name: String,
+    pub seed: u64,
+    pub start_block: u64,
+    pub end_block: u64,
+    pub start_total_issuance: u64,
+    pub final_total_issuance: u64,
+    pub minted: u64,
+    pub recycled_total: u64,
+    /// Recycled rao by reason (reasons with a non-zero total).
+    pub recycled: BTreeMap<String, u64>,
+    pub halvings: Vec<HalvingHeadline>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HalvingHeadline {
+    pub halvings: u32,
+    pub block: u64,
+    pub time_ms: i64,
+    pub date: String,
+}
+
+pub struct RunOptions {
+    pub force: bool,
+    pub progress: bool,
+}
+
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub summary: String,
+}
+
+/// Runs the scenario and writes its directory atomically (nothing appears at `out` unless the
+/// run and every file of it completed).
+pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<RunOutcome, Failure> {
+    let seed = scenario.config.seed;
+    let start_block = scenario.config.start_block;
+    let end_block = start_block + scenario.blocks;
+    let manifest = RunManifest {
+        taosim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_name: scenario.name.clone(),
+        scenario_path: scenario.path.display().to_string(),
+        scenario_sha256: scenario.sha256.clone(),
+        scenario_resolved: scenario.resolved.clone(),
+        seed,
+        start_block,
+        end_block,
+        rules_at_start: serde_json::json!(scenario.config.rules),
+        rules_at_end: serde_json::json!(rules_at(&scenario.config, end_block)),
+        tables: ParquetTraceSink::table_files(),
+    };
+
+    let dir = RunDir::create(out, opts.force).map_err(Failure::input)?;
+    let mut sink = ParquetTraceSink::new(dir.path(), manifest.key_values());
+    let mut sim = Simulation::new(scenario.config.clone()).map_err(Failure::input)?;
+
+    let bar = if opts.progress { ProgressBar::new(scenario.blocks) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} blocks ({per_sec}, eta {eta})")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(scenario.name.clone());
+    let run_result = (|| {
+        sim.start(&mut sink)?;
+        while sim.block() < end_block {
+            let target = (sim.block() + CHUNK).min(end_block);
+            sim.run_until(target, &mut sink)?;
+            bar.set_position(sim.block() - start_block);
+        }
+        sim.finish(&mut sink)
+    })();
+    bar.finish_and_clear();
+    run_result
+        .map_err(|e| Failure::run(anyhow::Error::new(e).context(format!("{}: run failed", scenario.path.display()))))?;
+
+    sink.finish().map_err(Failure::run)?;
+    let marks: Vec<HalvingMark> = sim
+        .halvings()
+        .iter()
+        .map(|h| HalvingMark { block: h.block, label: format!("halving {} {}", h.halvings, format_utc_date(h.time_ms)) })
+        .collect();
+    issuance_chart(dir.path(), &marks).map_err(Failure::run)?;
+    let summary = summary(&sim, &scenario.name);
+    let headline = headline(&sim, &scenario.name);
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.file(name), text).with_context(|| format!("{}: cannot write {name}", dir.final_path().display()))
+    };
+    write("manifest.json", &manifest.to_json_pretty()).map_err(Failure::run)?;
+    write("summary.txt", &summary).map_err(Failure::run)?;
+    let headline_json = serde_json::to_string_pretty(&headline).expect("a headline is plain data") + "\n";
+    write("headline.json", &headline_json).map_err(Failure::run)?;
+    let dir = dir.commit().map_err(Failure::run)?;
+    Ok(RunOutcome { dir, summary })
+}
+
+/// The rules in force at `block`, from the scenario's scheduled rule events.
+fn rules_at(config: &SimConfig, block: u64) -> Rules {
+    let mut rules = config.rules;
+    let mut events: Vec<_> = config.events.iter().filter(|e| e.at_block <= block).collect();
+    events.sort_by_key(|e| e.at_block);
+    for e in events {
+        match &e.action {
+            EventAction::SwitchEra(era) => rules = era.rules(),
+            EventAction::OverrideRule(o) => rules.apply(*o),
+            _ => {}
+        }
+    }
+    rules
+}
+
+fn headline(sim: &Simulation, name: &str) -> Headline {
+    let ledger = &sim.network().ledger;
+    Headline {
+        scenario_name: name.to_string(),
+        seed: sim.seed(),
+        start_block: sim.start_block(),
+        end_block: sim.block(),
+        start_total_issuance: sim.start_issuance().0,
+        final_total_issuance: ledger.total_issuance().0,
+        minted: ledger.minted().0,
+        recycled_total: ledger.recycled().total().0,
+        recycled: RecycleReason::ALL
+            .iter()
+            .filter(|r| !ledger.recycled().get(**r).is_zero())
+            .map(|r| (r.name().to_string(), ledger.recycled().get(*r).0))
+            .collect(),
+        halvings: sim
+            .halvings()
+            .iter()
+            .map(|h| HalvingHeadline {
+                halvings: h.halvings,
+                block: h.block,
+                time_ms: h.time_ms,
+                date: format_utc_minutes(h.time_ms),
+            })
+            .collect(),
+    }
+}
+
+/// The short report printed at the end and saved as `summary.txt`.
+fn summary(sim: &Simulation, name: &str) -> String {
+    let n = sim.network();
+    let ledger = &n.ledger;
+    let clock = sim.clock();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{name}: blocks {} to {} ({} to {} UTC)",
+        sim.start_block(),
+        n.block,
+        format_utc_minutes(clock.time_of(sim.start_block())),
+        format_utc_minutes(clock.time_of(n.block))
+    );
+    let _ = writeln!(s, "  total issuance   {} -> {}", sim.start_issuance(), ledger.total_issuance());
+    let _ = writeln!(s, "  minted           {}", ledger.minted());
+    let _ = writeln!(s, "  recycled         {}", ledger.recycled().total());
+    for reason in RecycleReason::ALL {
+        let amount = ledger.recycled().get(reason);
+        if !amount.is_zero() {
+            let _ = writeln!(s, "    {:<17} {}", reason.name(), amount);
+        }
+    }
+    let _ = writeln!(s, "  block emission   {}", n.block_emission);
+    if sim.halvings().is_empty() {
+        let _ = writeln!(s, "  no halving reached");
+    }
+    for h in sim.halvings() {
+        let _ = writeln!(
+            s,
+            "  halving {}: block {} at {} UTC (issuance {})",
+            h.halvings,
+            h.block,
+            format_utc_minutes(h.time_ms),
+            h.total_issuance
+        );
+        // The same threshold with no recycling at all since the start, on the same clock.
+        let threshold = halving_threshold(h.halvings).0;
+        if let Some(blocks) = blocks_to_reach_without_recycling(sim.start_issuance().0, threshold) {
+            let block = sim.start_block() + blocks + 1;
+            let delay_days = (h.time_ms - clock.time_of(block)) as f64 / 86_400_000.0;
+            let _ = writeln!(
+                s,
+                "    without recycling: block {block} at {} UTC; recycling delayed it {delay_days:.1} days",
+                format_utc_minutes(clock.time_of(block))
+            );
+        }
+    }
+    s
+}
