@@ -26,6 +26,8 @@ enum Command {
     Sweep(cmd::sweep::SweepArgs),
     /// Summarise a sweep directory (after its shards have been gathered).
     Summarize(cmd::sweep::SummarizeArgs),
+    /// Charts and a self-contained HTML page for runs and sweeps, side by side.
+    Report(cmd::report::ReportArgs),
 }
 
 /// An error with the exit code it should produce.
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Summarize(args) => cmd::sweep::summarize_cmd(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,43 +7,18 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::run_charts::{issuance_chart, HalvingMark};
 use reports::{ParquetTraceSink, RunDir, RunManifest};
-use serde::{Deserialize, Serialize};
+use reports::headline::{HalvingHeadline, Headline};
 use sim_core::emission::{blocks_to_reach_without_recycling, halving_threshold};
 use sim_core::events::EventAction;
 use sim_core::ledger::RecycleReason;
 use sim_core::rules::Rules;
 use sim_core::sim::{SimConfig, Simulation};
 use sim_core::time::{format_utc_date, format_utc_minutes};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Blocks per progress-bar update.
 const CHUNK: u64 = 50_000;
-
-/// A run's headline figures, saved as `headline.json`: what sweeps summarise across runs.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Headline {
-    pub scenario_name: String,
-    pub seed: u64,
-    pub start_block: u64,
-    pub end_block: u64,
-    pub start_total_issuance: u64,
-    pub final_total_issuance: u64,
-    pub minted: u64,
-    pub recycled_total: u64,
-    /// Recycled rao by reason (reasons with a non-zero total).
-    pub recycled: BTreeMap<String, u64>,
-    pub halvings: Vec<HalvingHeadline>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct HalvingHeadline {
-    pub halvings: u32,
-    pub block: u64,
-    pub time_ms: i64,
-    pub date: String,
-}
 
 pub struct RunOptions {
     pub force: bool,

@@ -134,13 +134,16 @@ where
             drawn.label(s.name.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
         }
     }
-    for m in &panel.markers {
+    for (k, m) in panel.markers.iter().enumerate() {
         chart.draw_series(LineSeries::new(vec![(m.x, y0), (m.x, y1)], RED.stroke_width(1)))?;
-        chart.draw_series(std::iter::once(Text::new(m.label.clone(), (m.x, y1), ("sans-serif", 13).into_font())))?;
+        // Labels of nearby markers are staggered downwards so they stay readable.
+        let y = y1 - (y1 - y0) * 0.06 * (k % 5) as f64;
+        chart.draw_series(std::iter::once(Text::new(m.label.clone(), (m.x, y), ("sans-serif", 13).into_font())))?;
     }
     if panel.legend && !panel.series.is_empty() {
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .label_font(("sans-serif", 13))

@@ -68,7 +68,7 @@ impl Drop for RunDir {
 }
 
 fn io(path: &Path, source: std::io::Error) -> ReportError {
-    ReportError::Io { path: path.display().to_string(), source }
+    ReportError::Io { path: path.display().to_string(), cause: source }
 }
 
 #[cfg(test)]

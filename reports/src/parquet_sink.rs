@@ -107,11 +107,11 @@ impl ParquetTraceSink {
 
     fn flush_network(&mut self) -> Result<(), ReportError> {
         let path = self.network_path.display().to_string();
-        let parquet = |source| ReportError::Parquet { path: path.clone(), source };
+        let parquet = |source| ReportError::Parquet { path: path.clone(), cause: source };
         let df = self.network.take_frame().map_err(parquet)?;
         if self.network_writer.is_none() {
             let file = File::create(&self.network_path)
-                .map_err(|source| ReportError::Io { path: path.clone(), source })?;
+                .map_err(|source| ReportError::Io { path: path.clone(), cause: source })?;
             let writer = ParquetWriter::new(file)
                 .with_compression(ParquetCompression::Zstd(None))
                 .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
@@ -134,7 +134,7 @@ impl ParquetTraceSink {
         }
         let path = self.network_path.display().to_string();
         if let Some(w) = self.network_writer.take() {
-            w.finish().map_err(|source| ReportError::Parquet { path, source })?;
+            w.finish().map_err(|cause| ReportError::Parquet { path, cause })?;
         }
         Ok(self.rows)
     }

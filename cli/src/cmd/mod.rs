@@ -1,3 +1,4 @@
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod validate;

@@ -2,7 +2,7 @@
 //! the P5/P50/P95 of each, read from whatever runs are present (so shards run anywhere and
 //! copied into one directory summarise as one dataset).
 
-use crate::runner::Headline;
+use reports::headline::Headline;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,0 +1,30 @@
+//! A run's headline figures, saved as `headline.json` beside its trace: what sweeps and
+//! reports summarise across runs without reading every trace.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Headline figures of one run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Headline {
+    pub scenario_name: String,
+    pub seed: u64,
+    pub start_block: u64,
+    pub end_block: u64,
+    pub start_total_issuance: u64,
+    pub final_total_issuance: u64,
+    pub minted: u64,
+    pub recycled_total: u64,
+    /// Recycled rao by reason (reasons with a non-zero total).
+    pub recycled: BTreeMap<String, u64>,
+    pub halvings: Vec<HalvingHeadline>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HalvingHeadline {
+    pub halvings: u32,
+    pub block: u64,
+    pub time_ms: i64,
+    pub date: String,
+}
+
