@@ -217,3 +217,26 @@ fn validate_reports_each_bad_file_and_fails() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing field `start`"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_subnet_snapshot_sets_the_initial_pools() {
+    let snapshot = repo("scenarios/data/subnets_snapshot_2026-04-11.csv");
+    let body = format!(
+        "name = \"snap\"\nblocks = 10\n[start]\nblock = 7948000\ndate = \"2026-04-11\"\ntotal_issuance = 10786763\n\
+         [initial]\nsubnets_snapshot = {snapshot:?}\n[trace]\nsubnets_every = 5\n"
+    );
+    let (dir, path) = scenario(&body);
+    let out = dir.path().join("out");
+    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"subnets\": 129"), "{manifest}");
+    let subnets = std::fs::read(out.join("subnets.parquet")).unwrap();
+    assert_eq!(&subnets[..4], b"PAR1");
+
+    let bad = body.replace("total_issuance = 10786763", "total_issuance = 7000000");
+    let (dir, path) = scenario(&bad);
+    let o = taosim(&["run", path.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("balances and snapshot pools add up to 7030279.3893 TAO"), "{}", stderr(&o));
+}

@@ -2,16 +2,30 @@
 //! one row group per `ROW_GROUP` rows, with the run manifest in the file metadata.
 
 use crate::ReportError;
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 use sim_core::ledger::RecycleReason;
-use sim_core::trace::{NetworkRow, TraceSink};
+use sim_core::trace::{NetworkRow, SubnetRow, TraceSink};
 use std::fs::File;
+use std::mem::take;
 use std::path::{Path, PathBuf};
 
 /// Rows per Parquet row group: bounded memory for long runs at fine cadence.
 const ROW_GROUP: usize = 65_536;
 
-/// Column buffers of the `network` table.
+/// Column buffers of one table.
+trait Columns: Default {
+    type Row;
+    fn push(&mut self, row: &Self::Row);
+    fn len(&self) -> usize;
+    /// Drains the buffers into a DataFrame.
+    fn take_frame(&mut self) -> PolarsResult<DataFrame>;
+}
+
+fn datetime_ms(name: &str, values: Vec<i64>) -> PolarsResult<Column> {
+    Column::new(name.into(), values).cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+}
+
 #[derive(Default)]
 struct NetworkColumns {
     block: Vec<u64>,
@@ -24,9 +38,12 @@ struct NetworkColumns {
     recycled: [Vec<u64>; RecycleReason::COUNT],
     free_balances: Vec<u64>,
     unmodelled: Vec<u64>,
+    pools_and_locks: Vec<u64>,
 }
 
-impl NetworkColumns {
+impl Columns for NetworkColumns {
+    type Row = NetworkRow;
+
     fn push(&mut self, r: &NetworkRow) {
         self.block.push(r.block);
         self.time_ms.push(r.time_ms);
@@ -40,41 +57,157 @@ impl NetworkColumns {
         }
         self.free_balances.push(r.free_balances);
         self.unmodelled.push(r.unmodelled);
+        self.pools_and_locks.push(r.pools_and_locks);
     }
 
     fn len(&self) -> usize {
         self.block.len()
     }
 
-    /// Drains the buffers into a DataFrame (buffers keep their capacity).
     fn take_frame(&mut self) -> PolarsResult<DataFrame> {
         let n = self.len();
+
         let mut cols: Vec<Column> = vec![
-            Column::new("block".into(), std::mem::take(&mut self.block)),
-            Column::new("date".into(), std::mem::take(&mut self.time_ms))
-                .cast(&DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))?,
-            Column::new("total_issuance".into(), std::mem::take(&mut self.total_issuance)),
-            Column::new("block_emission".into(), std::mem::take(&mut self.block_emission)),
-            Column::new("halvings".into(), std::mem::take(&mut self.halvings)),
-            Column::new("minted".into(), std::mem::take(&mut self.minted)),
-            Column::new("recycled_total".into(), std::mem::take(&mut self.recycled_total)),
+            Column::new("block".into(), take(&mut self.block)),
+            datetime_ms("date", take(&mut self.time_ms))?,
+            Column::new("total_issuance".into(), take(&mut self.total_issuance)),
+            Column::new("block_emission".into(), take(&mut self.block_emission)),
+            Column::new("halvings".into(), take(&mut self.halvings)),
+            Column::new("minted".into(), take(&mut self.minted)),
+            Column::new("recycled_total".into(), take(&mut self.recycled_total)),
         ];
         for (reason, col) in RecycleReason::ALL.iter().zip(self.recycled.iter_mut()) {
-            cols.push(Column::new(format!("recycled_{}", reason.name()).into(), std::mem::take(col)));
+            cols.push(Column::new(format!("recycled_{}", reason.name()).into(), take(col)));
         }
-        cols.push(Column::new("free_balances".into(), std::mem::take(&mut self.free_balances)));
-        cols.push(Column::new("unmodelled".into(), std::mem::take(&mut self.unmodelled)));
+        cols.push(Column::new("free_balances".into(), take(&mut self.free_balances)));
+        cols.push(Column::new("unmodelled".into(), take(&mut self.unmodelled)));
+        cols.push(Column::new("pools_and_locks".into(), take(&mut self.pools_and_locks)));
         DataFrame::new(n, cols)
+    }
+}
+
+#[derive(Default)]
+struct SubnetColumns {
+    block: Vec<u64>,
+    time_ms: Vec<i64>,
+    netuid: Vec<u32>,
+    tao_reserve: Vec<u64>,
+    alpha_in: Vec<u64>,
+    alpha_out: Vec<u64>,
+    protocol_alpha: Vec<u64>,
+    alpha_issuance: Vec<u64>,
+    spot_price: Vec<f64>,
+    moving_price: Vec<f64>,
+    pending_server: Vec<u64>,
+    pending_validator: Vec<u64>,
+    pending_root: Vec<u64>,
+    pending_owner_cut: Vec<u64>,
+}
+
+impl Columns for SubnetColumns {
+    type Row = SubnetRow;
+
+    fn push(&mut self, r: &SubnetRow) {
+        self.block.push(r.block);
+        self.time_ms.push(r.time_ms);
+        self.netuid.push(u32::from(r.netuid));
+        self.tao_reserve.push(r.tao_reserve);
+        self.alpha_in.push(r.alpha_in);
+        self.alpha_out.push(r.alpha_out);
+        self.protocol_alpha.push(r.protocol_alpha);
+        self.alpha_issuance.push(r.alpha_issuance);
+        self.spot_price.push(r.spot_price);
+        self.moving_price.push(r.moving_price);
+        self.pending_server.push(r.pending_server);
+        self.pending_validator.push(r.pending_validator);
+        self.pending_root.push(r.pending_root);
+        self.pending_owner_cut.push(r.pending_owner_cut);
+    }
+
+    fn len(&self) -> usize {
+        self.block.len()
+    }
+
+    fn take_frame(&mut self) -> PolarsResult<DataFrame> {
+        let n = self.len();
+
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("block".into(), take(&mut self.block)),
+                datetime_ms("date", take(&mut self.time_ms))?,
+                Column::new("netuid".into(), take(&mut self.netuid)),
+                Column::new("tao_reserve".into(), take(&mut self.tao_reserve)),
+                Column::new("alpha_in".into(), take(&mut self.alpha_in)),
+                Column::new("alpha_out".into(), take(&mut self.alpha_out)),
+                Column::new("protocol_alpha".into(), take(&mut self.protocol_alpha)),
+                Column::new("alpha_issuance".into(), take(&mut self.alpha_issuance)),
+                Column::new("spot_price".into(), take(&mut self.spot_price)),
+                Column::new("moving_price".into(), take(&mut self.moving_price)),
+                Column::new("pending_server".into(), take(&mut self.pending_server)),
+                Column::new("pending_validator".into(), take(&mut self.pending_validator)),
+                Column::new("pending_root".into(), take(&mut self.pending_root)),
+                Column::new("pending_owner_cut".into(), take(&mut self.pending_owner_cut)),
+            ],
+        )
+    }
+}
+
+/// One table: its buffers and its file, created at the first flush.
+struct Table<C: Columns> {
+    path: PathBuf,
+    columns: C,
+    writer: Option<BatchedWriter<File>>,
+}
+
+impl<C: Columns> Table<C> {
+    fn new(path: PathBuf) -> Self {
+        Self { path, columns: C::default(), writer: None }
+    }
+
+    fn flush(&mut self, metadata: &[(String, String)]) -> Result<(), ReportError> {
+        let path = self.path.display().to_string();
+        let parquet = |cause| ReportError::Parquet { path: path.clone(), cause };
+        let df = self.columns.take_frame().map_err(parquet)?;
+        if self.writer.is_none() {
+            let file = File::create(&self.path).map_err(|cause| ReportError::Io { path: path.clone(), cause })?;
+            let writer = ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Zstd(None))
+                .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata.to_vec())))
+                .set_parallel(false)
+                .batched(df.schema())
+                .map_err(parquet)?;
+            self.writer = Some(writer);
+        }
+        self.writer.as_mut().expect("created above").write_batch(&df).map_err(parquet)
+    }
+
+    fn push(&mut self, row: &C::Row, metadata: &[(String, String)]) -> Result<(), ReportError> {
+        self.columns.push(row);
+        if self.columns.len() >= ROW_GROUP {
+            self.flush(metadata)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left (an empty table still gets its file and schema) and closes it.
+    fn finish(mut self, metadata: &[(String, String)]) -> Result<(), ReportError> {
+        if self.columns.len() > 0 || self.writer.is_none() {
+            self.flush(metadata)?;
+        }
+        let path = self.path.display().to_string();
+        if let Some(w) = self.writer.take() {
+            w.finish().map_err(|cause| ReportError::Parquet { path, cause })?;
+        }
+        Ok(())
     }
 }
 
 /// Writes the trace tables of one run into a directory.
 pub struct ParquetTraceSink {
-    network_path: PathBuf,
-    network: NetworkColumns,
-    network_writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+    network: Table<NetworkColumns>,
+    subnets: Table<SubnetColumns>,
     metadata: Vec<(String, String)>,
-    rows: u64,
     error: Option<ReportError>,
 }
 
@@ -82,75 +215,38 @@ impl ParquetTraceSink {
     /// `metadata` goes into every file's key/value metadata.
     pub fn new(dir: &Path, metadata: Vec<(String, String)>) -> Self {
         Self {
-            network_path: dir.join("network.parquet"),
-            network: NetworkColumns::default(),
-            network_writer: None,
+            network: Table::new(dir.join("network.parquet")),
+            subnets: Table::new(dir.join("subnets.parquet")),
             metadata,
-            rows: 0,
             error: None,
         }
     }
 
     /// The file names of the tables this sink writes.
     pub fn table_files() -> Vec<String> {
-        vec!["network.parquet".to_string()]
-    }
-
-    /// Replaces the metadata; only effective before the first row group is written.
-    pub fn set_metadata(&mut self, metadata: Vec<(String, String)>) {
-        self.metadata = metadata;
-    }
-
-    pub fn rows_written(&self) -> u64 {
-        self.rows
-    }
-
-    fn flush_network(&mut self) -> Result<(), ReportError> {
-        let path = self.network_path.display().to_string();
-        let parquet = |source| ReportError::Parquet { path: path.clone(), cause: source };
-        let df = self.network.take_frame().map_err(parquet)?;
-        if self.network_writer.is_none() {
-            let file = File::create(&self.network_path)
-                .map_err(|source| ReportError::Io { path: path.clone(), cause: source })?;
-            let writer = ParquetWriter::new(file)
-                .with_compression(ParquetCompression::Zstd(None))
-                .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
-                .set_parallel(false)
-                .batched(df.schema())
-                .map_err(parquet)?;
-            self.network_writer = Some(writer);
-        }
-        let writer = self.network_writer.as_mut().expect("created above");
-        writer.write_batch(&df).map_err(parquet)
+        vec!["network.parquet".to_string(), "subnets.parquet".to_string()]
     }
 
     /// Writes what is buffered and closes every file. Reports the first error of the run.
-    pub fn finish(mut self) -> Result<u64, ReportError> {
+    pub fn finish(mut self) -> Result<(), ReportError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if self.network.len() > 0 || self.network_writer.is_none() {
-            self.flush_network()?;
-        }
-        let path = self.network_path.display().to_string();
-        if let Some(w) = self.network_writer.take() {
-            w.finish().map_err(|cause| ReportError::Parquet { path, cause })?;
-        }
-        Ok(self.rows)
+        self.network.finish(&self.metadata)?;
+        self.subnets.finish(&self.metadata)
     }
 }
 
 impl TraceSink for ParquetTraceSink {
     fn network(&mut self, row: &NetworkRow) {
-        if self.error.is_some() {
-            return;
+        if self.error.is_none() {
+            self.error = self.network.push(row, &self.metadata).err();
         }
-        self.network.push(row);
-        self.rows += 1;
-        if self.network.len() >= ROW_GROUP {
-            if let Err(e) = self.flush_network() {
-                self.error = Some(e);
-            }
+    }
+
+    fn subnet(&mut self, row: &SubnetRow) {
+        if self.error.is_none() {
+            self.error = self.subnets.push(row, &self.metadata).err();
         }
     }
 }

@@ -125,10 +125,10 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// A ledger at `total_issuance`, the named accounts holding their balances and the
-    /// unmodelled rest holding the remainder.
-    pub fn new(total_issuance: Tao, accounts: &[(String, Tao)]) -> Result<Self, LedgerError> {
-        let named = accounts.iter().try_fold(Tao::ZERO, |acc, (_, b)| acc.checked_add(*b));
+    /// A ledger at `total_issuance`: the named accounts hold their balances, pools and locks
+    /// hold `in_pools_and_locks`, and the unmodelled rest holds the remainder.
+    pub fn new(total_issuance: Tao, accounts: &[(String, Tao)], in_pools_and_locks: Tao) -> Result<Self, LedgerError> {
+        let named = accounts.iter().try_fold(in_pools_and_locks, |acc, (_, b)| acc.checked_add(*b));
         let named = named.ok_or(LedgerError::Overflow { amount: total_issuance })?;
         let unmodelled = total_issuance.checked_sub(named).ok_or(LedgerError::InsufficientBalance {
             holder: "total issuance".into(),
@@ -231,7 +231,7 @@ mod tests {
     use super::*;
 
     fn ledger() -> Ledger {
-        Ledger::new(Tao::from_tokens(100), &[("alice".into(), Tao::from_tokens(10))]).unwrap()
+        Ledger::new(Tao::from_tokens(100), &[("alice".into(), Tao::from_tokens(10))], Tao::ZERO).unwrap()
     }
 
     #[test]
@@ -239,7 +239,9 @@ mod tests {
         let l = ledger();
         assert_eq!(l.unmodelled(), Tao::from_tokens(90));
         assert_eq!(l.free_total(), Tao::from_tokens(10));
-        assert!(Ledger::new(Tao::from_tokens(1), &[("a".into(), Tao::from_tokens(2))]).is_err());
+        assert!(Ledger::new(Tao::from_tokens(1), &[("a".into(), Tao::from_tokens(2))], Tao::ZERO).is_err());
+        let with_pools = Ledger::new(Tao::from_tokens(10), &[], Tao::from_tokens(4)).unwrap();
+        assert_eq!(with_pools.unmodelled(), Tao::from_tokens(6));
     }
 
     #[test]

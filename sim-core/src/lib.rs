@@ -18,6 +18,7 @@ pub mod rules;
 pub mod schedule;
 pub mod sim;
 pub mod stake;
+pub mod subnet;
 pub mod time;
 pub mod trace;
 pub mod units;

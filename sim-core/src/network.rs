@@ -1,9 +1,10 @@
 //! The whole chain state at one block.
 
 use crate::ledger::Ledger;
+use crate::subnet::Subnet;
 use crate::units::{BlockNumber, Tao};
 
-/// Chain state. Subnets, pools and stake join the TAO ledger as the mechanisms are built.
+/// Chain state.
 #[derive(Clone, Debug)]
 pub struct Network {
     /// The last block processed.
@@ -11,11 +12,18 @@ pub struct Network {
     pub ledger: Ledger,
     /// `BlockEmission`: the emission computed for the last block processed.
     pub block_emission: Tao,
+    /// Modelled subnets in netuid order; the root subnet (netuid 0), when modelled, is first.
+    pub subnets: Vec<Subnet>,
 }
 
 impl Network {
+    /// TAO in subnet pools (`SubnetTAO`, root included) and locks.
+    pub fn pools_and_locks(&self) -> Tao {
+        Tao(self.subnets.iter().map(|s| s.pool.tao.0.saturating_add(s.locked.0)).fold(0u64, u64::saturating_add))
+    }
+
     /// Conservation (spec 1.2): issuance equals the TAO that every holder holds.
     pub fn held_total(&self) -> Tao {
-        self.ledger.free_total().saturating_add(self.ledger.unmodelled())
+        self.ledger.free_total().saturating_add(self.ledger.unmodelled()).saturating_add(self.pools_and_locks())
     }
 }

@@ -6,8 +6,9 @@ use crate::ledger::{Holder, Ledger, LedgerError};
 use crate::network::Network;
 use crate::params::Params;
 use crate::rules::Rules;
+use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
-use crate::trace::{NetworkRow, TraceSink};
+use crate::trace::{NetworkRow, SubnetRow, TraceSink};
 use crate::units::{BlockNumber, Tao};
 
 /// Everything a run starts from, already validated (the CLI builds it from a scenario file).
@@ -21,6 +22,8 @@ pub struct SimConfig {
     pub total_issuance: Tao,
     /// Named coldkeys and their free balances; the rest of issuance is held by the unmodelled rest.
     pub accounts: Vec<(String, Tao)>,
+    /// Subnets at the start (e.g. from a snapshot), netuid order.
+    pub subnets: Vec<Subnet>,
     pub rules: Rules,
     pub params: Params,
     /// Sorted by block by [`Simulation::new`]; same-block events keep their order.
@@ -28,6 +31,8 @@ pub struct SimConfig {
     pub flows: Vec<RecycleFlow>,
     /// Sample the `network` table every this many blocks (and at the first and last block).
     pub network_every: u64,
+    /// Sample the `subnets` table every this many blocks (and at the first and last block).
+    pub subnets_every: u64,
     /// Check the conservation invariants every this many blocks (1 in tests).
     pub invariants_every: u64,
 }
@@ -65,6 +70,7 @@ pub struct Simulation {
     start_block: BlockNumber,
     start_issuance: Tao,
     network_every: u64,
+    subnets_every: u64,
     invariants_every: u64,
     halvings: Vec<HalvingRecord>,
 }
@@ -72,14 +78,15 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
         let block = config.start_block;
-        let ledger = Ledger::new(config.total_issuance, &config.accounts)
+        let in_pools: Tao = Tao(config.subnets.iter().map(|s| s.pool.tao.0 + s.locked.0).sum());
+        let ledger = Ledger::new(config.total_issuance, &config.accounts, in_pools)
             .map_err(|source| SimError::Ledger { block, source })?;
         // Stable: same-block events keep scenario order.
         config.events.sort_by_key(|e| e.at_block);
         let next_event = config.events.partition_point(|e| e.at_block <= block);
         let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
         Ok(Self {
-            network: Network { block, ledger, block_emission: Tao(emission) },
+            network: Network { block, ledger, block_emission: Tao(emission), subnets: config.subnets },
             rules: config.rules,
             params: config.params,
             clock: BlockClock::new(block, config.start_ms, config.block_ms),
@@ -91,6 +98,7 @@ impl Simulation {
             start_block: block,
             start_issuance: config.total_issuance,
             network_every: config.network_every.max(1),
+            subnets_every: config.subnets_every.max(1),
             invariants_every: config.invariants_every.max(1),
             halvings: Vec::new(),
         })
@@ -129,6 +137,7 @@ impl Simulation {
     pub fn start(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
         self.check_invariants()?;
         sink.network(&self.network_row());
+        self.sample_subnets(sink);
         Ok(())
     }
 
@@ -149,6 +158,9 @@ impl Simulation {
         if (block - self.start_block) % self.network_every == 0 {
             sink.network(&self.network_row());
         }
+        if (block - self.start_block) % self.subnets_every == 0 {
+            self.sample_subnets(sink);
+        }
         Ok(())
     }
 
@@ -163,8 +175,12 @@ impl Simulation {
     /// Samples the current block unless the cadence already did; call once at the end of a run.
     pub fn finish(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
         self.check_invariants()?;
-        if (self.network.block - self.start_block) % self.network_every != 0 {
+        let since_start = self.network.block - self.start_block;
+        if since_start % self.network_every != 0 {
             sink.network(&self.network_row());
+        }
+        if since_start % self.subnets_every != 0 {
+            self.sample_subnets(sink);
         }
         Ok(())
     }
@@ -260,6 +276,29 @@ impl Simulation {
         Ok(())
     }
 
+    fn sample_subnets(&self, sink: &mut dyn TraceSink) {
+        let block = self.network.block;
+        let time_ms = self.clock.time_of(block);
+        for s in &self.network.subnets {
+            sink.subnet(&SubnetRow {
+                block,
+                time_ms,
+                netuid: s.netuid.0,
+                tao_reserve: s.pool.tao.0,
+                alpha_in: s.pool.alpha_in.0,
+                alpha_out: s.pool.alpha_out.0,
+                protocol_alpha: s.pool.protocol_alpha.0,
+                alpha_issuance: s.pool.alpha_issuance(),
+                spot_price: s.pool.spot_price_f64(),
+                moving_price: s.moving_price_f64(),
+                pending_server: s.pending.server.0,
+                pending_validator: s.pending.validator.0,
+                pending_root: s.pending.root.0,
+                pending_owner_cut: s.pending.owner_cut.0,
+            });
+        }
+    }
+
     fn network_row(&self) -> NetworkRow {
         let n = &self.network;
         let recycled = n.ledger.recycled();
@@ -274,6 +313,7 @@ impl Simulation {
             recycled: recycled.as_array(),
             free_balances: n.ledger.free_total().0,
             unmodelled: n.ledger.unmodelled().0,
+            pools_and_locks: n.pools_and_locks().0,
         }
     }
 }

@@ -23,11 +23,34 @@ pub struct NetworkRow {
     pub recycled: [u64; RecycleReason::COUNT],
     pub free_balances: u64,
     pub unmodelled: u64,
+    /// TAO in subnet pools (root included) and locks.
+    pub pools_and_locks: u64,
+}
+
+/// One sample of the `subnets` table: one subnet at one block. Amounts in rao; prices are
+/// TAO per alpha as f64, for reading (the state keeps the chain's fixed-point values).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubnetRow {
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    pub netuid: u16,
+    pub tao_reserve: u64,
+    pub alpha_in: u64,
+    pub alpha_out: u64,
+    pub protocol_alpha: u64,
+    pub alpha_issuance: u64,
+    pub spot_price: f64,
+    pub moving_price: f64,
+    pub pending_server: u64,
+    pub pending_validator: u64,
+    pub pending_root: u64,
+    pub pending_owner_cut: u64,
 }
 
 /// A consumer of trace rows. Sinks buffer and report their own I/O errors when finished.
 pub trait TraceSink {
     fn network(&mut self, row: &NetworkRow);
+    fn subnet(&mut self, row: &SubnetRow);
 }
 
 /// Drops everything: for benchmarks of the mechanics alone.
@@ -35,16 +58,21 @@ pub struct NullSink;
 
 impl TraceSink for NullSink {
     fn network(&mut self, _: &NetworkRow) {}
+    fn subnet(&mut self, _: &SubnetRow) {}
 }
 
 /// Keeps every row in memory: for tests.
 #[derive(Default, Debug)]
 pub struct MemorySink {
     pub network: Vec<NetworkRow>,
+    pub subnets: Vec<SubnetRow>,
 }
 
 impl TraceSink for MemorySink {
     fn network(&mut self, row: &NetworkRow) {
         self.network.push(row.clone());
+    }
+    fn subnet(&mut self, row: &SubnetRow) {
+        self.subnets.push(row.clone());
     }
 }

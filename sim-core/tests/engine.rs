@@ -18,11 +18,13 @@ fn config(start_issuance: u64) -> SimConfig {
         block_ms: 12_000,
         total_issuance: Tao(start_issuance),
         accounts: vec![("alice".into(), Tao::from_tokens(50))],
+        subnets: vec![],
         rules: Rules::default(),
         params: Params::default(),
         events: vec![],
         flows: vec![],
         network_every: 1,
+        subnets_every: 1,
         invariants_every: 1,
     }
 }

@@ -64,6 +64,23 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
     if network_every == 0 {
         p.add("trace.network_every", "= 0: must be at least 1 block");
     }
+    let subnets_every = w.trace.as_ref().and_then(|t| t.subnets_every).unwrap_or(DEFAULT_NETWORK_EVERY);
+    if subnets_every == 0 {
+        p.add("trace.subnets_every", "= 0: must be at least 1 block");
+    }
+
+    let snapshot_path = w.initial.as_ref().and_then(|i| i.subnets_snapshot.clone());
+    let subnets = match &snapshot_path {
+        None => Vec::new(),
+        Some(rel) => {
+            let full = path.parent().unwrap_or(Path::new(".")).join(rel);
+            super::snapshot::load(&full, start_block).unwrap_or_else(|e| {
+                p.add("initial.subnets_snapshot", format!("= {rel:?}: {e}"));
+                Vec::new()
+            })
+        }
+    };
+    let pooled: u128 = subnets.iter().map(|s| s.pool.tao.0 as u128).sum();
 
     let mut params = Params::default();
     for (key, value) in w.params.iter().flatten() {
@@ -89,12 +106,12 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         let balance = amount(&mut p, &format!("{at}.balance"), &a.balance).unwrap_or(Tao::ZERO);
         accounts.push((a.coldkey.clone(), balance));
     }
-    let named: u128 = accounts.iter().map(|(_, b)| b.0 as u128).sum();
+    let named: u128 = accounts.iter().map(|(_, b)| b.0 as u128).sum::<u128>() + pooled;
     if named > total_issuance.0 as u128 {
         p.add(
             "accounts",
             format!(
-                "balances add up to {} TAO: must not exceed start.total_issuance = {total_issuance}",
+                "balances and snapshot pools add up to {} TAO: must not exceed start.total_issuance = {total_issuance}",
                 format_rao(named.min(u64::MAX as u128) as u64)
             ),
         );
@@ -161,7 +178,8 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         },
         "rules": rule_doc,
         "time": { "block_millis": block_ms },
-        "trace": { "network_every": network_every },
+        "trace": { "network_every": network_every, "subnets_every": subnets_every },
+        "initial": { "subnets_snapshot": snapshot_path, "subnets": subnets.len() },
         "params": params,
         "accounts": accounts.iter().map(|(n, b)| json!({"coldkey": n, "balance_rao": b.0})).collect::<Vec<_>>(),
         "recycling": flows.iter().map(|f| json!({
@@ -188,11 +206,13 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             block_ms,
             total_issuance,
             accounts,
+            subnets,
             rules,
             params,
             events,
             flows,
             network_every,
+            subnets_every,
             invariants_every: 7_200,
         },
         resolved,

@@ -15,6 +15,7 @@ pub struct WireScenario {
     pub rules: Option<WireRules>,
     pub time: Option<WireTime>,
     pub trace: Option<WireTrace>,
+    pub initial: Option<WireInitial>,
     pub params: Option<toml::Table>,
     #[serde(default)]
     pub accounts: Vec<WireAccount>,
@@ -57,6 +58,14 @@ pub struct WireTime {
 #[serde(deny_unknown_fields)]
 pub struct WireTrace {
     pub network_every: Option<u64>,
+    pub subnets_every: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireInitial {
+    /// A subnet snapshot CSV, relative to the scenario file.
+    pub subnets_snapshot: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
