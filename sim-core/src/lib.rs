@@ -22,5 +22,6 @@ pub mod subnet;
 pub mod time;
 pub mod trace;
 pub mod units;
+pub mod yuma;
 
 pub use units::{Alpha, BlockNumber, ColdkeyId, NetUid, Tao, Uid, RAO_PER_TAO};
