@@ -28,6 +28,8 @@ enum Command {
     Summarize(cmd::sweep::SummarizeArgs),
     /// Charts and a self-contained HTML page for runs and sweeps, side by side.
     Report(cmd::report::ReportArgs),
+    /// Yuma consensus: one epoch from a JSON case, or many epochs with a table and charts.
+    Epoch(cmd::epoch::EpochArgs),
 }
 
 /// An error with the exit code it should produce.
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Summarize(args) => cmd::sweep::summarize_cmd(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Epoch(args) => cmd::epoch::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

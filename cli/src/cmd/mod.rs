@@ -1,3 +1,4 @@
+pub mod epoch;
 pub mod report;
 pub mod run;
 pub mod sweep;
