@@ -541,6 +541,11 @@ fn liquid_alphas(input: &EpochInput, weights: &[Row], bonds: &[Row], consensus: 
         .iter()
         .zip(bonds.iter())
         .map(|(w_row, b_row)| {
+            // Alphas are only read for entries of the new row; an empty row needs none (this
+            // skips the sigmoid for every row that set no weights, with identical results).
+            if w_row.is_empty() {
+                return Vec::new();
+            }
             let (mut wi, mut bi) = (0usize, 0usize);
             consensus
                 .iter()

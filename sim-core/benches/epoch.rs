@@ -1,0 +1,73 @@
+//! One Yuma epoch at 64 validators x 256 UIDs with dense weights and carried bonds.
+//! Run: `cargo bench -p sim-core --bench epoch` (release build); prints microseconds per epoch.
+
+use sim_core::yuma::{EpochInput, EpochOutput, Yuma};
+use std::time::Instant;
+
+fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
+    let n = 256usize;
+    let validators = 64usize;
+    // A fixed pseudo-random pattern (an LCG) so that every run measures the same work.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) as u16
+    };
+    let weights = (0..validators)
+        .map(|i| (i as u16, (0..n).filter(|j| *j != i).map(|j| (j as u16, next() | 1)).collect()))
+        .collect();
+    EpochInput {
+        n: n as u16,
+        current_block: 1_000_000,
+        tempo: 360,
+        activity_cutoff_factor_milli: 13_889,
+        last_update: vec![999_990; n],
+        block_at_registration: vec![1_000; n],
+        alpha_stake: (0..n).map(|i| if i < validators { 1_000_000_000_000 + i as u64 * 7_919_000_000 } else { 0 }).collect(),
+        tao_stake: vec![0; n],
+        tao_weight: 3_320_413_933_267_719_290,
+        stake_threshold: 0,
+        validator_permit: (0..n).map(|i| i < validators).collect(),
+        max_allowed_validators: 64,
+        owner_uid: None,
+        weights,
+        bonds: vec![],
+        commit_reveal_enabled: false,
+        earliest_active_commit_block: vec![],
+        kappa: 32_767,
+        bonds_penalty: 65_535,
+        bonds_moving_average: 900_000,
+        yuma3,
+        liquid_alpha,
+        alpha_low: 45_875,
+        alpha_high: 58_982,
+        alpha_sigmoid_steepness: 1_000,
+        last_mechanism_step_block: 999_640,
+        rao_emission: 148_000_000_000_000,
+    }
+}
+
+fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
+    let mut input = subnet(yuma3, liquid_alpha);
+    let mut yuma = Yuma::default();
+    let mut out = EpochOutput::default();
+    // One epoch to produce bonds, carried into the measured epochs as the chain would.
+    yuma.run(&input, &mut out);
+    input.bonds = out.bonds.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(i, r)| (i as u16, r.clone())).collect();
+    for _ in 0..20 {
+        yuma.run(&input, &mut out);
+    }
+    let iterations = 300;
+    let start = Instant::now();
+    for _ in 0..iterations {
+        yuma.run(std::hint::black_box(&input), &mut out);
+    }
+    let per = start.elapsed().as_secs_f64() * 1e6 / iterations as f64;
+    println!("{name:<28} {per:>10.1} us per epoch (64 validators x 256 uids, dense weights)");
+}
+
+fn main() {
+    bench("yuma3", true, false);
+    bench("yuma3 + liquid alpha", true, true);
+    bench("original yuma", false, false);
+}
