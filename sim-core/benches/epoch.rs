@@ -48,6 +48,12 @@ fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
 }
 
 fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
+    // `cargo bench -p sim-core --bench epoch -- liquid` runs only the variants whose name matches.
+    if let Some(filter) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        if !name.contains(&filter) {
+            return;
+        }
+    }
     let mut input = subnet(yuma3, liquid_alpha);
     let mut yuma = Yuma::default();
     let mut out = EpochOutput::default();
