@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "taosim", version, about = "Deterministic economic simulator of the Bittensor network")]
+#[command(
+    name = "taosim",
+    version,
+    about = "Deterministic economic simulator of the Bittensor network"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,11 +45,17 @@ pub struct Failure {
 impl Failure {
     /// Invalid input: the user can fix the scenario or the arguments.
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
-        Self { code: 2, error: error.into() }
+        Self {
+            code: 2,
+            error: error.into(),
+        }
     }
     /// The run itself failed.
     pub fn run(error: impl Into<anyhow::Error>) -> Self {
-        Self { code: 1, error: error.into() }
+        Self {
+            code: 1,
+            error: error.into(),
+        }
     }
 }
 

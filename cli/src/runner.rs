@@ -5,9 +5,9 @@ use crate::scenario::Scenario;
 use crate::Failure;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use reports::headline::{HalvingHeadline, Headline};
 use reports::run_charts::{issuance_chart, HalvingMark};
 use reports::{ParquetTraceSink, RunDir, RunManifest};
-use reports::headline::{HalvingHeadline, Headline};
 use sim_core::emission::{blocks_to_reach_without_recycling, halving_threshold};
 use sim_core::events::EventAction;
 use sim_core::ledger::RecycleReason;
@@ -54,11 +54,17 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
     let mut sink = ParquetTraceSink::new(dir.path(), manifest.key_values());
     let mut sim = Simulation::new(scenario.config.clone()).map_err(Failure::input)?;
 
-    let bar = if opts.progress { ProgressBar::new(scenario.blocks) } else { ProgressBar::hidden() };
+    let bar = if opts.progress {
+        ProgressBar::new(scenario.blocks)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} blocks ({per_sec}, eta {eta})")
-            .expect("the template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:40}] {pos}/{len} blocks ({per_sec}, eta {eta})",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
     bar.set_message(scenario.name.clone());
     let run_result = (|| {
@@ -71,24 +77,32 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
         sim.finish(&mut sink)
     })();
     bar.finish_and_clear();
-    run_result
-        .map_err(|e| Failure::run(anyhow::Error::new(e).context(format!("{}: run failed", scenario.path.display()))))?;
+    run_result.map_err(|e| {
+        Failure::run(
+            anyhow::Error::new(e).context(format!("{}: run failed", scenario.path.display())),
+        )
+    })?;
 
     sink.finish().map_err(Failure::run)?;
     let marks: Vec<HalvingMark> = sim
         .halvings()
         .iter()
-        .map(|h| HalvingMark { block: h.block, label: format!("halving {} {}", h.halvings, format_utc_date(h.time_ms)) })
+        .map(|h| HalvingMark {
+            block: h.block,
+            label: format!("halving {} {}", h.halvings, format_utc_date(h.time_ms)),
+        })
         .collect();
     issuance_chart(dir.path(), &marks).map_err(Failure::run)?;
     let summary = summary(&sim, &scenario.name);
     let headline = headline(&sim, &scenario.name);
     let write = |name: &str, text: &str| {
-        std::fs::write(dir.file(name), text).with_context(|| format!("{}: cannot write {name}", dir.final_path().display()))
+        std::fs::write(dir.file(name), text)
+            .with_context(|| format!("{}: cannot write {name}", dir.final_path().display()))
     };
     write("manifest.json", &manifest.to_json_pretty()).map_err(Failure::run)?;
     write("summary.txt", &summary).map_err(Failure::run)?;
-    let headline_json = serde_json::to_string_pretty(&headline).expect("a headline is plain data") + "\n";
+    let headline_json =
+        serde_json::to_string_pretty(&headline).expect("a headline is plain data") + "\n";
     write("headline.json", &headline_json).map_err(Failure::run)?;
     let dir = dir.commit().map_err(Failure::run)?;
     Ok(RunOutcome { dir, summary })
@@ -97,7 +111,11 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
 /// The rules in force at `block`, from the scenario's scheduled rule events.
 fn rules_at(config: &SimConfig, block: u64) -> Rules {
     let mut rules = config.rules;
-    let mut events: Vec<_> = config.events.iter().filter(|e| e.at_block <= block).collect();
+    let mut events: Vec<_> = config
+        .events
+        .iter()
+        .filter(|e| e.at_block <= block)
+        .collect();
     events.sort_by_key(|e| e.at_block);
     for e in events {
         match &e.action {
@@ -152,7 +170,12 @@ fn summary(sim: &Simulation, name: &str) -> String {
         format_utc_minutes(clock.time_of(sim.start_block())),
         format_utc_minutes(clock.time_of(n.block))
     );
-    let _ = writeln!(s, "  total issuance   {} -> {}", sim.start_issuance(), ledger.total_issuance());
+    let _ = writeln!(
+        s,
+        "  total issuance   {} -> {}",
+        sim.start_issuance(),
+        ledger.total_issuance()
+    );
     let _ = writeln!(s, "  minted           {}", ledger.minted());
     let _ = writeln!(s, "  recycled         {}", ledger.recycled().total());
     for reason in RecycleReason::ALL {

@@ -18,7 +18,11 @@ fn stderr(o: &Output) -> String {
 }
 
 fn repo(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
+        .display()
+        .to_string()
 }
 
 fn sha256(path: &Path) -> String {
@@ -46,15 +50,37 @@ total_issuance = 7000000
 fn assert_rejected(body: &str, expected: &[&str]) {
     let (dir, path) = scenario(body);
     let out = dir.path().join("out");
-    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "exit code for invalid input; stderr: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "exit code for invalid input; stderr: {err}"
+    );
     for needle in expected {
-        assert!(err.contains(needle), "stderr should contain {needle:?}:\n{err}");
+        assert!(
+            err.contains(needle),
+            "stderr should contain {needle:?}:\n{err}"
+        );
     }
-    assert!(err.contains("case.toml"), "the error names the file:\n{err}");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("case.toml")], "nothing written");
+    assert!(
+        err.contains("case.toml"),
+        "the error names the file:\n{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("case.toml")],
+        "nothing written"
+    );
 }
 
 #[test]
@@ -77,47 +103,85 @@ fn the_same_scenario_and_seed_give_a_byte_identical_trace() {
     };
     let a = run("a", "5");
     let b = run("b", "5");
-    assert_eq!(sha256(&a.join("network.parquet")), sha256(&b.join("network.parquet")));
-    assert_eq!(sha256(&a.join("manifest.json")), sha256(&b.join("manifest.json")));
+    assert_eq!(
+        sha256(&a.join("network.parquet")),
+        sha256(&b.join("network.parquet"))
+    );
+    assert_eq!(
+        sha256(&a.join("manifest.json")),
+        sha256(&b.join("manifest.json"))
+    );
     let c = run("c", "6");
-    assert_ne!(sha256(&a.join("manifest.json")), sha256(&c.join("manifest.json")), "the seed is recorded");
+    assert_ne!(
+        sha256(&a.join("manifest.json")),
+        sha256(&c.join("manifest.json")),
+        "the seed is recorded"
+    );
 }
 
 #[test]
 fn a_run_writes_trace_manifest_and_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let o = taosim(&["run", &repo("scenarios/issuance-baseline.toml"), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        &repo("scenarios/issuance-baseline.toml"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("halving 1: block"), "the baseline runs past the first halving:\n{stdout}");
+    assert!(
+        stdout.contains("halving 1: block"),
+        "the baseline runs past the first halving:\n{stdout}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["seed"], 0);
-    assert_eq!(manifest["scenario_sha256"], sha256(Path::new(&repo("scenarios/issuance-baseline.toml"))));
+    assert_eq!(
+        manifest["scenario_sha256"],
+        sha256(Path::new(&repo("scenarios/issuance-baseline.toml")))
+    );
     assert_eq!(manifest["rules_at_start"]["era"], "pre-dtao");
     assert_eq!(manifest["rules_at_end"]["era"], "2025-02");
     assert!(out.join("summary.txt").exists());
-    assert!(stdout.contains("without recycling: block"), "the summary compares with no recycling:\n{stdout}");
+    assert!(
+        stdout.contains("without recycling: block"),
+        "the summary compares with no recycling:\n{stdout}"
+    );
     for chart in ["issuance.png", "issuance.svg"] {
-        let len = std::fs::metadata(out.join(chart)).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(out.join(chart))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert!(len > 10_000, "{chart} is drawn ({len} bytes)");
     }
     let parquet = std::fs::read(out.join("network.parquet")).unwrap();
     assert_eq!(&parquet[..4], b"PAR1");
     let text = String::from_utf8_lossy(&parquet);
-    assert!(text.contains("taosim.scenario_sha256"), "manifest keys are in the Parquet metadata");
+    assert!(
+        text.contains("taosim.scenario_sha256"),
+        "manifest keys are in the Parquet metadata"
+    );
 }
 
 #[test]
 fn an_existing_output_is_not_replaced_without_force() {
     let (dir, path) = scenario(MINIMAL);
     let out = dir.path().join("out");
-    let args = ["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let args = [
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     assert!(taosim(&args).status.success());
     let o = taosim(&args);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("already exists (pass --force"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already exists (pass --force"),
+        "{}",
+        stderr(&o)
+    );
     let mut forced = args.to_vec();
     forced.push("--force");
     assert!(taosim(&forced).status.success());
@@ -125,7 +189,10 @@ fn an_existing_output_is_not_replaced_without_force() {
 
 #[test]
 fn malformed_toml_is_rejected_with_its_line() {
-    assert_rejected("name = \"case\"\nblocks = [1,\n", &["case.toml:3:1: invalid array; expected `]`"]);
+    assert_rejected(
+        "name = \"case\"\nblocks = [1,\n",
+        &["case.toml:3:1: invalid array; expected `]`"],
+    );
 }
 
 #[test]
@@ -137,19 +204,35 @@ fn an_unknown_key_is_rejected_with_its_path() {
 #[test]
 fn an_out_of_range_value_is_rejected_with_the_rule() {
     let body = format!("{MINIMAL}\n[trace]\nnetwork_every = 0\n");
-    assert_rejected(&body, &["case.toml: trace.network_every = 0: must be at least 1 block"]);
+    assert_rejected(
+        &body,
+        &["case.toml: trace.network_every = 0: must be at least 1 block"],
+    );
     let body = MINIMAL.replace("blocks = 100", "blocks = 0");
-    assert_rejected(&body, &["case.toml: blocks = 0: must be between 1 and 263000000"]);
+    assert_rejected(
+        &body,
+        &["case.toml: blocks = 0: must be between 1 and 263000000"],
+    );
     let body = format!("{MINIMAL}\n[params]\nsubnet_owner_cut = 70000\n");
-    assert_rejected(&body, &["params.subnet_owner_cut = 70000: must be between 0 and 65535"]);
+    assert_rejected(
+        &body,
+        &["params.subnet_owner_cut = 70000: must be between 0 and 65535"],
+    );
 }
 
 #[test]
 fn a_negative_amount_is_rejected() {
     let body = format!("{MINIMAL}\n[[accounts]]\ncoldkey = \"alice\"\nbalance = -5\n");
-    assert_rejected(&body, &["case.toml: accounts[0].balance = -5: must not be negative"]);
-    let body = format!("{MINIMAL}\n[[events]]\nat_block = 1001\nkind = \"recycle\"\namount = \"-1.5\"\n");
-    assert_rejected(&body, &["events[0].amount = \"-1.5\": must not be negative"]);
+    assert_rejected(
+        &body,
+        &["case.toml: accounts[0].balance = -5: must not be negative"],
+    );
+    let body =
+        format!("{MINIMAL}\n[[events]]\nat_block = 1001\nkind = \"recycle\"\namount = \"-1.5\"\n");
+    assert_rejected(
+        &body,
+        &["events[0].amount = \"-1.5\": must not be negative"],
+    );
 }
 
 #[test]
@@ -172,9 +255,18 @@ fn every_problem_is_reported_at_once() {
 fn a_missing_file_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nope.toml");
-    let o = taosim(&["run", missing.to_str().unwrap(), "--out", tmp.path().join("o").to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        missing.to_str().unwrap(),
+        "--out",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("nope.toml: cannot read scenario: No such file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nope.toml: cannot read scenario: No such file"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!tmp.path().join("o").exists());
 }
 
@@ -186,11 +278,27 @@ fn a_run_that_fails_midway_leaves_nothing_that_looks_complete() {
     );
     let (dir, path) = scenario(&body);
     let out = dir.path().join("out");
-    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("block 1050: coldkey `alice` holds 1 TAO, cannot take 2 TAO"), "{}", stderr(&o));
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("case.toml")], "no output, no partial directory");
+    assert!(
+        stderr(&o).contains("block 1050: coldkey `alice` holds 1 TAO, cannot take 2 TAO"),
+        "{}",
+        stderr(&o)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("case.toml")],
+        "no output, no partial directory"
+    );
 }
 
 #[test]
@@ -215,7 +323,11 @@ fn validate_reports_each_bad_file_and_fails() {
     let (_dir, path) = scenario("blocks = 1\n");
     let o = taosim(&["validate", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("missing field `start`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing field `start`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -227,7 +339,12 @@ fn a_subnet_snapshot_sets_the_initial_pools() {
     );
     let (dir, path) = scenario(&body);
     let out = dir.path().join("out");
-    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"subnets\": 129"), "{manifest}");
@@ -236,7 +353,16 @@ fn a_subnet_snapshot_sets_the_initial_pools() {
 
     let bad = body.replace("total_issuance = 10786763", "total_issuance = 7000000");
     let (dir, path) = scenario(&bad);
-    let o = taosim(&["run", path.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("balances and snapshot pools add up to 7030279.3893 TAO"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("balances and snapshot pools add up to 7030279.3893 TAO"),
+        "{}",
+        stderr(&o)
+    );
 }

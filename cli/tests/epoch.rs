@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn taosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taosim")).args(args).output().expect("the taosim binary runs")
+    Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(args)
+        .output()
+        .expect("the taosim binary runs")
 }
 
 fn repo(rel: &str) -> PathBuf {
@@ -21,11 +24,26 @@ fn one_epoch_reproduces_a_golden_case() {
     let case = repo("sim-core/tests/golden/yuma/random/yuma_0049.json");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out.json");
-    let o = taosim(&["epoch", "--input", case.to_str().unwrap(), "--output", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "epoch",
+        "--input",
+        case.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let got: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
-    for key in ["incentive_u16", "dividends_u16", "consensus_u16", "server_emission", "validator_emission", "bonds"] {
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
+    for key in [
+        "incentive_u16",
+        "dividends_u16",
+        "consensus_u16",
+        "server_emission",
+        "validator_emission",
+        "bonds",
+    ] {
         assert_eq!(got[key], want["output"][key], "{key}");
     }
     // Without --output the JSON goes to stdout.
@@ -39,20 +57,48 @@ fn many_epochs_write_a_table_and_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("cabal");
     let input = repo("scenarios/epochs/cabal.json");
-    let o = taosim(&["epoch", "--input", input.to_str().unwrap(), "--epochs", "12", "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "epoch",
+        "--input",
+        input.to_str().unwrap(),
+        "--epochs",
+        "12",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 12 * 12, "a row per epoch and uid");
-    for f in ["epochs.parquet", "incentive_dividends.png", "incentive_dividends.svg"] {
-        assert!(std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0) > 1_000, "{f}");
+    for f in [
+        "epochs.parquet",
+        "incentive_dividends.png",
+        "incentive_dividends.svg",
+    ] {
+        assert!(
+            std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0) > 1_000,
+            "{f}"
+        );
     }
     // The cabal (uid 3, 40 % of stake) is clipped before its stake purchase at epoch 8 and wins after.
     let dividends = |epoch: u32, uid: u32| -> f64 {
-        let line = csv.lines().find(|l| l.starts_with(&format!("{epoch},")) && l.split(',').nth(2) == Some(&uid.to_string())).unwrap();
+        let line = csv
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!("{epoch},")) && l.split(',').nth(2) == Some(&uid.to_string())
+            })
+            .unwrap();
         line.split(',').nth(8).unwrap().parse().unwrap()
     };
-    assert!(dividends(7, 3) < 0.1, "clipped cabal earns little: {}", dividends(7, 3));
-    assert!(dividends(11, 3) > 0.5, "majority cabal dominates: {}", dividends(11, 3));
+    assert!(
+        dividends(7, 3) < 0.1,
+        "clipped cabal earns little: {}",
+        dividends(7, 3)
+    );
+    assert!(
+        dividends(11, 3) > 0.5,
+        "majority cabal dominates: {}",
+        dividends(11, 3)
+    );
 }
 
 fn rejected(body: &str, expected: &str) {
@@ -61,7 +107,11 @@ fn rejected(body: &str, expected: &str) {
     std::fs::write(&f, body).unwrap();
     let o = taosim(&["epoch", "--input", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains(expected), "expected {expected:?} in {}", stderr(&o));
+    assert!(
+        stderr(&o).contains(expected),
+        "expected {expected:?} in {}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("case.json"), "names the file");
 }
 
@@ -78,15 +128,24 @@ fn malformed_input_is_rejected_naming_the_field() {
 
     let mut short = input.clone();
     short["alpha_stake"] = serde_json::json!(vec![1u64; n + 1]);
-    rejected(&short.to_string(), &format!("alpha_stake: length {}, must be n = {n}", n + 1));
+    rejected(
+        &short.to_string(),
+        &format!("alpha_stake: length {}, must be n = {n}", n + 1),
+    );
 
     let mut out_of_range = input.clone();
     out_of_range["weights"] = serde_json::json!([[n + 5, [[0, 65535]]]]);
-    rejected(&out_of_range.to_string(), &format!("weights: uid {} is out of range", n + 5));
+    rejected(
+        &out_of_range.to_string(),
+        &format!("weights: uid {} is out of range", n + 5),
+    );
 
     let mut too_big = input.clone();
     too_big["weights"] = serde_json::json!([[0, [[0, 70000]]]]);
-    rejected(&too_big.to_string(), "input.weights[0][1][0][1]: invalid value: integer `70000`, expected u16");
+    rejected(
+        &too_big.to_string(),
+        "input.weights[0][1][0][1]: invalid value: integer `70000`, expected u16",
+    );
 
     rejected("[1, 2]", "expected a JSON object");
 }

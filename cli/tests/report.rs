@@ -4,11 +4,17 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn taosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taosim")).args(args).output().expect("the taosim binary runs")
+    Command::new(env!("CARGO_BIN_EXE_taosim"))
+        .args(args)
+        .output()
+        .expect("the taosim binary runs")
 }
 
 fn scenario() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/issuance-baseline.toml").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/issuance-baseline.toml")
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -18,27 +24,62 @@ fn a_report_on_a_sweep_and_a_run_draws_every_chart_and_embeds_them() {
     let run = tmp.path().join("run");
     let out = tmp.path().join("report");
     let o = taosim(&[
-        "sweep", &scenario(), "--seeds", "1..3", "--set", "recycling[1].tao_per_day=100,2000",
-        "--blocks", "3500000", "--out", sweep.to_str().unwrap(),
+        "sweep",
+        &scenario(),
+        "--seeds",
+        "1..3",
+        "--set",
+        "recycling[1].tao_per_day=100,2000",
+        "--blocks",
+        "3500000",
+        "--out",
+        sweep.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = taosim(&["run", &scenario(), "--blocks", "3500000", "--out", run.to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        &scenario(),
+        "--blocks",
+        "3500000",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = taosim(&["report", sweep.to_str().unwrap(), run.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "report",
+        sweep.to_str().unwrap(),
+        run.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     for chart in ["issuance", "recycled", "halving_distribution"] {
         for ext in ["png", "svg"] {
-            let len = std::fs::metadata(out.join(format!("{chart}.{ext}"))).map(|m| m.len()).unwrap_or(0);
+            let len = std::fs::metadata(out.join(format!("{chart}.{ext}")))
+                .map(|m| m.len())
+                .unwrap_or(0);
             assert!(len > 10_000, "{chart}.{ext} is drawn ({len} bytes)");
         }
-        assert!(html.contains(&format!("alt=\"{chart}\" src=\"data:image/png;base64,")), "{chart} embedded");
-        assert!(html.contains(&format!("href=\"{chart}.svg\"")), "{chart}.svg linked");
+        assert!(
+            html.contains(&format!("alt=\"{chart}\" src=\"data:image/png;base64,")),
+            "{chart} embedded"
+        );
+        assert!(
+            html.contains(&format!("href=\"{chart}.svg\"")),
+            "{chart}.svg linked"
+        );
     }
     assert_eq!(html.matches("<figure>").count(), 3);
-    assert!(html.contains("recycling[1].tao_per_day=2000"), "sweep points are labelled");
-    assert!(!html.contains("http://") && !html.contains("https://"), "works offline");
+    assert!(
+        html.contains("recycling[1].tao_per_day=2000"),
+        "sweep points are labelled"
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "works offline"
+    );
 }
 
 #[test]

@@ -15,7 +15,10 @@ fn taosim(args: &[&str]) -> Output {
 }
 
 fn scenario() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/issuance-baseline.toml").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/issuance-baseline.toml")
+        .display()
+        .to_string()
 }
 
 fn sweep(out: &Path, extra: &[&str]) -> Output {
@@ -43,11 +46,19 @@ fn dataset(dir: &Path) -> BTreeMap<String, String> {
             let p: PathBuf = e.unwrap().path();
             if p.is_dir() {
                 walk(base, &p, out);
-            } else if ["network.parquet", "headline.json", "runs.csv", "quantiles.csv"]
-                .contains(&p.file_name().unwrap().to_str().unwrap())
+            } else if [
+                "network.parquet",
+                "headline.json",
+                "runs.csv",
+                "quantiles.csv",
+            ]
+            .contains(&p.file_name().unwrap().to_str().unwrap())
             {
                 let rel = p.strip_prefix(base).unwrap().display().to_string();
-                out.insert(rel, format!("{:x}", Sha256::digest(std::fs::read(&p).unwrap())));
+                out.insert(
+                    rel,
+                    format!("{:x}", Sha256::digest(std::fs::read(&p).unwrap())),
+                );
             }
         }
     }
@@ -63,9 +74,16 @@ fn results_do_not_depend_on_the_number_of_jobs() {
     assert!(sweep(&a, &["--jobs", "1"]).status.success());
     assert!(sweep(&b, &["--jobs", "2"]).status.success());
     let (da, db) = (dataset(&a), dataset(&b));
-    assert_eq!(da.len(), 4 * 2 + 2, "2 points x 2 seeds x (trace, headline) + runs.csv + quantiles.csv");
+    assert_eq!(
+        da.len(),
+        4 * 2 + 2,
+        "2 points x 2 seeds x (trace, headline) + runs.csv + quantiles.csv"
+    );
     assert_eq!(da, db);
-    assert!(a.join("sweep_point=1/run=2/network.parquet").exists(), "Hive-partitioned layout");
+    assert!(
+        a.join("sweep_point=1/run=2/network.parquet").exists(),
+        "Hive-partitioned layout"
+    );
 }
 
 #[test]
@@ -89,8 +107,15 @@ fn the_swept_value_changes_the_result() {
     let out = tmp.path().join("s");
     assert!(sweep(&out, &[]).status.success());
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
-    let recycled: Vec<&str> = runs.lines().skip(1).map(|l| l.split(',').nth(4).unwrap()).collect();
-    assert_eq!(recycled[0], recycled[1], "same point, two seeds of a deterministic scenario");
+    let recycled: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap())
+        .collect();
+    assert_eq!(
+        recycled[0], recycled[1],
+        "same point, two seeds of a deterministic scenario"
+    );
     assert_ne!(recycled[0], recycled[2], "100 vs 900 TAO a day");
     let quantiles = std::fs::read_to_string(out.join("quantiles.csv")).unwrap();
     assert!(quantiles.contains("recycled_total_tao"));
@@ -99,7 +124,12 @@ fn the_swept_value_changes_the_result() {
 fn rejected(extra_args: &[&str], expected: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("x");
-    let mut args = vec!["sweep", &*Box::leak(scenario().into_boxed_str()), "--out", out.to_str().unwrap()];
+    let mut args = vec![
+        "sweep",
+        &*Box::leak(scenario().into_boxed_str()),
+        "--out",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra_args);
     let o = taosim(&args);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -111,10 +141,25 @@ fn rejected(extra_args: &[&str], expected: &str) {
 #[test]
 fn bad_sweep_specs_are_rejected_clearly() {
     rejected(&["--seeds", "5..2"], "--seeds 5..2: empty seed range");
-    rejected(&["--seeds", "1..2", "--shard", "3/3"], "--shard 3/3: shard index out of range");
-    rejected(&["--seeds", "1", "--set", "recycling[0].colour=1"], "--set recycling[0].colour=1");
-    rejected(&["--seeds", "1", "--set", "recycling[0].colour=1"], "unknown field `colour`");
-    rejected(&["--seeds", "1", "--set", "nonsense=1"], "unknown field `nonsense`");
-    rejected(&["--seeds", "1", "--set", "time.block_seconds=0"], "time.block_seconds = 0: must be between");
+    rejected(
+        &["--seeds", "1..2", "--shard", "3/3"],
+        "--shard 3/3: shard index out of range",
+    );
+    rejected(
+        &["--seeds", "1", "--set", "recycling[0].colour=1"],
+        "--set recycling[0].colour=1",
+    );
+    rejected(
+        &["--seeds", "1", "--set", "recycling[0].colour=1"],
+        "unknown field `colour`",
+    );
+    rejected(
+        &["--seeds", "1", "--set", "nonsense=1"],
+        "unknown field `nonsense`",
+    );
+    rejected(
+        &["--seeds", "1", "--set", "time.block_seconds=0"],
+        "time.block_seconds = 0: must be between",
+    );
     rejected(&["--seeds", "1", "--set", "novalue"], "expected KEY=V1,V2");
 }

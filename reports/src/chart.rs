@@ -68,14 +68,23 @@ pub fn line_chart(stem: &Path, panels: &[Panel]) -> Result<(), ReportError> {
     let height = 420 * panels.len().max(1) as u32;
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
-    draw(BitMapBackend::new(&png, (1000, height)).into_drawing_area(), panels)
-        .map_err(|e| ReportError::Output(format!("{}: drawing chart: {e}", png.display())))?;
-    draw(SVGBackend::new(&svg, (1000, height)).into_drawing_area(), panels)
-        .map_err(|e| ReportError::Output(format!("{}: drawing chart: {e}", svg.display())))?;
+    draw(
+        BitMapBackend::new(&png, (1000, height)).into_drawing_area(),
+        panels,
+    )
+    .map_err(|e| ReportError::Output(format!("{}: drawing chart: {e}", png.display())))?;
+    draw(
+        SVGBackend::new(&svg, (1000, height)).into_drawing_area(),
+        panels,
+    )
+    .map_err(|e| ReportError::Output(format!("{}: drawing chart: {e}", svg.display())))?;
     Ok(())
 }
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, plotters::coord::Shift>, panels: &[Panel]) -> Result<(), String>
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    panels: &[Panel],
+) -> Result<(), String>
 where
     DB::ErrorType: 'static,
 {
@@ -88,7 +97,11 @@ where
 }
 
 fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
-    let pts = panel.series.iter().flat_map(|s| s.points.iter()).filter(|(x, y)| x.is_finite() && y.is_finite());
+    let pts = panel
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|(x, y)| x.is_finite() && y.is_finite());
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in pts {
         x0 = x0.min(x);
@@ -99,7 +112,13 @@ fn bounds(panel: &Panel) -> ((f64, f64), (f64, f64)) {
     if x0 > x1 {
         return ((0.0, 1.0), (0.0, 1.0));
     }
-    let pad = |a: f64, b: f64| if (b - a).abs() < 1e-12 { (a - 0.5, b + 0.5) } else { (a, b + (b - a) * 0.05) };
+    let pad = |a: f64, b: f64| {
+        if (b - a).abs() < 1e-12 {
+            (a - 0.5, b + 0.5)
+        } else {
+            (a, b + (b - a) * 0.05)
+        }
+    };
     let y0 = if panel.y_from_zero { y0.min(0.0) } else { y0 };
     (pad(x0, x1), pad(y0, y1))
 }
@@ -129,16 +148,28 @@ where
         .draw()?;
     for (i, s) in panel.series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
-        let drawn = chart.draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2)))?;
+        let drawn = chart.draw_series(LineSeries::new(
+            s.points.iter().copied(),
+            color.stroke_width(2),
+        ))?;
         if panel.legend {
-            drawn.label(s.name.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+            drawn
+                .label(s.name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
         }
     }
     for (k, m) in panel.markers.iter().enumerate() {
-        chart.draw_series(LineSeries::new(vec![(m.x, y0), (m.x, y1)], RED.stroke_width(1)))?;
+        chart.draw_series(LineSeries::new(
+            vec![(m.x, y0), (m.x, y1)],
+            RED.stroke_width(1),
+        ))?;
         // Labels of nearby markers are staggered downwards so they stay readable.
         let y = y1 - (y1 - y0) * 0.06 * (k % 5) as f64;
-        chart.draw_series(std::iter::once(Text::new(m.label.clone(), (m.x, y), ("sans-serif", 13).into_font())))?;
+        chart.draw_series(std::iter::once(Text::new(
+            m.label.clone(),
+            (m.x, y),
+            ("sans-serif", 13).into_font(),
+        )))?;
     }
     if panel.legend && !panel.series.is_empty() {
         chart

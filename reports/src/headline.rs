@@ -27,4 +27,3 @@ pub struct HalvingHeadline {
     pub time_ms: i64,
     pub date: String,
 }
-

@@ -21,7 +21,10 @@ pub enum ReportError {
     #[error("{path}: {cause}")]
     Io { path: String, cause: std::io::Error },
     #[error("{path}: Parquet: {cause}")]
-    Parquet { path: String, cause: polars::prelude::PolarsError },
+    Parquet {
+        path: String,
+        cause: polars::prelude::PolarsError,
+    },
     #[error("{0}")]
     Output(String),
 }

@@ -28,7 +28,9 @@ impl RunManifest {
     /// The flat key/value form stored in Parquet metadata (values are JSON where not strings).
     pub fn key_values(&self) -> Vec<(String, String)> {
         let value = serde_json::to_value(self).expect("a manifest is plain data");
-        let obj = value.as_object().expect("a manifest serialises to an object");
+        let obj = value
+            .as_object()
+            .expect("a manifest serialises to an object");
         obj.iter()
             .map(|(k, v)| {
                 let text = match v {

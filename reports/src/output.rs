@@ -20,17 +20,28 @@ impl RunDir {
                 path.display()
             )));
         }
-        let name = path
-            .file_name()
-            .ok_or_else(|| ReportError::Output(format!("{}: not a directory name", path.display())))?;
-        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().ok_or_else(|| {
+            ReportError::Output(format!("{}: not a directory name", path.display()))
+        })?;
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|source| io(parent, source))?;
-        let partial_path = parent.join(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
+        let partial_path = parent.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
         if partial_path.exists() {
             std::fs::remove_dir_all(&partial_path).map_err(|source| io(&partial_path, source))?;
         }
         std::fs::create_dir(&partial_path).map_err(|source| io(&partial_path, source))?;
-        Ok(Self { final_path: path.to_path_buf(), partial_path, committed: false })
+        Ok(Self {
+            final_path: path.to_path_buf(),
+            partial_path,
+            committed: false,
+        })
     }
 
     /// Where files go while the run is in progress.
@@ -50,9 +61,11 @@ impl RunDir {
     /// Moves the finished run into place, replacing an older run at the same path.
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
         if self.final_path.exists() {
-            std::fs::remove_dir_all(&self.final_path).map_err(|source| io(&self.final_path, source))?;
+            std::fs::remove_dir_all(&self.final_path)
+                .map_err(|source| io(&self.final_path, source))?;
         }
-        std::fs::rename(&self.partial_path, &self.final_path).map_err(|source| io(&self.final_path, source))?;
+        std::fs::rename(&self.partial_path, &self.final_path)
+            .map_err(|source| io(&self.final_path, source))?;
         self.committed = true;
         Ok(self.final_path.clone())
     }
@@ -68,7 +81,10 @@ impl Drop for RunDir {
 }
 
 fn io(path: &Path, source: std::io::Error) -> ReportError {
-    ReportError::Io { path: path.display().to_string(), cause: source }
+    ReportError::Io {
+        path: path.display().to_string(),
+        cause: source,
+    }
 }
 
 #[cfg(test)]
@@ -91,7 +107,10 @@ mod tests {
         dir.commit().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("x")).unwrap(), "1");
 
-        assert!(RunDir::create(&out, false).is_err(), "an existing run is not replaced silently");
+        assert!(
+            RunDir::create(&out, false).is_err(),
+            "an existing run is not replaced silently"
+        );
         let dir = RunDir::create(&out, true).unwrap();
         let partial = dir.path().to_path_buf();
         drop(dir);

@@ -77,11 +77,20 @@ impl Columns for NetworkColumns {
             Column::new("recycled_total".into(), take(&mut self.recycled_total)),
         ];
         for (reason, col) in RecycleReason::ALL.iter().zip(self.recycled.iter_mut()) {
-            cols.push(Column::new(format!("recycled_{}", reason.name()).into(), take(col)));
+            cols.push(Column::new(
+                format!("recycled_{}", reason.name()).into(),
+                take(col),
+            ));
         }
-        cols.push(Column::new("free_balances".into(), take(&mut self.free_balances)));
+        cols.push(Column::new(
+            "free_balances".into(),
+            take(&mut self.free_balances),
+        ));
         cols.push(Column::new("unmodelled".into(), take(&mut self.unmodelled)));
-        cols.push(Column::new("pools_and_locks".into(), take(&mut self.pools_and_locks)));
+        cols.push(Column::new(
+            "pools_and_locks".into(),
+            take(&mut self.pools_and_locks),
+        ));
         DataFrame::new(n, cols)
     }
 }
@@ -145,9 +154,15 @@ impl Columns for SubnetColumns {
                 Column::new("spot_price".into(), take(&mut self.spot_price)),
                 Column::new("moving_price".into(), take(&mut self.moving_price)),
                 Column::new("pending_server".into(), take(&mut self.pending_server)),
-                Column::new("pending_validator".into(), take(&mut self.pending_validator)),
+                Column::new(
+                    "pending_validator".into(),
+                    take(&mut self.pending_validator),
+                ),
                 Column::new("pending_root".into(), take(&mut self.pending_root)),
-                Column::new("pending_owner_cut".into(), take(&mut self.pending_owner_cut)),
+                Column::new(
+                    "pending_owner_cut".into(),
+                    take(&mut self.pending_owner_cut),
+                ),
             ],
         )
     }
@@ -162,15 +177,25 @@ struct Table<C: Columns> {
 
 impl<C: Columns> Table<C> {
     fn new(path: PathBuf) -> Self {
-        Self { path, columns: C::default(), writer: None }
+        Self {
+            path,
+            columns: C::default(),
+            writer: None,
+        }
     }
 
     fn flush(&mut self, metadata: &[(String, String)]) -> Result<(), ReportError> {
         let path = self.path.display().to_string();
-        let parquet = |cause| ReportError::Parquet { path: path.clone(), cause };
+        let parquet = |cause| ReportError::Parquet {
+            path: path.clone(),
+            cause,
+        };
         let df = self.columns.take_frame().map_err(parquet)?;
         if self.writer.is_none() {
-            let file = File::create(&self.path).map_err(|cause| ReportError::Io { path: path.clone(), cause })?;
+            let file = File::create(&self.path).map_err(|cause| ReportError::Io {
+                path: path.clone(),
+                cause,
+            })?;
             let writer = ParquetWriter::new(file)
                 .with_compression(ParquetCompression::Zstd(None))
                 .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata.to_vec())))
@@ -179,7 +204,11 @@ impl<C: Columns> Table<C> {
                 .map_err(parquet)?;
             self.writer = Some(writer);
         }
-        self.writer.as_mut().expect("created above").write_batch(&df).map_err(parquet)
+        self.writer
+            .as_mut()
+            .expect("created above")
+            .write_batch(&df)
+            .map_err(parquet)
     }
 
     fn push(&mut self, row: &C::Row, metadata: &[(String, String)]) -> Result<(), ReportError> {
@@ -197,7 +226,8 @@ impl<C: Columns> Table<C> {
         }
         let path = self.path.display().to_string();
         if let Some(w) = self.writer.take() {
-            w.finish().map_err(|cause| ReportError::Parquet { path, cause })?;
+            w.finish()
+                .map_err(|cause| ReportError::Parquet { path, cause })?;
         }
         Ok(())
     }

@@ -25,7 +25,10 @@ pub struct ReportOutput {
 }
 
 fn io(path: &Path, source: std::io::Error) -> ReportError {
-    ReportError::Io { path: path.display().to_string(), cause: source }
+    ReportError::Io {
+        path: path.display().to_string(),
+        cause: source,
+    }
 }
 
 fn headline(dir: &Path) -> Result<Headline, ReportError> {
@@ -38,12 +41,25 @@ fn sorted_subdirs(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, ReportError>
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix)))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(prefix))
+        })
         .collect();
     // Numeric order of the Hive value (sweep_point=10 after sweep_point=9).
     v.sort_by_key(|p| {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        let num: u64 = name.split('=').nth(1).and_then(|x| x.parse().ok()).unwrap_or(u64::MAX);
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let num: u64 = name
+            .split('=')
+            .nth(1)
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(u64::MAX);
         (num, name)
     });
     Ok(v)
@@ -51,9 +67,15 @@ fn sorted_subdirs(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, ReportError>
 
 /// Reads a run directory or a sweep directory (one input per sweep point).
 fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string());
     if dir.join("network.parquet").exists() {
-        return Ok(vec![Input { label: name, runs: vec![(headline(dir)?, NetworkTrace::load(dir)?)] }]);
+        return Ok(vec![Input {
+            label: name,
+            runs: vec![(headline(dir)?, NetworkTrace::load(dir)?)],
+        }]);
     }
     if !dir.join("sweep.json").exists() {
         return Err(ReportError::Output(format!(
@@ -62,15 +84,26 @@ fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
         )));
     }
     let sweep: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("sweep.json")).map_err(|e| io(&dir.join("sweep.json"), e))?,
+        &std::fs::read_to_string(dir.join("sweep.json"))
+            .map_err(|e| io(&dir.join("sweep.json"), e))?,
     )
     .map_err(|e| ReportError::Output(format!("{}: {e}", dir.join("sweep.json").display())))?;
     let mut inputs = Vec::new();
     for point_dir in sorted_subdirs(dir, "sweep_point=")? {
-        let point: usize = point_dir.to_string_lossy().rsplit('=').next().and_then(|x| x.parse().ok()).unwrap_or(0);
+        let point: usize = point_dir
+            .to_string_lossy()
+            .rsplit('=')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
         let set = sweep["points"][point]
             .as_object()
-            .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(" "))
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default();
         let mut runs = Vec::new();
         for run in sorted_subdirs(&point_dir, "run=")? {
@@ -79,12 +112,19 @@ fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
             }
         }
         if !runs.is_empty() {
-            let label = if set.is_empty() { format!("{name} p{point}") } else { format!("{name} {set}") };
+            let label = if set.is_empty() {
+                format!("{name} p{point}")
+            } else {
+                format!("{name} {set}")
+            };
             inputs.push(Input { label, runs });
         }
     }
     if inputs.is_empty() {
-        return Err(ReportError::Output(format!("{}: the sweep has no finished runs", dir.display())));
+        return Err(ReportError::Output(format!(
+            "{}: the sweep has no finished runs",
+            dir.display()
+        )));
     }
     Ok(inputs)
 }
@@ -99,8 +139,17 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 fn band(input: &Input, q: f64, value: impl Fn(&NetworkTrace, usize) -> f64) -> Vec<(f64, f64)> {
     let first = &input.runs[0].1;
     let days = first.days();
-    let rows = input.runs.iter().map(|(_, t)| t.block.len()).min().unwrap_or(0);
-    let idx: Vec<usize> = first.thinned(MAX_POINTS).into_iter().filter(|i| *i < rows).collect();
+    let rows = input
+        .runs
+        .iter()
+        .map(|(_, t)| t.block.len())
+        .min()
+        .unwrap_or(0);
+    let idx: Vec<usize> = first
+        .thinned(MAX_POINTS)
+        .into_iter()
+        .filter(|i| *i < rows)
+        .collect();
     idx.iter()
         .map(|&i| {
             let mut v: Vec<f64> = input.runs.iter().map(|(_, t)| value(t, i)).collect();
@@ -125,11 +174,23 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
     for input in &inputs {
         let issuance = |t: &NetworkTrace, i: usize| tao(t.total_issuance[i]);
         if input.runs.len() == 1 {
-            series.push(Series { name: input.label.clone(), points: band(input, 0.5, issuance) });
+            series.push(Series {
+                name: input.label.clone(),
+                points: band(input, 0.5, issuance),
+            });
         } else {
-            series.push(Series { name: format!("{} P50", input.label), points: band(input, 0.5, issuance) });
-            series.push(Series { name: format!("{} P5", input.label), points: band(input, 0.05, issuance) });
-            series.push(Series { name: format!("{} P95", input.label), points: band(input, 0.95, issuance) });
+            series.push(Series {
+                name: format!("{} P50", input.label),
+                points: band(input, 0.5, issuance),
+            });
+            series.push(Series {
+                name: format!("{} P5", input.label),
+                points: band(input, 0.05, issuance),
+            });
+            series.push(Series {
+                name: format!("{} P95", input.label),
+                points: band(input, 0.95, issuance),
+            });
         }
     }
     let first = &inputs[0].runs[0].1;
@@ -140,18 +201,35 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
         points: first
             .thinned(MAX_POINTS)
             .into_iter()
-            .map(|i| (days[i], tao(issuance_without_recycling(start, first.block[i] - first.block[0]))))
+            .map(|i| {
+                (
+                    days[i],
+                    tao(issuance_without_recycling(
+                        start,
+                        first.block[i] - first.block[0],
+                    )),
+                )
+            })
             .collect(),
     });
     let mut markers = Vec::new();
     for (h, t) in inputs.iter().map(|i| &i.runs[0]) {
         for x in &h.halvings {
-            let i = t.block.partition_point(|b| *b < x.block).min(t.block.len() - 1);
-            markers.push(Marker { x: t.days()[i], label: format!("halving {} {}", x.halvings, &x.date[..10]) });
+            let i = t
+                .block
+                .partition_point(|b| *b < x.block)
+                .min(t.block.len() - 1);
+            markers.push(Marker {
+                x: t.days()[i],
+                label: format!("halving {} {}", x.halvings, &x.date[..10]),
+            });
         }
     }
     markers.dedup_by(|a, b| a.label == b.label);
-    let x_label = format!("days since {}", sim_core::time::format_utc_date(first.date_ms[0]));
+    let x_label = format!(
+        "days since {}",
+        sim_core::time::format_utc_date(first.date_ms[0])
+    );
     let stem = out.join("issuance");
     line_chart(
         &stem,
@@ -174,8 +252,15 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
             if col.iter().all(|v| *v == 0) {
                 continue;
             }
-            let name = if inputs.len() == 1 { reason.name().to_string() } else { format!("{}: {}", input.label, reason.name()) };
-            recycled.push(Series { name, points: band(input, 0.5, |t, i| tao(t.recycled[k].1[i])) });
+            let name = if inputs.len() == 1 {
+                reason.name().to_string()
+            } else {
+                format!("{}: {}", input.label, reason.name())
+            };
+            recycled.push(Series {
+                name,
+                points: band(input, 0.5, |t, i| tao(t.recycled[k].1[i])),
+            });
         }
     }
     let stem = out.join("recycled");
@@ -201,7 +286,11 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
             let mut days: Vec<f64> = input
                 .runs
                 .iter()
-                .filter_map(|(h, t)| h.halvings.first().map(|x| (x.time_ms - t.date_ms[0]) as f64 / 86_400_000.0))
+                .filter_map(|(h, t)| {
+                    h.halvings
+                        .first()
+                        .map(|x| (x.time_ms - t.date_ms[0]) as f64 / 86_400_000.0)
+                })
                 .collect();
             if days.is_empty() {
                 return None;
@@ -210,7 +299,11 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
             let n = days.len() as f64;
             Some(Series {
                 name: input.label.clone(),
-                points: days.iter().enumerate().map(|(k, d)| (*d, (k + 1) as f64 / n)).collect(),
+                points: days
+                    .iter()
+                    .enumerate()
+                    .map(|(k, d)| (*d, (k + 1) as f64 / n))
+                    .collect(),
             })
         })
         .collect();
@@ -220,7 +313,10 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
             &stem,
             &[Panel {
                 title: "First halving across runs (cumulative share of runs)".into(),
-                x_label: format!("days since {}", sim_core::time::format_utc_date(first.date_ms[0])),
+                x_label: format!(
+                    "days since {}",
+                    sim_core::time::format_utc_date(first.date_ms[0])
+                ),
                 y_label: "share of runs".into(),
                 series: cdf,
                 markers: vec![],
@@ -237,7 +333,10 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The HTML page: every chart embedded as a data URI (works offline) and linked as SVG.
@@ -256,15 +355,24 @@ fn page(inputs: &[Input], charts: &[PathBuf]) -> Result<String, ReportError> {
             v.sort_by(f64::total_cmp);
             quantile(&v, 0.5)
         };
-        let mut halving: Vec<i64> =
-            input.runs.iter().filter_map(|(h, _)| h.halvings.first().map(|x| x.time_ms)).collect();
+        let mut halving: Vec<i64> = input
+            .runs
+            .iter()
+            .filter_map(|(h, _)| h.halvings.first().map(|x| x.time_ms))
+            .collect();
         halving.sort();
         let halving_text = if halving.is_empty() {
             "not reached".to_string()
         } else {
             let f: Vec<f64> = halving.iter().map(|t| *t as f64).collect();
             let show = |q| format_utc_minutes(quantile(&f, q) as i64);
-            format!("{} / {} / {} (n={})", show(0.05), show(0.5), show(0.95), halving.len())
+            format!(
+                "{} / {} / {} (n={})",
+                show(0.05),
+                show(0.5),
+                show(0.95),
+                halving.len()
+            )
         };
         let _ = writeln!(
             h,
@@ -282,7 +390,10 @@ fn page(inputs: &[Input], charts: &[PathBuf]) -> Result<String, ReportError> {
     for stem in charts {
         let png = stem.with_extension("png");
         let bytes = std::fs::read(&png).map_err(|e| io(&png, e))?;
-        let name = stem.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = stem
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let _ = writeln!(
             h,
             "<figure><img alt=\"{name}\" src=\"data:image/png;base64,{}\"><figcaption><a href=\"{name}.svg\">{name}.svg</a> \
@@ -299,7 +410,9 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
         for k in 0..4 {
             if k <= c.len() {
                 s.push(T[(n >> (18 - 6 * k) & 63) as usize] as char);

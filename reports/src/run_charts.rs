@@ -2,8 +2,8 @@
 //! schedule with the halvings marked, and TAO recycled by reason.
 
 use crate::chart::{line_chart, Marker, Panel, Series};
-use crate::ReportError;
 use crate::trace_read::NetworkTrace;
+use crate::ReportError;
 use sim_core::emission::issuance_without_recycling;
 use std::path::{Path, PathBuf};
 
@@ -26,20 +26,37 @@ pub fn issuance_chart(dir: &Path, halvings: &[HalvingMark]) -> Result<PathBuf, R
     let start_issuance = trace.total_issuance[0];
     let actual = Series {
         name: "total issuance".into(),
-        points: idx.iter().map(|&i| (days[i], tao(trace.total_issuance[i]))).collect(),
+        points: idx
+            .iter()
+            .map(|&i| (days[i], tao(trace.total_issuance[i])))
+            .collect(),
     };
     let schedule = Series {
         name: "no recycling".into(),
         points: idx
             .iter()
-            .map(|&i| (days[i], tao(issuance_without_recycling(start_issuance, trace.block[i] - start_block))))
+            .map(|&i| {
+                (
+                    days[i],
+                    tao(issuance_without_recycling(
+                        start_issuance,
+                        trace.block[i] - start_block,
+                    )),
+                )
+            })
             .collect(),
     };
     let markers = halvings
         .iter()
         .map(|h| {
-            let i = trace.block.partition_point(|b| *b < h.block).min(trace.block.len() - 1);
-            Marker { x: days[i], label: h.label.clone() }
+            let i = trace
+                .block
+                .partition_point(|b| *b < h.block)
+                .min(trace.block.len() - 1);
+            Marker {
+                x: days[i],
+                label: h.label.clone(),
+            }
         })
         .collect();
     let recycled: Vec<Series> = trace

@@ -19,11 +19,22 @@ impl NetworkTrace {
     pub fn load(dir: &Path) -> Result<Self, ReportError> {
         let file = dir.join("network.parquet");
         let path = file.display().to_string();
-        let perr = |source| ReportError::Parquet { path: path.clone(), cause: source };
-        let f = std::fs::File::open(&file).map_err(|source| ReportError::Io { path: path.clone(), cause: source })?;
+        let perr = |source| ReportError::Parquet {
+            path: path.clone(),
+            cause: source,
+        };
+        let f = std::fs::File::open(&file).map_err(|source| ReportError::Io {
+            path: path.clone(),
+            cause: source,
+        })?;
         let df = ParquetReader::new(f).finish().map_err(perr)?;
         let u64s = |name: &str| -> PolarsResult<Vec<u64>> {
-            Ok(df.column(name)?.cast(&DataType::UInt64)?.u64()?.into_no_null_iter().collect())
+            Ok(df
+                .column(name)?
+                .cast(&DataType::UInt64)?
+                .u64()?
+                .into_no_null_iter()
+                .collect())
         };
         let date_ms: Vec<i64> = df
             .column("date")
@@ -32,7 +43,10 @@ impl NetworkTrace {
             .map_err(perr)?;
         let mut recycled = Vec::new();
         for reason in RecycleReason::ALL {
-            recycled.push((reason, u64s(&format!("recycled_{}", reason.name())).map_err(perr)?));
+            recycled.push((
+                reason,
+                u64s(&format!("recycled_{}", reason.name())).map_err(perr)?,
+            ));
         }
         let trace = Self {
             block: u64s("block").map_err(perr)?,
@@ -48,7 +62,10 @@ impl NetworkTrace {
 
     /// Days since the first row, per row.
     pub fn days(&self) -> Vec<f64> {
-        self.date_ms.iter().map(|t| (t - self.date_ms[0]) as f64 / 86_400_000.0).collect()
+        self.date_ms
+            .iter()
+            .map(|t| (t - self.date_ms[0]) as f64 / 86_400_000.0)
+            .collect()
     }
 
     /// Row indices to draw: at most `max` rows, evenly spaced, first and last kept.

@@ -10,11 +10,21 @@ fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
     // A fixed pseudo-random pattern (an LCG) so that every run measures the same work.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (x >> 33) as u16
     };
     let weights = (0..validators)
-        .map(|i| (i as u16, (0..n).filter(|j| *j != i).map(|j| (j as u16, next() | 1)).collect()))
+        .map(|i| {
+            (
+                i as u16,
+                (0..n)
+                    .filter(|j| *j != i)
+                    .map(|j| (j as u16, next() | 1))
+                    .collect(),
+            )
+        })
         .collect();
     EpochInput {
         n: n as u16,
@@ -23,7 +33,15 @@ fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
         activity_cutoff_factor_milli: 13_889,
         last_update: vec![999_990; n],
         block_at_registration: vec![1_000; n],
-        alpha_stake: (0..n).map(|i| if i < validators { 1_000_000_000_000 + i as u64 * 7_919_000_000 } else { 0 }).collect(),
+        alpha_stake: (0..n)
+            .map(|i| {
+                if i < validators {
+                    1_000_000_000_000 + i as u64 * 7_919_000_000
+                } else {
+                    0
+                }
+            })
+            .collect(),
         tao_stake: vec![0; n],
         tao_weight: 3_320_413_933_267_719_290,
         stake_threshold: 0,
@@ -59,7 +77,13 @@ fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
     let mut out = EpochOutput::default();
     // One epoch to produce bonds, carried into the measured epochs as the chain would.
     yuma.run(&input, &mut out);
-    input.bonds = out.bonds.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(i, r)| (i as u16, r.clone())).collect();
+    input.bonds = out
+        .bonds
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(i, r)| (i as u16, r.clone()))
+        .collect();
     for _ in 0..20 {
         yuma.run(&input, &mut out);
     }

@@ -126,21 +126,38 @@ mod schedule_tests {
 
     #[test]
     fn the_closed_form_schedule_matches_block_by_block_minting() {
-        for (start, blocks) in [(10_499_990 * crate::RAO_PER_TAO, 40u64), (15_749_999_900_000_000, 500), (0, 1_000)] {
+        for (start, blocks) in [
+            (10_499_990 * crate::RAO_PER_TAO, 40u64),
+            (15_749_999_900_000_000, 500),
+            (0, 1_000),
+        ] {
             let mut i = start;
             for _ in 0..blocks {
                 i += block_emission_for_issuance(i).unwrap();
             }
-            assert_eq!(issuance_without_recycling(start, blocks), i, "start {start}");
+            assert_eq!(
+                issuance_without_recycling(start, blocks),
+                i,
+                "start {start}"
+            );
         }
     }
 
     #[test]
     fn blocks_to_a_threshold_without_recycling() {
         let t1 = halving_threshold(1).0;
-        assert_eq!(blocks_to_reach_without_recycling(t1 - 3_500_000_000, t1), Some(4));
+        assert_eq!(
+            blocks_to_reach_without_recycling(t1 - 3_500_000_000, t1),
+            Some(4)
+        );
         assert_eq!(blocks_to_reach_without_recycling(t1, t1), Some(0));
-        assert_eq!(blocks_to_reach_without_recycling(t1 - 1, halving_threshold(2).0), Some(10_500_000));
-        assert_eq!(blocks_to_reach_without_recycling(TOTAL_SUPPLY, TOTAL_SUPPLY + 1), None);
+        assert_eq!(
+            blocks_to_reach_without_recycling(t1 - 1, halving_threshold(2).0),
+            Some(10_500_000)
+        );
+        assert_eq!(
+            blocks_to_reach_without_recycling(TOTAL_SUPPLY, TOTAL_SUPPLY + 1),
+            None
+        );
     }
 }

@@ -8,7 +8,11 @@ use crate::units::{BlockNumber, Tao};
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventAction {
     /// Take TAO from a holder and remove it from issuance.
-    Recycle { amount: Tao, reason: RecycleReason, from: Holder },
+    Recycle {
+        amount: Tao,
+        reason: RecycleReason,
+        from: Holder,
+    },
     /// Change a global parameter (see [`crate::params::PARAMS`]).
     SetParam { name: String, value: u64 },
     /// Switch every mechanism to an era's preset.
@@ -70,7 +74,9 @@ mod tests {
             until_block: Some(10 + 7_199),
         };
         let mut carry = 0;
-        let total: u64 = (0..20_000).map(|b| flow.amount_this_block(b, 12_000, &mut carry).0).sum();
+        let total: u64 = (0..20_000)
+            .map(|b| flow.amount_this_block(b, 12_000, &mut carry).0)
+            .sum();
         assert_eq!(total, 1_000_000_007);
     }
 }

@@ -80,7 +80,11 @@ pub enum Holder {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
     #[error("{holder} holds {available}, cannot take {requested}")]
-    InsufficientBalance { holder: String, available: Tao, requested: Tao },
+    InsufficientBalance {
+        holder: String,
+        available: Tao,
+        requested: Tao,
+    },
     #[error("minting {amount} would overflow total issuance")]
     Overflow { amount: Tao },
 }
@@ -99,7 +103,10 @@ impl RecycleLedger {
         Tao(self.by_reason[reason.index()])
     }
     pub fn total(&self) -> Tao {
-        Tao(self.by_reason.iter().fold(0u64, |a, b| a.saturating_add(*b)))
+        Tao(self
+            .by_reason
+            .iter()
+            .fold(0u64, |a, b| a.saturating_add(*b)))
     }
     /// Per-reason totals in [`RecycleReason::ALL`] order.
     pub fn as_array(&self) -> [u64; RecycleReason::COUNT] {
@@ -127,14 +134,25 @@ pub struct Ledger {
 impl Ledger {
     /// A ledger at `total_issuance`: the named accounts hold their balances, pools and locks
     /// hold `in_pools_and_locks`, and the unmodelled rest holds the remainder.
-    pub fn new(total_issuance: Tao, accounts: &[(String, Tao)], in_pools_and_locks: Tao) -> Result<Self, LedgerError> {
-        let named = accounts.iter().try_fold(in_pools_and_locks, |acc, (_, b)| acc.checked_add(*b));
-        let named = named.ok_or(LedgerError::Overflow { amount: total_issuance })?;
-        let unmodelled = total_issuance.checked_sub(named).ok_or(LedgerError::InsufficientBalance {
-            holder: "total issuance".into(),
-            available: total_issuance,
-            requested: named,
+    pub fn new(
+        total_issuance: Tao,
+        accounts: &[(String, Tao)],
+        in_pools_and_locks: Tao,
+    ) -> Result<Self, LedgerError> {
+        let named = accounts
+            .iter()
+            .try_fold(in_pools_and_locks, |acc, (_, b)| acc.checked_add(*b));
+        let named = named.ok_or(LedgerError::Overflow {
+            amount: total_issuance,
         })?;
+        let unmodelled =
+            total_issuance
+                .checked_sub(named)
+                .ok_or(LedgerError::InsufficientBalance {
+                    holder: "total issuance".into(),
+                    available: total_issuance,
+                    requested: named,
+                })?;
         Ok(Self {
             total_issuance,
             coldkeys: accounts.iter().map(|(n, _)| n.clone()).collect(),
@@ -158,7 +176,10 @@ impl Ledger {
         &self.recycled
     }
     pub fn coldkey_id(&self, name: &str) -> Option<ColdkeyId> {
-        self.coldkeys.iter().position(|n| n == name).map(|i| ColdkeyId(i as u32))
+        self.coldkeys
+            .iter()
+            .position(|n| n == name)
+            .map(|i| ColdkeyId(i as u32))
     }
     pub fn coldkey_name(&self, id: ColdkeyId) -> &str {
         &self.coldkeys[id.0 as usize]
@@ -174,7 +195,10 @@ impl Ledger {
     /// Returns the credit to place; it is only valid to pass it to [`Ledger::credit`] or
     /// [`Ledger::recycle_credit`].
     pub fn mint(&mut self, amount: Tao) -> Result<Tao, LedgerError> {
-        self.total_issuance = self.total_issuance.checked_add(amount).ok_or(LedgerError::Overflow { amount })?;
+        self.total_issuance = self
+            .total_issuance
+            .checked_add(amount)
+            .ok_or(LedgerError::Overflow { amount })?;
         self.minted = self.minted.saturating_add(amount);
         Ok(amount)
     }
@@ -192,7 +216,12 @@ impl Ledger {
     }
 
     /// Takes `amount` from a holder and removes it from issuance (`recycle_tao`).
-    pub fn recycle(&mut self, from: Holder, amount: Tao, reason: RecycleReason) -> Result<(), LedgerError> {
+    pub fn recycle(
+        &mut self,
+        from: Holder,
+        amount: Tao,
+        reason: RecycleReason,
+    ) -> Result<(), LedgerError> {
         self.debit(from, amount)?;
         self.recycle_credit(amount, reason);
         Ok(())
@@ -202,11 +231,13 @@ impl Ledger {
     pub fn debit(&mut self, from: Holder, amount: Tao) -> Result<(), LedgerError> {
         let name = self.holder_name(from);
         let slot = self.slot(from);
-        let left = slot.checked_sub(amount).ok_or(LedgerError::InsufficientBalance {
-            holder: name,
-            available: *slot,
-            requested: amount,
-        })?;
+        let left = slot
+            .checked_sub(amount)
+            .ok_or(LedgerError::InsufficientBalance {
+                holder: name,
+                available: *slot,
+                requested: amount,
+            })?;
         *slot = left;
         Ok(())
     }
@@ -231,7 +262,12 @@ mod tests {
     use super::*;
 
     fn ledger() -> Ledger {
-        Ledger::new(Tao::from_tokens(100), &[("alice".into(), Tao::from_tokens(10))], Tao::ZERO).unwrap()
+        Ledger::new(
+            Tao::from_tokens(100),
+            &[("alice".into(), Tao::from_tokens(10))],
+            Tao::ZERO,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -239,7 +275,12 @@ mod tests {
         let l = ledger();
         assert_eq!(l.unmodelled(), Tao::from_tokens(90));
         assert_eq!(l.free_total(), Tao::from_tokens(10));
-        assert!(Ledger::new(Tao::from_tokens(1), &[("a".into(), Tao::from_tokens(2))], Tao::ZERO).is_err());
+        assert!(Ledger::new(
+            Tao::from_tokens(1),
+            &[("a".into(), Tao::from_tokens(2))],
+            Tao::ZERO
+        )
+        .is_err());
         let with_pools = Ledger::new(Tao::from_tokens(10), &[], Tao::from_tokens(4)).unwrap();
         assert_eq!(with_pools.unmodelled(), Tao::from_tokens(6));
     }
@@ -248,13 +289,32 @@ mod tests {
     fn recycle_lowers_issuance_and_records_the_reason() {
         let mut l = ledger();
         let alice = l.coldkey_id("alice").unwrap();
-        l.recycle(Holder::Account(alice), Tao::from_tokens(3), RecycleReason::KeySwap).unwrap();
+        l.recycle(
+            Holder::Account(alice),
+            Tao::from_tokens(3),
+            RecycleReason::KeySwap,
+        )
+        .unwrap();
         assert_eq!(l.total_issuance(), Tao::from_tokens(97));
-        assert_eq!(l.recycled().get(RecycleReason::KeySwap), Tao::from_tokens(3));
+        assert_eq!(
+            l.recycled().get(RecycleReason::KeySwap),
+            Tao::from_tokens(3)
+        );
         assert_eq!(l.recycled().total(), Tao::from_tokens(3));
-        let err = l.recycle(Holder::Account(alice), Tao::from_tokens(8), RecycleReason::KeySwap);
-        assert!(err.unwrap_err().to_string().contains("coldkey `alice` holds 7 TAO"));
-        assert_eq!(l.total_issuance(), Tao::from_tokens(97), "a refused recycle changes nothing");
+        let err = l.recycle(
+            Holder::Account(alice),
+            Tao::from_tokens(8),
+            RecycleReason::KeySwap,
+        );
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("coldkey `alice` holds 7 TAO"));
+        assert_eq!(
+            l.total_issuance(),
+            Tao::from_tokens(97),
+            "a refused recycle changes nothing"
+        );
     }
 
     #[test]

@@ -19,11 +19,18 @@ pub struct Network {
 impl Network {
     /// TAO in subnet pools (`SubnetTAO`, root included) and locks.
     pub fn pools_and_locks(&self) -> Tao {
-        Tao(self.subnets.iter().map(|s| s.pool.tao.0.saturating_add(s.locked.0)).fold(0u64, u64::saturating_add))
+        Tao(self
+            .subnets
+            .iter()
+            .map(|s| s.pool.tao.0.saturating_add(s.locked.0))
+            .fold(0u64, u64::saturating_add))
     }
 
     /// Conservation (spec 1.2): issuance equals the TAO that every holder holds.
     pub fn held_total(&self) -> Tao {
-        self.ledger.free_total().saturating_add(self.ledger.unmodelled()).saturating_add(self.pools_and_locks())
+        self.ledger
+            .free_total()
+            .saturating_add(self.ledger.unmodelled())
+            .saturating_add(self.pools_and_locks())
     }
 }

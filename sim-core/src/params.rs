@@ -54,14 +54,54 @@ pub struct ParamSpec {
 }
 
 pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "tao_weight", min: 0, max: u64::MAX, doc: "raw u64, value / u64::MAX" },
-    ParamSpec { name: "subnet_owner_cut", min: 0, max: 65_535, doc: "u16, value / 65535" },
-    ParamSpec { name: "network_min_lock", min: 0, max: u64::MAX, doc: "rao" },
-    ParamSpec { name: "network_lock_reduction_interval", min: 1, max: u64::MAX, doc: "blocks" },
-    ParamSpec { name: "network_rate_limit", min: 0, max: u64::MAX, doc: "blocks" },
-    ParamSpec { name: "subnet_limit", min: 1, max: 4_095, doc: "subnets excluding root" },
-    ParamSpec { name: "max_epochs_per_block", min: 1, max: 65_535, doc: "epochs" },
-    ParamSpec { name: "default_min_stake", min: 0, max: u64::MAX, doc: "rao" },
+    ParamSpec {
+        name: "tao_weight",
+        min: 0,
+        max: u64::MAX,
+        doc: "raw u64, value / u64::MAX",
+    },
+    ParamSpec {
+        name: "subnet_owner_cut",
+        min: 0,
+        max: 65_535,
+        doc: "u16, value / 65535",
+    },
+    ParamSpec {
+        name: "network_min_lock",
+        min: 0,
+        max: u64::MAX,
+        doc: "rao",
+    },
+    ParamSpec {
+        name: "network_lock_reduction_interval",
+        min: 1,
+        max: u64::MAX,
+        doc: "blocks",
+    },
+    ParamSpec {
+        name: "network_rate_limit",
+        min: 0,
+        max: u64::MAX,
+        doc: "blocks",
+    },
+    ParamSpec {
+        name: "subnet_limit",
+        min: 1,
+        max: 4_095,
+        doc: "subnets excluding root",
+    },
+    ParamSpec {
+        name: "max_epochs_per_block",
+        min: 1,
+        max: 65_535,
+        doc: "epochs",
+    },
+    ParamSpec {
+        name: "default_min_stake",
+        min: 0,
+        max: u64::MAX,
+        doc: "rao",
+    },
 ];
 
 impl Params {
@@ -76,7 +116,10 @@ impl Params {
             format!("unknown parameter `{name}` (known: {})", known.join(", "))
         })?;
         if value < spec.min || value > spec.max {
-            return Err(format!("{name} = {value}: must be between {} and {} ({})", spec.min, spec.max, spec.doc));
+            return Err(format!(
+                "{name} = {value}: must be between {} and {} ({})",
+                spec.min, spec.max, spec.doc
+            ));
         }
         match name {
             "tao_weight" => self.tao_weight = value,
@@ -102,8 +145,14 @@ mod tests {
         let mut p = Params::default();
         p.set("subnet_owner_cut", 0).unwrap();
         assert_eq!(p.subnet_owner_cut, 0);
-        assert!(p.set("subnet_owner_cut", 70_000).unwrap_err().contains("between 0 and 65535"));
-        assert!(p.set("tempo", 1).unwrap_err().contains("unknown parameter `tempo`"));
+        assert!(p
+            .set("subnet_owner_cut", 70_000)
+            .unwrap_err()
+            .contains("between 0 and 65535"));
+        assert!(p
+            .set("tempo", 1)
+            .unwrap_err()
+            .contains("unknown parameter `tempo`"));
         for spec in PARAMS {
             p.set(spec.name, spec.min).unwrap();
         }

@@ -230,7 +230,11 @@ impl Era {
                 _ if at_least(DecayBurn) => LockHandling::PoolAtMedianPrice,
                 _ => LockHandling::SeedMinLockRecycleRest,
             },
-            epoch_schedule: if at_least(Current) { EpochSchedule::Tempo } else { EpochSchedule::Legacy },
+            epoch_schedule: if at_least(Current) {
+                EpochSchedule::Tempo
+            } else {
+                EpochSchedule::Legacy
+            },
             moving_price: match self {
                 PreDtao | DtaoLaunch => MovingPrice::Capped,
                 _ => MovingPrice::CappedRamped,
@@ -317,9 +321,15 @@ mod tests {
 
     #[test]
     fn eras_follow_the_timeline() {
-        assert_eq!(Era::PreDtao.rules().emission_split, EmissionSplit::RootWeights);
+        assert_eq!(
+            Era::PreDtao.rules().emission_split,
+            EmissionSplit::RootWeights
+        );
         assert_eq!(Era::DtaoLaunch.rules().amm, Amm::ConstantProductFlatFee);
-        assert_eq!(Era::TaoFlow.rules().root_dividends, RootDividends::Claimable);
+        assert_eq!(
+            Era::TaoFlow.rules().root_dividends,
+            RootDividends::Claimable
+        );
         assert_eq!(Era::DecayBurn.rules().neuron_burn, NeuronBurn::DecayAndBump);
         let current = Rules::default();
         assert_eq!(current.emission_split, EmissionSplit::PriceEmaMinerBurn);

@@ -32,8 +32,16 @@ impl EpochClock {
     /// A newly registered subnet (`init_new_network`): staggered by netuid so that subnets
     /// registered together do not all step on the same block.
     pub fn new_subnet(netuid: NetUid, tempo: u16, registered_at: BlockNumber) -> Self {
-        let stagger = if tempo == 0 { 0 } else { u64::from(netuid.0) % u64::from(tempo) };
-        Self { tempo, last_epoch_block: registered_at.saturating_sub(stagger), ..Self::default() }
+        let stagger = if tempo == 0 {
+            0
+        } else {
+            u64::from(netuid.0) % u64::from(tempo)
+        };
+        Self {
+            tempo,
+            last_epoch_block: registered_at.saturating_sub(stagger),
+            ..Self::default()
+        }
     }
 
     /// Legacy `blocks_until_next_epoch == 0`.
@@ -143,30 +151,77 @@ mod tests {
     #[test]
     fn legacy_fires_every_tempo_plus_one_with_a_netuid_offset() {
         // The chain's own table: tempo 100, netuid 0 first fires at block 99, netuid 1 at 98.
-        let c = EpochClock { tempo: 100, ..Default::default() };
-        let fires = |n: u16| (0..400u64).filter(|b| c.legacy_due(NetUid(n), *b)).collect::<Vec<_>>();
+        let c = EpochClock {
+            tempo: 100,
+            ..Default::default()
+        };
+        let fires = |n: u16| {
+            (0..400u64)
+                .filter(|b| c.legacy_due(NetUid(n), *b))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(fires(0), vec![99, 200, 301]);
         assert_eq!(fires(1)[0], 98);
         assert_eq!(fires(1)[1] - fires(1)[0], 101);
-        assert!(!EpochClock::default().legacy_due(NetUid(1), 5), "tempo 0 never runs");
+        assert!(
+            !EpochClock::default().legacy_due(NetUid(1), 5),
+            "tempo 0 never runs"
+        );
     }
 
     #[test]
     fn the_current_schedule_runs_every_tempo_and_caps_epochs_per_block() {
-        let mut a = EpochClock { tempo: 360, last_epoch_block: 1_000, ..Default::default() };
+        let mut a = EpochClock {
+            tempo: 360,
+            last_epoch_block: 1_000,
+            ..Default::default()
+        };
         let mut b = a;
         let mut c = a;
         let mut out = Vec::new();
-        let mut subnets = [(NetUid(1), &mut a), (NetUid(2), &mut b), (NetUid(3), &mut c)];
-        drain_schedule(EpochSchedule::Tempo, &mut subnets, 1_359, 2, |_| true, &mut out);
+        let mut subnets = [
+            (NetUid(1), &mut a),
+            (NetUid(2), &mut b),
+            (NetUid(3), &mut c),
+        ];
+        drain_schedule(
+            EpochSchedule::Tempo,
+            &mut subnets,
+            1_359,
+            2,
+            |_| true,
+            &mut out,
+        );
         assert!(out.iter().all(|(_, d)| *d == EpochDecision::Idle));
-        drain_schedule(EpochSchedule::Tempo, &mut subnets, 1_360, 2, |_| true, &mut out);
+        drain_schedule(
+            EpochSchedule::Tempo,
+            &mut subnets,
+            1_360,
+            2,
+            |_| true,
+            &mut out,
+        );
         assert_eq!(
             out,
-            vec![(NetUid(1), EpochDecision::Run), (NetUid(2), EpochDecision::Run), (NetUid(3), EpochDecision::Deferred)]
+            vec![
+                (NetUid(1), EpochDecision::Run),
+                (NetUid(2), EpochDecision::Run),
+                (NetUid(3), EpochDecision::Deferred)
+            ]
         );
-        drain_schedule(EpochSchedule::Tempo, &mut subnets, 1_361, 2, |_| true, &mut out);
-        assert_eq!(out[2], (NetUid(3), EpochDecision::Run), "the deferred epoch runs next block");
+        drain_schedule(
+            EpochSchedule::Tempo,
+            &mut subnets,
+            1_361,
+            2,
+            |_| true,
+            &mut out,
+        );
+        assert_eq!(
+            out[2],
+            (NetUid(3), EpochDecision::Run),
+            "the deferred epoch runs next block"
+        );
         assert_eq!(out[0].1, EpochDecision::Idle);
         assert_eq!(c.last_epoch_block, 1_361);
         assert_eq!(a.epoch_index, 1);
@@ -174,18 +229,36 @@ mod tests {
 
     #[test]
     fn an_inconsistent_subnet_consumes_its_slot_without_running() {
-        let mut a = EpochClock { tempo: 10, ..Default::default() };
+        let mut a = EpochClock {
+            tempo: 10,
+            ..Default::default()
+        };
         let mut out = Vec::new();
         let mut subnets = [(NetUid(1), &mut a)];
-        drain_schedule(EpochSchedule::Tempo, &mut subnets, 10, 2, |_| false, &mut out);
+        drain_schedule(
+            EpochSchedule::Tempo,
+            &mut subnets,
+            10,
+            2,
+            |_| false,
+            &mut out,
+        );
         assert_eq!(out[0].1, EpochDecision::Skipped);
         assert_eq!(a.last_epoch_block, 10);
-        assert_eq!(a.blocks_since_last_step, 1, "only a successful step resets the counter");
+        assert_eq!(
+            a.blocks_since_last_step, 1,
+            "only a successful step resets the counter"
+        );
     }
 
     #[test]
     fn a_subnet_that_has_not_stepped_for_max_tempo_runs() {
-        let c = EpochClock { tempo: 360, last_epoch_block: 100, blocks_since_last_step: MAX_TEMPO + 1, ..Default::default() };
+        let c = EpochClock {
+            tempo: 360,
+            last_epoch_block: 100,
+            blocks_since_last_step: MAX_TEMPO + 1,
+            ..Default::default()
+        };
         assert!(c.due(101));
     }
 

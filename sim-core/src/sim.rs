@@ -50,7 +50,10 @@ pub struct HalvingRecord {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
     #[error("block {block}: {source}")]
-    Ledger { block: BlockNumber, source: LedgerError },
+    Ledger {
+        block: BlockNumber,
+        source: LedgerError,
+    },
     #[error("block {block}: invariant broken: {detail}")]
     Invariant { block: BlockNumber, detail: String },
     #[error("block {block}: event: {detail}")]
@@ -78,7 +81,11 @@ pub struct Simulation {
 impl Simulation {
     pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
         let block = config.start_block;
-        let in_pools: Tao = Tao(config.subnets.iter().map(|s| s.pool.tao.0 + s.locked.0).sum());
+        let in_pools: Tao = Tao(config
+            .subnets
+            .iter()
+            .map(|s| s.pool.tao.0 + s.locked.0)
+            .sum());
         let ledger = Ledger::new(config.total_issuance, &config.accounts, in_pools)
             .map_err(|source| SimError::Ledger { block, source })?;
         // Stable: same-block events keep scenario order.
@@ -86,7 +93,12 @@ impl Simulation {
         let next_event = config.events.partition_point(|e| e.at_block <= block);
         let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
         Ok(Self {
-            network: Network { block, ledger, block_emission: Tao(emission), subnets: config.subnets },
+            network: Network {
+                block,
+                ledger,
+                block_emission: Tao(emission),
+                subnets: config.subnets,
+            },
             rules: config.rules,
             params: config.params,
             clock: BlockClock::new(block, config.start_ms, config.block_ms),
@@ -152,20 +164,24 @@ impl Simulation {
         // 3. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
         self.apply_events(block)?;
         self.apply_flows(block)?;
-        if (block - self.start_block) % self.invariants_every == 0 {
+        if (block - self.start_block).is_multiple_of(self.invariants_every) {
             self.check_invariants()?;
         }
-        if (block - self.start_block) % self.network_every == 0 {
+        if (block - self.start_block).is_multiple_of(self.network_every) {
             sink.network(&self.network_row());
         }
-        if (block - self.start_block) % self.subnets_every == 0 {
+        if (block - self.start_block).is_multiple_of(self.subnets_every) {
             self.sample_subnets(sink);
         }
         Ok(())
     }
 
     /// Runs up to and including `end_block`, then samples the last block if the cadence missed it.
-    pub fn run_until(&mut self, end_block: BlockNumber, sink: &mut dyn TraceSink) -> Result<(), SimError> {
+    pub fn run_until(
+        &mut self,
+        end_block: BlockNumber,
+        sink: &mut dyn TraceSink,
+    ) -> Result<(), SimError> {
         while self.network.block < end_block {
             self.step_block(sink)?;
         }
@@ -176,10 +192,10 @@ impl Simulation {
     pub fn finish(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
         self.check_invariants()?;
         let since_start = self.network.block - self.start_block;
-        if since_start % self.network_every != 0 {
+        if !since_start.is_multiple_of(self.network_every) {
             sink.network(&self.network_row());
         }
-        if since_start % self.subnets_every != 0 {
+        if !since_start.is_multiple_of(self.subnets_every) {
             self.sample_subnets(sink);
         }
         Ok(())
@@ -202,7 +218,10 @@ impl Simulation {
         }
         self.network.block_emission = emission;
         let minted = Tao(emission.0.min(TOTAL_SUPPLY.saturating_sub(issuance.0)));
-        self.network.ledger.mint(minted).map_err(|source| SimError::Ledger { block, source })
+        self.network
+            .ledger
+            .mint(minted)
+            .map_err(|source| SimError::Ledger { block, source })
     }
 
     /// Places the minted credit. Issuance-only model (docs/decisions/0002): with no subnet
@@ -213,21 +232,32 @@ impl Simulation {
     }
 
     fn apply_events(&mut self, block: BlockNumber) -> Result<(), SimError> {
-        while let Some(event) = self.events.get(self.next_event).filter(|e| e.at_block == block) {
+        while let Some(event) = self
+            .events
+            .get(self.next_event)
+            .filter(|e| e.at_block == block)
+        {
             let action = event.action.clone();
             self.next_event += 1;
             match action {
-                EventAction::Recycle { amount, reason, from } => self
+                EventAction::Recycle {
+                    amount,
+                    reason,
+                    from,
+                } => self
                     .network
                     .ledger
                     .recycle(from, amount, reason)
                     .map_err(|source| SimError::Ledger { block, source })?,
-                EventAction::SetParam { name, value } => {
-                    self.params.set(&name, value).map_err(|detail| SimError::Event { block, detail })?
-                }
+                EventAction::SetParam { name, value } => self
+                    .params
+                    .set(&name, value)
+                    .map_err(|detail| SimError::Event { block, detail })?,
                 EventAction::SwitchEra(era) => self.rules = era.rules(),
                 EventAction::OverrideRule(o) => self.rules.apply(o),
-                EventAction::SetBlockTime { block_ms } => self.clock.set_block_time(block + 1, block_ms),
+                EventAction::SetBlockTime { block_ms } => {
+                    self.clock.set_block_time(block + 1, block_ms)
+                }
                 EventAction::Halt { duration_ms } => self.clock.halt(block + 1, duration_ms),
             }
         }
@@ -261,7 +291,8 @@ impl Simulation {
                 detail: format!("total issuance {issuance} but holders hold {held}"),
             });
         }
-        let expected = self.start_issuance.0 as i128 + ledger.minted().0 as i128 - ledger.recycled().total().0 as i128;
+        let expected = self.start_issuance.0 as i128 + ledger.minted().0 as i128
+            - ledger.recycled().total().0 as i128;
         if expected != issuance.0 as i128 {
             return Err(SimError::Invariant {
                 block,
@@ -307,7 +338,9 @@ impl Simulation {
             time_ms: self.clock.time_of(n.block),
             total_issuance: n.ledger.total_issuance().0,
             block_emission: n.block_emission.0,
-            halvings: emission::halvings_at(block_emission_for_issuance(n.ledger.total_issuance().0).unwrap_or(0)),
+            halvings: emission::halvings_at(
+                block_emission_for_issuance(n.ledger.total_issuance().0).unwrap_or(0),
+            ),
             minted: n.ledger.minted().0,
             recycled_total: recycled.total().0,
             recycled: recycled.as_array(),

@@ -26,7 +26,13 @@ pub struct BlockClock {
 
 impl BlockClock {
     pub fn new(start_block: BlockNumber, start_ms: UnixMillis, block_ms: u64) -> Self {
-        Self { segments: vec![Segment { from_block: start_block, from_ms: start_ms, block_ms }] }
+        Self {
+            segments: vec![Segment {
+                from_block: start_block,
+                from_ms: start_ms,
+                block_ms,
+            }],
+        }
     }
 
     /// The instant of `block` (blocks before the start are extrapolated backwards).
@@ -43,21 +49,34 @@ impl BlockClock {
 
     /// The block time in force at `block`.
     pub fn block_ms_at(&self, block: BlockNumber) -> u64 {
-        self.segments.iter().rev().find(|s| s.from_block <= block).unwrap_or(&self.segments[0]).block_ms
+        self.segments
+            .iter()
+            .rev()
+            .find(|s| s.from_block <= block)
+            .unwrap_or(&self.segments[0])
+            .block_ms
     }
 
     /// From `block` on, blocks are `block_ms` apart. Blocks are processed in order, so the
     /// change never rewrites the past.
     pub fn set_block_time(&mut self, block: BlockNumber, block_ms: u64) {
         let from_ms = self.time_of(block);
-        self.push(Segment { from_block: block, from_ms, block_ms });
+        self.push(Segment {
+            from_block: block,
+            from_ms,
+            block_ms,
+        });
     }
 
     /// The chain halts before producing `block`: it comes `halt_ms` later than it would have.
     pub fn halt(&mut self, block: BlockNumber, halt_ms: u64) {
         let block_ms = self.block_ms_at(block);
         let from_ms = self.time_of(block) + halt_ms as i64;
-        self.push(Segment { from_block: block, from_ms, block_ms });
+        self.push(Segment {
+            from_block: block,
+            from_ms,
+            block_ms,
+        });
     }
 
     /// Blocks are processed in order, so a new segment replaces any at or after its block.
@@ -114,7 +133,11 @@ pub fn parse_utc(text: &str) -> Result<UnixMillis, String> {
         if !(2..=3).contains(&hms.len()) || hms.iter().any(|p| p.len() != 2) {
             return Err(bad());
         }
-        let v: Vec<i64> = hms.iter().map(|p| p.parse::<i64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+        let v: Vec<i64> = hms
+            .iter()
+            .map(|p| p.parse::<i64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| bad())?;
         let (h, mi, s) = (v[0], v[1], v.get(2).copied().unwrap_or(0));
         if h > 23 || mi > 59 || s > 59 {
             return Err(bad());
@@ -138,7 +161,11 @@ pub fn format_utc_minutes(ms: UnixMillis) -> String {
     let secs = ms.div_euclid(1000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
 }
 
 /// `YYYY-MM-DD` (UTC).
@@ -155,7 +182,12 @@ mod tests {
         let ms = parse_utc("2026-07-30").unwrap();
         assert_eq!(format_utc_date(ms), "2026-07-30");
         assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(parse_utc("2000-03-01T12:30Z").map(format_utc_minutes).unwrap(), "2000-03-01 12:30");
+        assert_eq!(
+            parse_utc("2000-03-01T12:30Z")
+                .map(format_utc_minutes)
+                .unwrap(),
+            "2000-03-01 12:30"
+        );
         assert!(parse_utc("2026-02-30").is_err());
         assert!(parse_utc("2026-7-30").is_err());
         assert!(parse_utc("2026-07-30T25:00Z").is_err());

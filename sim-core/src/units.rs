@@ -12,7 +12,19 @@ pub const RAO_PER_TAO: u64 = 1_000_000_000;
 macro_rules! rao_amount {
     ($name:ident, $unit:literal) => {
         #[doc = concat!("An amount of ", $unit, " in rao (1e9 rao = 1 ", $unit, ").")]
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            Default,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            Serialize,
+            Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub u64);
 
@@ -94,8 +106,20 @@ pub fn parse_tokens(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` has more than 9 decimals (1 rao = 1e-9)"));
     }
     let whole: String = whole.chars().filter(|c| *c != '_').collect();
-    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| format!("`{text}` is too large"))? };
-    let frac_rao: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().expect("nine digits fit in u64") };
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| format!("`{text}` is too large"))?
+    };
+    let frac_rao: u64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<9}")
+            .parse()
+            .expect("nine digits fit in u64")
+    };
     whole
         .checked_mul(RAO_PER_TAO)
         .and_then(|r| r.checked_add(frac_rao))
@@ -103,7 +127,9 @@ pub fn parse_tokens(text: &str) -> Result<u64, String> {
 }
 
 /// Subnet identifier. Netuid 0 is the root subnet.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct NetUid(pub u16);
 
@@ -121,7 +147,9 @@ impl fmt::Display for NetUid {
 }
 
 /// Position of a neuron in a subnet (0..MaxAllowedUids).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Uid(pub u16);
 
@@ -147,9 +175,13 @@ mod tests {
     #[test]
     fn rejects_bad_amounts() {
         assert!(parse_tokens("-1").unwrap_err().contains("negative"));
-        assert!(parse_tokens("0.0000000001").unwrap_err().contains("9 decimals"));
+        assert!(parse_tokens("0.0000000001")
+            .unwrap_err()
+            .contains("9 decimals"));
         assert!(parse_tokens("abc").is_err());
-        assert!(parse_tokens("99999999999999").unwrap_err().contains("too large"));
+        assert!(parse_tokens("99999999999999")
+            .unwrap_err()
+            .contains("too large"));
         assert!(parse_tokens(".").is_err());
     }
 

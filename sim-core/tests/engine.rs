@@ -51,7 +51,10 @@ fn the_first_halving_comes_when_issuance_crosses_10_5m() {
     assert_eq!(h[0].time_ms, 5 * 12_000);
     let last = sink.network.last().unwrap();
     assert_eq!(last.block, 1_006);
-    assert_eq!(last.total_issuance, T1 - 3_500_000_000 + 4 * RAO_PER_TAO + 2 * 500_000_000);
+    assert_eq!(
+        last.total_issuance,
+        T1 - 3_500_000_000 + 4 * RAO_PER_TAO + 2 * 500_000_000
+    );
     assert_eq!(last.block_emission, 500_000_000);
     assert_eq!(last.halvings, 1);
     assert_eq!(sink.network.len(), 7, "initial row plus one per block");
@@ -71,7 +74,10 @@ fn recycling_delays_the_halving() {
     // Net +0.5 TAO a block: 10 TAO short takes 20 blocks.
     assert_eq!(sim.halvings()[0].block, 1_021);
     let last = sink.network.last().unwrap();
-    let reg = RecycleReason::ALL.iter().position(|r| *r == RecycleReason::RegistrationBurn).unwrap();
+    let reg = RecycleReason::ALL
+        .iter()
+        .position(|r| *r == RecycleReason::RegistrationBurn)
+        .unwrap();
     assert_eq!(last.recycled[reg], 25 * 500_000_000);
     assert_eq!(last.recycled_total, 25 * 500_000_000);
 }
@@ -81,25 +87,54 @@ fn events_recycle_switch_rules_and_halt() {
     let mut cfg = config(7_000_000 * RAO_PER_TAO);
     let ev = |at_block, action| ScheduledEvent { at_block, action };
     cfg.events = vec![
-        ev(1_003, EventAction::Halt { duration_ms: 2 * 86_400_000 }),
+        ev(
+            1_003,
+            EventAction::Halt {
+                duration_ms: 2 * 86_400_000,
+            },
+        ),
         ev(
             1_002,
-            EventAction::Recycle { amount: Tao::from_tokens(20), reason: RecycleReason::KeySwap, from: Holder::Account(ColdkeyId(0)) },
+            EventAction::Recycle {
+                amount: Tao::from_tokens(20),
+                reason: RecycleReason::KeySwap,
+                from: Holder::Account(ColdkeyId(0)),
+            },
         ),
         ev(1_002, EventAction::SwitchEra(Era::PreDtao)),
-        ev(1_004, EventAction::OverrideRule(RuleOverride::EmissionSplit(EmissionSplit::TaoFlow))),
-        ev(1_004, EventAction::SetParam { name: "subnet_owner_cut".into(), value: 0 }),
+        ev(
+            1_004,
+            EventAction::OverrideRule(RuleOverride::EmissionSplit(EmissionSplit::TaoFlow)),
+        ),
+        ev(
+            1_004,
+            EventAction::SetParam {
+                name: "subnet_owner_cut".into(),
+                value: 0,
+            },
+        ),
         ev(1_005, EventAction::SetBlockTime { block_ms: 6_000 }),
     ];
     let (sim, sink) = run(cfg, 8);
-    assert_eq!(sim.network().ledger.free_balance(ColdkeyId(0)), Tao::from_tokens(30));
+    assert_eq!(
+        sim.network().ledger.free_balance(ColdkeyId(0)),
+        Tao::from_tokens(30)
+    );
     assert_eq!(sim.rules().era, Era::PreDtao);
     assert_eq!(sim.rules().emission_split, EmissionSplit::TaoFlow);
     assert_eq!(sim.params().subnet_owner_cut, 0);
     let t = |b: u64| sink.network.iter().find(|r| r.block == b).unwrap().time_ms;
     assert_eq!(t(1_003), 3 * 12_000);
-    assert_eq!(t(1_004), 4 * 12_000 + 2 * 86_400_000, "the halt comes before block 1004");
-    assert_eq!(t(1_006) - t(1_005), 12_000, "set at 1005: block 1006 was already due");
+    assert_eq!(
+        t(1_004),
+        4 * 12_000 + 2 * 86_400_000,
+        "the halt comes before block 1004"
+    );
+    assert_eq!(
+        t(1_006) - t(1_005),
+        12_000,
+        "set at 1005: block 1006 was already due"
+    );
     assert_eq!(t(1_007) - t(1_006), 6_000);
 }
 
@@ -115,9 +150,14 @@ fn an_impossible_recycle_stops_the_run_with_the_block_and_numbers() {
         },
     });
     let mut sim = Simulation::new(cfg).unwrap();
-    let err = sim.run_until(1_005, &mut MemorySink::default()).unwrap_err();
+    let err = sim
+        .run_until(1_005, &mut MemorySink::default())
+        .unwrap_err();
     assert!(matches!(err, SimError::Ledger { block: 1_002, .. }));
-    assert_eq!(err.to_string(), "block 1002: coldkey `alice` holds 50 TAO, cannot take 51 TAO");
+    assert_eq!(
+        err.to_string(),
+        "block 1002: coldkey `alice` holds 50 TAO, cannot take 51 TAO"
+    );
 }
 
 #[test]

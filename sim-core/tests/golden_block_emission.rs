@@ -13,6 +13,10 @@ fn block_emission_matches_every_vector() {
         let issuance = common::u64_field(case, "issuance");
         let expected = common::u64_field(case, "emission");
         assert!(case["error"].is_null(), "no case in this set fails");
-        assert_eq!(block_emission_for_issuance(issuance), Ok(expected), "issuance {issuance}");
+        assert_eq!(
+            block_emission_for_issuance(issuance),
+            Ok(expected),
+            "issuance {issuance}"
+        );
     }
 }

@@ -10,7 +10,8 @@ use sim_core::yuma::{EpochInput, EpochOutput, Yuma};
 use std::path::Path;
 
 fn check_case(id: &str, case_input: &Value, expected: &Value, yuma: &mut Yuma) {
-    let input: EpochInput = serde_json::from_value(case_input.clone()).unwrap_or_else(|e| panic!("{id}: input: {e}"));
+    let input: EpochInput =
+        serde_json::from_value(case_input.clone()).unwrap_or_else(|e| panic!("{id}: input: {e}"));
     input.validate().unwrap_or_else(|e| panic!("{id}: {e}"));
     let mut out = EpochOutput::default();
     yuma.run(&input, &mut out);
@@ -48,7 +49,12 @@ fn tiny_cases_match() {
     let cases = file["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 20);
     for case in cases {
-        check_case(case["id"].as_str().unwrap(), &case["input"], &case["output"], &mut yuma);
+        check_case(
+            case["id"].as_str().unwrap(),
+            &case["input"],
+            &case["output"],
+            &mut yuma,
+        );
     }
 }
 
@@ -68,7 +74,10 @@ fn sequences_match_epoch_by_epoch() {
 }
 
 fn run_random_dir(dir: &Path) -> usize {
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let mut yuma = Yuma::default();
     for f in &files {
@@ -82,13 +91,18 @@ fn run_random_dir(dir: &Path) -> usize {
 #[test]
 fn copied_random_cases_match() {
     let n = run_random_dir(&common::golden_dir().join("yuma/random"));
-    assert!(n >= 60, "the copied part covers every tag and config ({n} files)");
+    assert!(
+        n >= 60,
+        "the copied part covers every tag and config ({n} files)"
+    );
 }
 
 #[test]
 fn all_300_random_cases_match_when_shared_is_present() {
     match common::shared_golden_dir() {
         Some(dir) => assert_eq!(run_random_dir(&dir.join("yuma/random")), 300),
-        None => eprintln!("skipped: ../shared/golden is not beside the project (the copied cases ran above)"),
+        None => eprintln!(
+            "skipped: ../shared/golden is not beside the project (the copied cases ran above)"
+        ),
     }
 }

@@ -9,64 +9,72 @@ const ONE_BITS: i64 = 1 << 32;
 /// A random subnet with no masks in play: every validator holds a permit, is active, set its
 /// weights after every registration and gives itself no weight; stakes are distinct.
 fn subnet() -> impl Strategy<Value = EpochInput> {
-    (2usize..20, 1usize..8, any::<bool>(), any::<bool>(), any::<u64>()).prop_flat_map(|(n, v, yuma3, liquid, seed)| {
-        let validators = v.min(n);
-        (
-            proptest::collection::vec(1u64..1_000_000, validators),
-            proptest::collection::vec(proptest::collection::vec(0u16..=65535, n), validators),
-            proptest::collection::vec(proptest::collection::vec(0u16..=65535, n), validators),
-        )
-            .prop_map(move |(stakes, weights, bonds)| {
-                let mut alpha_stake = vec![0u64; n];
-                for (i, s) in stakes.iter().enumerate() {
-                    // Distinct stakes: no tie at the permit cut.
-                    alpha_stake[i] = s * 1_000_000_000 + i as u64 + (seed % 7);
-                }
-                let rows = |m: &Vec<Vec<u16>>, drop_self: bool| -> Vec<(u16, Vec<(u16, u16)>)> {
-                    m.iter()
-                        .enumerate()
-                        .map(|(i, row)| {
-                            let r: Vec<(u16, u16)> = row
-                                .iter()
+    (
+        2usize..20,
+        1usize..8,
+        any::<bool>(),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_flat_map(|(n, v, yuma3, liquid, seed)| {
+            let validators = v.min(n);
+            (
+                proptest::collection::vec(1u64..1_000_000, validators),
+                proptest::collection::vec(proptest::collection::vec(0u16..=65535, n), validators),
+                proptest::collection::vec(proptest::collection::vec(0u16..=65535, n), validators),
+            )
+                .prop_map(move |(stakes, weights, bonds)| {
+                    let mut alpha_stake = vec![0u64; n];
+                    for (i, s) in stakes.iter().enumerate() {
+                        // Distinct stakes: no tie at the permit cut.
+                        alpha_stake[i] = s * 1_000_000_000 + i as u64 + (seed % 7);
+                    }
+                    let rows =
+                        |m: &Vec<Vec<u16>>, drop_self: bool| -> Vec<(u16, Vec<(u16, u16)>)> {
+                            m.iter()
                                 .enumerate()
-                                .filter(|(j, _)| !(drop_self && *j == i))
-                                .map(|(j, w)| (j as u16, *w))
-                                .collect();
-                            (i as u16, r)
-                        })
-                        .collect()
-                };
-                EpochInput {
-                    n: n as u16,
-                    current_block: 100_000,
-                    tempo: 360,
-                    activity_cutoff_factor_milli: 13_889,
-                    last_update: vec![99_999; n],
-                    block_at_registration: vec![10; n],
-                    alpha_stake,
-                    tao_stake: vec![0; n],
-                    tao_weight: 0,
-                    stake_threshold: 0,
-                    validator_permit: (0..n).map(|i| i < validators).collect(),
-                    max_allowed_validators: 64,
-                    owner_uid: None,
-                    weights: rows(&weights, true),
-                    bonds: rows(&bonds, false),
-                    commit_reveal_enabled: false,
-                    earliest_active_commit_block: vec![],
-                    kappa: 32_767,
-                    bonds_penalty: 65_535,
-                    bonds_moving_average: 900_000,
-                    yuma3,
-                    liquid_alpha: liquid,
-                    alpha_low: 45_875,
-                    alpha_high: 58_982,
-                    alpha_sigmoid_steepness: 1_000,
-                    last_mechanism_step_block: 99_640,
-                    rao_emission: 1_000_000_000_000,
-                }
-            })
-    })
+                                .map(|(i, row)| {
+                                    let r: Vec<(u16, u16)> = row
+                                        .iter()
+                                        .enumerate()
+                                        .filter(|(j, _)| !(drop_self && *j == i))
+                                        .map(|(j, w)| (j as u16, *w))
+                                        .collect();
+                                    (i as u16, r)
+                                })
+                                .collect()
+                        };
+                    EpochInput {
+                        n: n as u16,
+                        current_block: 100_000,
+                        tempo: 360,
+                        activity_cutoff_factor_milli: 13_889,
+                        last_update: vec![99_999; n],
+                        block_at_registration: vec![10; n],
+                        alpha_stake,
+                        tao_stake: vec![0; n],
+                        tao_weight: 0,
+                        stake_threshold: 0,
+                        validator_permit: (0..n).map(|i| i < validators).collect(),
+                        max_allowed_validators: 64,
+                        owner_uid: None,
+                        weights: rows(&weights, true),
+                        bonds: rows(&bonds, false),
+                        commit_reveal_enabled: false,
+                        earliest_active_commit_block: vec![],
+                        kappa: 32_767,
+                        bonds_penalty: 65_535,
+                        bonds_moving_average: 900_000,
+                        yuma3,
+                        liquid_alpha: liquid,
+                        alpha_low: 45_875,
+                        alpha_high: 58_982,
+                        alpha_sigmoid_steepness: 1_000,
+                        last_mechanism_step_block: 99_640,
+                        rao_emission: 1_000_000_000_000,
+                    }
+                })
+        })
 }
 
 fn run(input: &EpochInput) -> EpochOutput {
@@ -104,8 +112,9 @@ proptest! {
                 }
             }
         }
-        for j in 0..n {
-            prop_assert!(out.consensus_f64[j] <= col_max[j] + 1e-9, "column {j}: {} > {}", out.consensus_f64[j], col_max[j]);
+        for (j, (consensus, max)) in out.consensus_f64.iter().zip(&col_max).enumerate() {
+            prop_assert!(*consensus <= max + 1e-9, "column {j}: {consensus} > {max}");
+        }: {} > {}", out.consensus_f64[j], col_max[j]);
         }
     }
 

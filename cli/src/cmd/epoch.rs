@@ -63,14 +63,18 @@ pub fn run(args: EpochArgs) -> Result<(), Failure> {
         .with_context(|| format!("{}: not JSON", args.input.display()))
         .map_err(Failure::input)?;
     let file = args.input.display().to_string();
-    let (input_value, script) = split_case(&doc).map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
+    let (input_value, script) =
+        split_case(&doc).map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
     let mut yuma = Yuma::default();
     match args.epochs {
         None => {
             if !script.is_empty() {
-                return Err(Failure::input(anyhow!("{file}: script: only used with --epochs")));
+                return Err(Failure::input(anyhow!(
+                    "{file}: script: only used with --epochs"
+                )));
             }
-            let input = parse_input(&input_value).map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
+            let input =
+                parse_input(&input_value).map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
             let mut out = EpochOutput::default();
             yuma.run(&input, &mut out);
             let json = serde_json::to_string_pretty(&out).expect("the output is plain data") + "\n";
@@ -84,8 +88,15 @@ pub fn run(args: EpochArgs) -> Result<(), Failure> {
         }
         Some(0) => Err(Failure::input(anyhow!("--epochs 0: must be at least 1"))),
         Some(k) => {
-            let stem = args.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "epoch".into());
-            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-epochs")));
+            let stem = args
+                .input
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "epoch".into());
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-epochs")));
             multi_epoch(&file, input_value, &script, k, &out, args.force)
         }
     }
@@ -93,7 +104,9 @@ pub fn run(args: EpochArgs) -> Result<(), Failure> {
 
 /// The input object and the script of a case file.
 fn split_case(doc: &Value) -> Result<(Value, Vec<ScriptStep>)> {
-    let obj = doc.as_object().ok_or_else(|| anyhow!("expected a JSON object"))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| anyhow!("expected a JSON object"))?;
     let input = obj.get("input").cloned().unwrap_or_else(|| {
         let mut bare = obj.clone();
         bare.remove("script");
@@ -101,7 +114,13 @@ fn split_case(doc: &Value) -> Result<(Value, Vec<ScriptStep>)> {
     });
     let script: Vec<ScriptStep> = match obj.get("script") {
         None => vec![],
-        Some(s) => serde_path_to_error::deserialize(s).map_err(|e| anyhow!("script{}: {}", path_suffix(&e.path().to_string()), e.inner()))?,
+        Some(s) => serde_path_to_error::deserialize(s).map_err(|e| {
+            anyhow!(
+                "script{}: {}",
+                path_suffix(&e.path().to_string()),
+                e.inner()
+            )
+        })?,
     };
     Ok((input, script))
 }
@@ -118,13 +137,20 @@ fn path_suffix(path: &str) -> String {
 
 /// Deserialises and validates an epoch input, naming the field that is wrong.
 fn parse_input(v: &Value) -> Result<EpochInput> {
-    let input: EpochInput =
-        serde_path_to_error::deserialize(v).map_err(|e| anyhow!("input.{}: {}", e.path(), e.inner()))?;
+    let input: EpochInput = serde_path_to_error::deserialize(v)
+        .map_err(|e| anyhow!("input.{}: {}", e.path(), e.inner()))?;
     input.validate().map_err(|e| anyhow!("input: {e}"))?;
     Ok(input)
 }
 
-fn multi_epoch(file: &str, mut input: Value, script: &[ScriptStep], epochs: u32, out: &Path, force: bool) -> Result<(), Failure> {
+fn multi_epoch(
+    file: &str,
+    mut input: Value,
+    script: &[ScriptStep],
+    epochs: u32,
+    out: &Path,
+    force: bool,
+) -> Result<(), Failure> {
     for step in script {
         if step.epoch == 0 || step.epoch >= epochs {
             return Err(Failure::input(anyhow!(
@@ -141,22 +167,30 @@ fn multi_epoch(file: &str, mut input: Value, script: &[ScriptStep], epochs: u32,
     for epoch in 0..epochs {
         if epoch > 0 {
             let out_value = serde_json::to_value(&output).expect("plain data");
-            advance(&mut input, &out_value, &frozen).map_err(|e| Failure::run(anyhow!("{file}: epoch {epoch}: {e}")))?;
+            advance(&mut input, &out_value, &frozen)
+                .map_err(|e| Failure::run(anyhow!("{file}: epoch {epoch}: {e}")))?;
             for step in script.iter().filter(|s| s.epoch == epoch) {
                 frozen.retain(|u| !step.resume_updating.contains(u));
                 frozen.extend(step.stop_updating.iter().copied());
-                apply_step(&mut input, step).map_err(|e| Failure::input(anyhow!("{file}: script (epoch {epoch}): {e}")))?;
+                apply_step(&mut input, step)
+                    .map_err(|e| Failure::input(anyhow!("{file}: script (epoch {epoch}): {e}")))?;
             }
         }
-        let parsed = parse_input(&input).map_err(|e| Failure::input(anyhow!("{file}: epoch {epoch}: {e}")))?;
+        let parsed = parse_input(&input)
+            .map_err(|e| Failure::input(anyhow!("{file}: epoch {epoch}: {e}")))?;
         yuma.run(&parsed, &mut output);
         let out_value = serde_json::to_value(&output).expect("plain data");
-        table.push(epoch, &input, &out_value).map_err(|e| Failure::run(anyhow!("epoch {epoch}: {e}")))?;
+        table
+            .push(epoch, &input, &out_value)
+            .map_err(|e| Failure::run(anyhow!("epoch {epoch}: {e}")))?;
     }
     let dir = RunDir::create(out, force).map_err(Failure::input)?;
     table.write(dir.path(), epochs).map_err(Failure::run)?;
     let path = dir.commit().map_err(Failure::run)?;
-    println!("{epochs} epochs of {file}; per-epoch table and charts written to {}", path.display());
+    println!(
+        "{epochs} epochs of {file}; per-epoch table and charts written to {}",
+        path.display()
+    );
     Ok(())
 }
 
@@ -164,8 +198,12 @@ fn multi_epoch(file: &str, mut input: Value, script: &[ScriptStep], epochs: u32,
 /// tempo, the previous epoch recorded as the last step; validators that keep setting weights
 /// refresh their LastUpdate.
 fn advance(input: &mut Value, output: &Value, frozen: &[u16]) -> Result<()> {
-    let tempo = input["tempo"].as_u64().ok_or_else(|| anyhow!("tempo missing"))?;
-    let block = input["current_block"].as_u64().ok_or_else(|| anyhow!("current_block missing"))?;
+    let tempo = input["tempo"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("tempo missing"))?;
+    let block = input["current_block"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("current_block missing"))?;
     let n = input["n"].as_u64().ok_or_else(|| anyhow!("n missing"))? as usize;
     input["last_mechanism_step_block"] = json!(block);
     let next = block + tempo;
@@ -203,7 +241,9 @@ fn apply_step(input: &mut Value, step: &ScriptStep) -> Result<()> {
         if u64::from(*uid) >= n {
             bail!("set_weights: uid {uid} out of range (n = {n})");
         }
-        let rows = input["weights"].as_array_mut().ok_or_else(|| anyhow!("weights is not an array"))?;
+        let rows = input["weights"]
+            .as_array_mut()
+            .ok_or_else(|| anyhow!("weights is not an array"))?;
         rows.retain(|r| r[0].as_u64() != Some(u64::from(*uid)));
         rows.push(json!([uid, row]));
         rows.sort_by_key(|r| r[0].as_u64());
@@ -244,9 +284,11 @@ impl EpochTable {
         let b = |key: &str, i: usize| out[key][i].as_bool().unwrap_or(false);
         for i in 0..n {
             self.epoch.push(epoch);
-            self.block.push(input["current_block"].as_u64().unwrap_or(0));
+            self.block
+                .push(input["current_block"].as_u64().unwrap_or(0));
             self.uid.push(i as u32);
-            self.alpha_stake.push(input["alpha_stake"][i].as_u64().unwrap_or(0));
+            self.alpha_stake
+                .push(input["alpha_stake"][i].as_u64().unwrap_or(0));
             self.active.push(b("active", i));
             self.validator_permit.push(b("new_validator_permit", i));
             self.consensus.push(f("consensus_f64", i));
@@ -287,17 +329,25 @@ impl EpochTable {
     fn write(&self, dir: &Path, epochs: u32) -> Result<()> {
         let mut df = self.frame()?;
         let parquet = dir.join("epochs.parquet");
-        let f = std::fs::File::create(&parquet).with_context(|| format!("{}: cannot create", parquet.display()))?;
-        ParquetWriter::new(f).finish(&mut df).map_err(|e| anyhow!("{}: cannot write: {e}", parquet.display()))?;
+        let f = std::fs::File::create(&parquet)
+            .with_context(|| format!("{}: cannot create", parquet.display()))?;
+        ParquetWriter::new(f)
+            .finish(&mut df)
+            .map_err(|e| anyhow!("{}: cannot write: {e}", parquet.display()))?;
         let csv = dir.join("epochs.csv");
-        let mut f = std::fs::File::create(&csv).with_context(|| format!("{}: cannot create", csv.display()))?;
-        CsvWriter::new(&mut f).finish(&mut df).map_err(|e| anyhow!("{}: cannot write: {e}", csv.display()))?;
+        let mut f = std::fs::File::create(&csv)
+            .with_context(|| format!("{}: cannot create", csv.display()))?;
+        CsvWriter::new(&mut f)
+            .finish(&mut df)
+            .map_err(|e| anyhow!("{}: cannot write: {e}", csv.display()))?;
         let n = self.uid.iter().max().map_or(0, |m| *m as usize + 1);
         let series = |values: &[f64]| -> Vec<Series> {
             (0..n)
                 .map(|uid| Series {
                     name: format!("uid {uid}"),
-                    points: (0..epochs as usize).map(|e| (e as f64, values[e * n + uid])).collect(),
+                    points: (0..epochs as usize)
+                        .map(|e| (e as f64, values[e * n + uid]))
+                        .collect(),
                 })
                 .filter(|s| s.points.iter().any(|(_, y)| *y > 0.0))
                 .collect()
@@ -316,7 +366,10 @@ impl EpochTable {
         };
         line_chart(
             &dir.join("incentive_dividends"),
-            &[panel("Incentive per UID", incentive), panel("Dividends per UID", dividends)],
+            &[
+                panel("Incentive per UID", incentive),
+                panel("Dividends per UID", dividends),
+            ],
         )?;
         Ok(())
     }

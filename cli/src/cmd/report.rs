@@ -16,11 +16,18 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> Result<(), Failure> {
     for d in &args.dirs {
         if !d.is_dir() {
-            return Err(Failure::input(anyhow::anyhow!("{}: not a directory", d.display())));
+            return Err(Failure::input(anyhow::anyhow!(
+                "{}: not a directory",
+                d.display()
+            )));
         }
     }
     let out = args.out.unwrap_or_else(|| args.dirs[0].join("report"));
     let report = reports::report::build(&args.dirs, &out).map_err(Failure::input)?;
-    println!("{} charts; open {}", report.charts.len(), report.html.display());
+    println!(
+        "{} charts; open {}",
+        report.charts.len(),
+        report.html.display()
+    );
     Ok(())
 }

@@ -30,10 +30,17 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(blocks) = args.blocks {
         scenario.set_blocks(blocks).map_err(Failure::input)?;
     }
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{}", scenario.name, scenario.config.seed)));
-    let outcome = execute(&scenario, &out, &RunOptions { force: args.force, progress: true })?;
+    let out = args.out.unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!("{}-seed{}", scenario.name, scenario.config.seed))
+    });
+    let outcome = execute(
+        &scenario,
+        &out,
+        &RunOptions {
+            force: args.force,
+            progress: true,
+        },
+    )?;
     print!("{}", outcome.summary);
     println!("trace written to {}", outcome.dir.display());
     Ok(())

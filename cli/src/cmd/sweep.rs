@@ -59,8 +59,18 @@ struct SweepFile {
 
 pub fn run(args: SweepArgs) -> Result<(), Failure> {
     let seeds = parse_seeds(&args.seeds).map_err(Failure::input)?;
-    let axes: Vec<SetAxis> = args.sets.iter().map(|s| parse_set(s)).collect::<Result<_, _>>().map_err(Failure::input)?;
-    let shard = args.shard.as_deref().map(parse_shard).transpose().map_err(Failure::input)?;
+    let axes: Vec<SetAxis> = args
+        .sets
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<_, _>>()
+        .map_err(Failure::input)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(parse_shard)
+        .transpose()
+        .map_err(Failure::input)?;
     if args.jobs == Some(0) {
         return Err(Failure::input(anyhow!("--jobs 0: must be at least 1")));
     }
@@ -80,23 +90,39 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
             apply(&mut doc, key, value).map_err(Failure::input)?;
         }
         let edited = toml::to_string(&doc).expect("a TOML table serialises");
-        let described = point.iter().map(|(k, v)| format!("--set {k}={v}")).collect::<Vec<_>>().join(" ");
-        let mut s = scenario::load_text(&args.scenario, &edited)
-            .map_err(|e| Failure::input(anyhow!("{e}").context(if described.is_empty() { "scenario".into() } else { described })))?;
+        let described = point
+            .iter()
+            .map(|(k, v)| format!("--set {k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut s = scenario::load_text(&args.scenario, &edited).map_err(|e| {
+            Failure::input(anyhow!("{e}").context(if described.is_empty() {
+                "scenario".into()
+            } else {
+                described
+            }))
+        })?;
         if let Some(blocks) = args.blocks {
             s.set_blocks(blocks).map_err(Failure::input)?;
         }
-        s.resolved["sweep_point"] = serde_json::json!(point.iter().cloned().collect::<BTreeMap<_, _>>());
+        s.resolved["sweep_point"] =
+            serde_json::json!(point.iter().cloned().collect::<BTreeMap<_, _>>());
         scenarios.push(s);
     }
     let name = scenarios[0].name.clone();
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{name}-sweep")));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{name}-sweep")));
     let sweep_file = SweepFile {
         scenario_path: args.scenario.display().to_string(),
         seeds: seeds.clone(),
         sets: axes.clone(),
         blocks: args.blocks,
-        points: point_list.iter().map(|p| p.iter().cloned().collect()).collect(),
+        points: point_list
+            .iter()
+            .map(|p| p.iter().cloned().collect())
+            .collect(),
     };
     prepare_dir(&out, &sweep_file, args.force).map_err(Failure::input)?;
 
@@ -113,26 +139,42 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         .map(|(_, r)| r)
         .collect();
 
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().map_err(|e| Failure::run(anyhow!(e)))?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Failure::run(anyhow!(e)))?;
     let bar = ProgressBar::new(plan.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} sweep [{bar:40}] {pos}/{len} runs ({elapsed}, eta {eta})")
-            .expect("the template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} sweep [{bar:40}] {pos}/{len} runs ({elapsed}, eta {eta})",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
     let results: Vec<Result<(), String>> = pool.install(|| {
         plan.par_iter()
             .map(|&(p, seed)| {
-                let dir = out.join(format!("sweep_point={p}")).join(format!("run={seed}"));
+                let dir = out
+                    .join(format!("sweep_point={p}"))
+                    .join(format!("run={seed}"));
                 let result = if dir.join("headline.json").exists() && !args.force {
                     Ok(()) // finished earlier (a resumed or re-submitted shard)
                 } else {
                     let mut s = scenarios[p].clone();
                     s.set_seed(seed);
-                    execute(&s, &dir, &RunOptions { force: true, progress: false })
-                        .map(|_| ())
-                        .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
+                    execute(
+                        &s,
+                        &dir,
+                        &RunOptions {
+                            force: true,
+                            progress: false,
+                        },
+                    )
+                    .map(|_| ())
+                    .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
                 };
                 bar.inc(1);
                 result
@@ -145,11 +187,19 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
     let table = summarize(&out, &sweep_file.points).map_err(Failure::run)?;
     print!("{table}");
     match shard {
-        Some((k, n)) => println!("shard {k}/{n}: {} runs; summary covers the runs present in {}", plan.len(), out.display()),
+        Some((k, n)) => println!(
+            "shard {k}/{n}: {} runs; summary covers the runs present in {}",
+            plan.len(),
+            out.display()
+        ),
         None => println!("{} runs written to {}", plan.len(), out.display()),
     }
     if !failures.is_empty() {
-        return Err(Failure::run(anyhow!("{} runs failed:\n{}", failures.len(), failures.join("\n"))));
+        return Err(Failure::run(anyhow!(
+            "{} runs failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        )));
     }
     Ok(())
 }
@@ -157,7 +207,12 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
 pub fn summarize_cmd(args: SummarizeArgs) -> Result<(), Failure> {
     let file = args.dir.join("sweep.json");
     let text = std::fs::read_to_string(&file)
-        .with_context(|| format!("{}: cannot read (is this a sweep directory?)", file.display()))
+        .with_context(|| {
+            format!(
+                "{}: cannot read (is this a sweep directory?)",
+                file.display()
+            )
+        })
         .map_err(Failure::input)?;
     let sweep: SweepFile = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a sweep description", file.display()))
@@ -184,10 +239,19 @@ fn prepare_dir(out: &Path, sweep: &SweepFile, force: bool) -> anyhow::Result<()>
                     out.display()
                 );
             }
-            std::fs::remove_dir_all(out).with_context(|| format!("{}: cannot remove", out.display()))?;
+            std::fs::remove_dir_all(out)
+                .with_context(|| format!("{}: cannot remove", out.display()))?;
         }
-    } else if out.exists() && std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false) && !force {
-        anyhow::bail!("{}: exists and is not a sweep directory; choose another --out", out.display());
+    } else if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+        && !force
+    {
+        anyhow::bail!(
+            "{}: exists and is not a sweep directory; choose another --out",
+            out.display()
+        );
     }
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     // Written whole then renamed, so concurrent shards never read half a file.

@@ -14,7 +14,13 @@ pub fn run(args: ValidateArgs) -> Result<(), Failure> {
     let mut bad = 0;
     for file in &args.files {
         match scenario::load(file) {
-            Ok(s) => println!("ok: {} ({}, {} blocks from block {})", file.display(), s.name, s.blocks, s.config.start_block),
+            Ok(s) => println!(
+                "ok: {} ({}, {} blocks from block {})",
+                file.display(),
+                s.name,
+                s.blocks,
+                s.config.start_block
+            ),
             Err(e) => {
                 eprintln!("{e}");
                 bad += 1;
@@ -22,7 +28,10 @@ pub fn run(args: ValidateArgs) -> Result<(), Failure> {
         }
     }
     if bad > 0 {
-        return Err(Failure::input(anyhow::anyhow!("{bad} of {} scenario files are invalid", args.files.len())));
+        return Err(Failure::input(anyhow::anyhow!(
+            "{bad} of {} scenario files are invalid",
+            args.files.len()
+        )));
     }
     Ok(())
 }

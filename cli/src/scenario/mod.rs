@@ -56,14 +56,22 @@ pub struct Problem {
 /// Why a scenario could not be loaded.
 #[derive(Debug)]
 pub enum ScenarioError {
-    Read { path: PathBuf, source: std::io::Error },
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScenarioError::Read { path, source } => write!(f, "{}: cannot read scenario: {source}", path.display()),
+            ScenarioError::Read { path, source } => {
+                write!(f, "{}: cannot read scenario: {source}", path.display())
+            }
             ScenarioError::Invalid { path, problems } => {
                 for (i, p) in problems.iter().enumerate() {
                     if i > 0 {
@@ -91,10 +99,17 @@ impl std::error::Error for ScenarioError {}
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| ScenarioError::Invalid {
         path: path.to_path_buf(),
-        problems: vec![Problem { location: String::new(), key: String::new(), message: "not UTF-8 text".into() }],
+        problems: vec![Problem {
+            location: String::new(),
+            key: String::new(),
+            message: "not UTF-8 text".into(),
+        }],
     })?;
     load_text(path, &text)
 }
@@ -102,7 +117,10 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Validates scenario text that came from `path` (possibly edited, e.g. by a sweep's `--set`).
 /// The manifest's SHA-256 is that of the text actually run.
 pub fn load_text(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-    let invalid = |problems| ScenarioError::Invalid { path: path.to_path_buf(), problems };
+    let invalid = |problems| ScenarioError::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    };
     let wire = parse_wire(text).map_err(|p| invalid(vec![p]))?;
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     validate::validate(wire, path, sha256).map_err(invalid)
@@ -124,7 +142,17 @@ fn parse_wire(text: &str) -> Result<wire::WireScenario, Problem> {
             })
             .unwrap_or_default();
         let key = if key == "." { String::new() } else { key };
-        let message = inner.message().trim().lines().map(str::trim).collect::<Vec<_>>().join("; ");
-        Problem { location, key, message }
+        let message = inner
+            .message()
+            .trim()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("; ");
+        Problem {
+            location,
+            key,
+            message,
+        }
     })
 }

@@ -17,11 +17,19 @@ const DEFAULT_FEE_RATE: u16 = 33;
 
 /// Reads the snapshot; errors name the file, the line and the column.
 pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().ok_or_else(|| format!("{}: empty file", path.display()))?.split(',').collect();
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| format!("{}: empty file", path.display()))?
+        .split(',')
+        .collect();
     let col = |name: &str| {
-        header.iter().position(|h| h.trim() == name).ok_or_else(|| format!("{}: no column `{name}`", path.display()))
+        header
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| format!("{}: no column `{name}`", path.display()))
     };
     let (c_netuid, c_name, c_tao, c_ain, c_aout, c_price, c_mp, c_tempo) = (
         col("netuid")?,
@@ -40,27 +48,49 @@ pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String
         }
         let at = |c: usize| format!("{}:{}: column `{}`", path.display(), i + 2, header[c]);
         if line.contains('"') {
-            return Err(format!("{}:{}: quoted fields are not supported", path.display(), i + 2));
+            return Err(format!(
+                "{}:{}: quoted fields are not supported",
+                path.display(),
+                i + 2
+            ));
         }
         let f: Vec<&str> = line.split(',').collect();
         if f.len() != header.len() {
-            return Err(format!("{}:{}: {} fields, the header has {}", path.display(), i + 2, f.len(), header.len()));
+            return Err(format!(
+                "{}:{}: {} fields, the header has {}",
+                path.display(),
+                i + 2,
+                f.len(),
+                header.len()
+            ));
         }
-        let tokens = |c: usize| parse_tokens(f[c]).map_err(|e| format!("{} = {:?}: {e}", at(c), f[c]));
+        let tokens =
+            |c: usize| parse_tokens(f[c]).map_err(|e| format!("{} = {:?}: {e}", at(c), f[c]));
         let number = |c: usize| -> Result<f64, String> {
             if f[c].is_empty() {
                 return Ok(0.0);
             }
-            f[c].parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| format!("{} = {:?}: not a non-negative number", at(c), f[c]))
+            f[c].parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("{} = {:?}: not a non-negative number", at(c), f[c]))
         };
-        let netuid: u16 = f[c_netuid].parse().map_err(|_| format!("{} = {:?}: not a netuid", at(c_netuid), f[c_netuid]))?;
+        let netuid: u16 = f[c_netuid]
+            .parse()
+            .map_err(|_| format!("{} = {:?}: not a netuid", at(c_netuid), f[c_netuid]))?;
         if subnets.iter().any(|s: &Subnet| s.netuid.0 == netuid) {
             return Err(format!("{}: netuid {netuid} appears twice", at(c_netuid)));
         }
-        let tempo: u16 = f[c_tempo].parse().map_err(|_| format!("{} = {:?}: not a tempo", at(c_tempo), f[c_tempo]))?;
+        let tempo: u16 = f[c_tempo]
+            .parse()
+            .map_err(|_| format!("{} = {:?}: not a tempo", at(c_tempo), f[c_tempo]))?;
         let tao = Tao(tokens(c_tao)?);
         let root = netuid == 0;
-        let (alpha_in, alpha_out) = if root { (0, 0) } else { (tokens(c_ain)?, tokens(c_aout)?) };
+        let (alpha_in, alpha_out) = if root {
+            (0, 0)
+        } else {
+            (tokens(c_ain)?, tokens(c_aout)?)
+        };
         let price = number(c_price)?;
         let quote_weight = if root || alpha_in == 0 || price == 0.0 {
             PERQUINTILL / 2

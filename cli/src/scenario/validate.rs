@@ -22,7 +22,11 @@ struct Problems(Vec<Problem>);
 
 impl Problems {
     fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { location: String::new(), key: key.into(), message: message.into() });
+        self.0.push(Problem {
+            location: String::new(),
+            key: key.into(),
+            message: message.into(),
+        });
     }
 }
 
@@ -30,17 +34,32 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
     let mut p = Problems(Vec::new());
 
     let name = w.name.clone().unwrap_or_else(|| {
-        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
     });
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        p.add("name", format!("= {name:?}: must be non-empty and use only letters, digits, '-', '_' and '.'"));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        p.add(
+            "name",
+            format!("= {name:?}: must be non-empty and use only letters, digits, '-', '_' and '.'"),
+        );
     }
     let seed = w.seed.unwrap_or(0);
     let blocks = w.blocks.unwrap_or(0);
     if !(1..=MAX_BLOCKS).contains(&blocks) {
         match w.blocks {
-            None => p.add("blocks", "missing: the number of blocks to simulate (1 to 263000000)"),
-            Some(b) => p.add("blocks", format!("= {b}: must be between 1 and {MAX_BLOCKS}")),
+            None => p.add(
+                "blocks",
+                "missing: the number of blocks to simulate (1 to 263000000)",
+            ),
+            Some(b) => p.add(
+                "blocks",
+                format!("= {b}: must be between 1 and {MAX_BLOCKS}"),
+            ),
         }
     }
 
@@ -49,22 +68,35 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         p.add("start.date", format!("= {:?}: {e}", w.start.date));
         0
     });
-    let total_issuance = amount(&mut p, "start.total_issuance", &w.start.total_issuance).unwrap_or(Tao::ZERO);
+    let total_issuance =
+        amount(&mut p, "start.total_issuance", &w.start.total_issuance).unwrap_or(Tao::ZERO);
     if total_issuance > Tao(sim_core::emission::TOTAL_SUPPLY) {
-        p.add("start.total_issuance", format!("= {total_issuance}: must not exceed the 21,000,000 TAO supply"));
+        p.add(
+            "start.total_issuance",
+            format!("= {total_issuance}: must not exceed the 21,000,000 TAO supply"),
+        );
     }
 
     let (rules, rule_doc) = rules(&mut p, w.rules.as_ref());
 
     let block_ms = match w.time.as_ref().and_then(|t| t.block_seconds) {
         None => DEFAULT_BLOCK_MILLIS,
-        Some(n) => millis(&mut p, "time.block_seconds", n, 1.0 / 1000.0, 86_400.0).unwrap_or(DEFAULT_BLOCK_MILLIS),
+        Some(n) => millis(&mut p, "time.block_seconds", n, 1.0 / 1000.0, 86_400.0)
+            .unwrap_or(DEFAULT_BLOCK_MILLIS),
     };
-    let network_every = w.trace.as_ref().and_then(|t| t.network_every).unwrap_or(DEFAULT_NETWORK_EVERY);
+    let network_every = w
+        .trace
+        .as_ref()
+        .and_then(|t| t.network_every)
+        .unwrap_or(DEFAULT_NETWORK_EVERY);
     if network_every == 0 {
         p.add("trace.network_every", "= 0: must be at least 1 block");
     }
-    let subnets_every = w.trace.as_ref().and_then(|t| t.subnets_every).unwrap_or(DEFAULT_NETWORK_EVERY);
+    let subnets_every = w
+        .trace
+        .as_ref()
+        .and_then(|t| t.subnets_every)
+        .unwrap_or(DEFAULT_NETWORK_EVERY);
     if subnets_every == 0 {
         p.add("trace.subnets_every", "= 0: must be at least 1 block");
     }
@@ -99,9 +131,18 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
     for (i, a) in w.accounts.iter().enumerate() {
         let at = format!("accounts[{i}]");
         if a.coldkey.is_empty() || a.coldkey == "rest" {
-            p.add(format!("{at}.coldkey"), format!("= {:?}: must be non-empty and not the reserved name \"rest\"", a.coldkey));
+            p.add(
+                format!("{at}.coldkey"),
+                format!(
+                    "= {:?}: must be non-empty and not the reserved name \"rest\"",
+                    a.coldkey
+                ),
+            );
         } else if accounts.iter().any(|(n, _)| *n == a.coldkey) {
-            p.add(format!("{at}.coldkey"), format!("= {:?}: a coldkey may be declared once", a.coldkey));
+            p.add(
+                format!("{at}.coldkey"),
+                format!("= {:?}: a coldkey may be declared once", a.coldkey),
+            );
         }
         let balance = amount(&mut p, &format!("{at}.balance"), &a.balance).unwrap_or(Tao::ZERO);
         accounts.push((a.coldkey.clone(), balance));
@@ -133,11 +174,15 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
     for (i, r) in w.recycling.iter().enumerate() {
         let at = format!("recycling[{i}]");
         let reason = recycle_reason(&mut p, &format!("{at}.reason"), Some(&r.reason));
-        let rate = amount(&mut p, &format!("{at}.tao_per_day"), &r.tao_per_day).unwrap_or(Tao::ZERO);
+        let rate =
+            amount(&mut p, &format!("{at}.tao_per_day"), &r.tao_per_day).unwrap_or(Tao::ZERO);
         let from = holder(&mut p, &format!("{at}.from"), r.from.as_ref());
         if let (Some(a), Some(b)) = (r.from_block, r.until_block) {
             if b < a {
-                p.add(format!("{at}.until_block"), format!("= {b}: must not be before from_block = {a}"));
+                p.add(
+                    format!("{at}.until_block"),
+                    format!("= {b}: must not be before from_block = {a}"),
+                );
             }
         }
         flows.push(RecycleFlow {
@@ -159,7 +204,10 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             );
         }
         if let Some(action) = event_action(&mut p, &at, e, &holder) {
-            events.push(ScheduledEvent { at_block: e.at_block, action });
+            events.push(ScheduledEvent {
+                at_block: e.at_block,
+                action,
+            });
         }
     }
 
@@ -243,7 +291,9 @@ fn amount(p: &mut Problems, key: &str, a: &WireAmount) -> Option<Tao> {
                 if r.starts_with('-') {
                     Err("must not be negative".to_string())
                 } else {
-                    r.replace('_', "").parse::<u64>().map_err(|_| format!("`{r}` is not a whole number of rao"))
+                    r.replace('_', "")
+                        .parse::<u64>()
+                        .map_err(|_| format!("`{r}` is not a whole number of rao"))
                 }
             } else {
                 parse_tokens(s.strip_suffix("TAO").unwrap_or(s).trim())
@@ -258,7 +308,12 @@ fn amount(p: &mut Problems, key: &str, a: &WireAmount) -> Option<Tao> {
                 WireAmount::Float(f) => f.to_string(),
                 WireAmount::Text(s) => format!("{s:?}"),
             };
-            p.add(key, format!("= {shown}: {e} (amounts are TAO, e.g. 1.5 or \"1.5 TAO\" or \"1500 rao\")"));
+            p.add(
+                key,
+                format!(
+                    "= {shown}: {e} (amounts are TAO, e.g. 1.5 or \"1.5 TAO\" or \"1500 rao\")"
+                ),
+            );
             None
         }
     }
@@ -281,7 +336,10 @@ fn param_value(v: &toml::Value) -> Result<u64, String> {
     match v {
         toml::Value::Integer(i) if *i < 0 => Err("must not be negative".into()),
         toml::Value::Integer(i) => Ok(*i as u64),
-        toml::Value::String(s) => s.replace('_', "").parse().map_err(|_| "must be a whole number".into()),
+        toml::Value::String(s) => s
+            .replace('_', "")
+            .parse()
+            .map_err(|_| "must be a whole number".into()),
         _ => Err("must be a whole number (write values above 2^63 as a string)".into()),
     }
 }
@@ -292,7 +350,13 @@ fn recycle_reason(p: &mut Problems, key: &str, name: Option<&String>) -> Recycle
     };
     RecycleReason::from_name(name).unwrap_or_else(|| {
         let known: Vec<&str> = RecycleReason::ALL.iter().map(|r| r.name()).collect();
-        p.add(key, format!("= {name:?}: unknown recycle reason (known: {})", known.join(", ")));
+        p.add(
+            key,
+            format!(
+                "= {name:?}: unknown recycle reason (known: {})",
+                known.join(", ")
+            ),
+        );
         RecycleReason::ScenarioEvent
     })
 }
@@ -300,7 +364,10 @@ fn recycle_reason(p: &mut Problems, key: &str, name: Option<&String>) -> Recycle
 fn era(p: &mut Problems, key: &str, name: &str) -> Option<Era> {
     Era::from_name(name).or_else(|| {
         let known: Vec<&str> = Era::ALL.iter().map(|e| e.name()).collect();
-        p.add(key, format!("= {name:?}: unknown era (known: {})", known.join(", ")));
+        p.add(
+            key,
+            format!("= {name:?}: unknown era (known: {})", known.join(", ")),
+        );
         None
     })
 }
@@ -333,7 +400,12 @@ fn rules(p: &mut Problems, w: Option<&WireRules>) -> (Rules, serde_json::Value) 
     let Some(w) = w else {
         return (Rules::default(), json!(Rules::default()));
     };
-    let mut rules = w.era.as_deref().and_then(|e| era(p, "rules.era", e)).unwrap_or(Era::Current).rules();
+    let mut rules = w
+        .era
+        .as_deref()
+        .and_then(|e| era(p, "rules.era", e))
+        .unwrap_or(Era::Current)
+        .rules();
     let overrides = [
         ("emission_split", &w.emission_split),
         ("amm", &w.amm),
@@ -393,11 +465,17 @@ fn event_action(
     let mut ok = true;
     for (key, is_set) in present {
         if is_set && !required.contains(&key) && !optional.contains(&key) {
-            p.add(format!("{at}.{key}"), format!("not used by kind = {:?}", e.kind));
+            p.add(
+                format!("{at}.{key}"),
+                format!("not used by kind = {:?}", e.kind),
+            );
             ok = false;
         }
         if !is_set && required.contains(&key) {
-            p.add(format!("{at}.{key}"), format!("missing: required by kind = {:?}", e.kind));
+            p.add(
+                format!("{at}.{key}"),
+                format!("missing: required by kind = {:?}", e.kind),
+            );
             ok = false;
         }
     }
@@ -421,7 +499,11 @@ fn event_action(
                 }
             };
             if let Err(msg) = Params::default().set(&name, v) {
-                let key = if Params::spec(&name).is_some() { "value" } else { "param" };
+                let key = if Params::spec(&name).is_some() {
+                    "value"
+                } else {
+                    "param"
+                };
                 p.add(format!("{at}.{key}"), msg);
                 return None;
             }
@@ -438,12 +520,26 @@ fn event_action(
                 }
             }
         }
-        "set_block_time" => {
-            EventAction::SetBlockTime { block_ms: millis(p, &format!("{at}.block_seconds"), e.block_seconds?, 0.001, 86_400.0)? }
-        }
+        "set_block_time" => EventAction::SetBlockTime {
+            block_ms: millis(
+                p,
+                &format!("{at}.block_seconds"),
+                e.block_seconds?,
+                0.001,
+                86_400.0,
+            )?,
+        },
         "halt" => {
-            let ms = millis(p, &format!("{at}.hours"), e.hours?, 1.0 / 3_600_000.0, 24.0 * 366.0)?;
-            EventAction::Halt { duration_ms: ms * 3_600 }
+            let ms = millis(
+                p,
+                &format!("{at}.hours"),
+                e.hours?,
+                1.0 / 3_600_000.0,
+                24.0 * 366.0,
+            )?;
+            EventAction::Halt {
+                duration_ms: ms * 3_600,
+            }
         }
         _ => unreachable!("kinds were matched above"),
     })

@@ -16,7 +16,11 @@ pub type Point = Vec<(String, String)>;
 
 /// Parses `A..B` (both ends included) or a single seed `A`.
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>> {
-    let parse = |s: &str| s.trim().parse::<u64>().with_context(|| format!("--seeds {text}: `{s}` is not a seed (a whole number)"));
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .with_context(|| format!("--seeds {text}: `{s}` is not a seed (a whole number)"))
+    };
     let (a, b) = match text.split_once("..") {
         Some((a, b)) => (parse(a)?, parse(b.trim_start_matches('='))?),
         None => (parse(text)?, parse(text)?),
@@ -43,7 +47,10 @@ pub fn parse_set(text: &str) -> Result<SetAxis> {
     if values.iter().any(String::is_empty) {
         bail!("--set {text}: empty value");
     }
-    Ok(SetAxis { key: key.to_string(), values })
+    Ok(SetAxis {
+        key: key.to_string(),
+        values,
+    })
 }
 
 /// Parses `I/N` (0-based index).
@@ -103,8 +110,12 @@ pub fn apply(doc: &mut toml::Table, key: &str, raw: &str) -> Result<()> {
                 return Ok(());
             }
             None => {
-                let entry = table.entry(name.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                table = entry.as_table_mut().with_context(|| format!("--set {key}: `{name}` is not a table"))?;
+                let entry = table
+                    .entry(name.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = entry
+                    .as_table_mut()
+                    .with_context(|| format!("--set {key}: `{name}` is not a table"))?;
             }
             Some(idx) => {
                 let array = table
@@ -112,14 +123,16 @@ pub fn apply(doc: &mut toml::Table, key: &str, raw: &str) -> Result<()> {
                     .and_then(toml::Value::as_array_mut)
                     .with_context(|| format!("--set {key}: the scenario has no array `{name}`"))?;
                 let len = array.len();
-                let item = array
-                    .get_mut(idx)
-                    .with_context(|| format!("--set {key}: `{name}` has {len} entries, no [{idx}]"))?;
+                let item = array.get_mut(idx).with_context(|| {
+                    format!("--set {key}: `{name}` has {len} entries, no [{idx}]")
+                })?;
                 if last {
                     *item = value;
                     return Ok(());
                 }
-                table = item.as_table_mut().with_context(|| format!("--set {key}: `{name}[{idx}]` is not a table"))?;
+                table = item
+                    .as_table_mut()
+                    .with_context(|| format!("--set {key}: `{name}[{idx}]` is not a table"))?;
             }
         }
     }
@@ -142,14 +155,20 @@ mod tests {
     fn seeds_are_inclusive_ranges() {
         assert_eq!(parse_seeds("1..3").unwrap(), vec![1, 2, 3]);
         assert_eq!(parse_seeds("4").unwrap(), vec![4]);
-        assert!(parse_seeds("5..2").unwrap_err().to_string().contains("empty seed range"));
+        assert!(parse_seeds("5..2")
+            .unwrap_err()
+            .to_string()
+            .contains("empty seed range"));
         assert!(parse_seeds("a..2").is_err());
     }
 
     #[test]
     fn shards_are_zero_based() {
         assert_eq!(parse_shard("0/4").unwrap(), (0, 4));
-        assert!(parse_shard("4/4").unwrap_err().to_string().contains("out of range"));
+        assert!(parse_shard("4/4")
+            .unwrap_err()
+            .to_string()
+            .contains("out of range"));
         assert!(parse_shard("1/0").is_err());
         assert!(parse_shard("x").is_err());
     }
@@ -159,21 +178,34 @@ mod tests {
         let axes = vec![parse_set("a=1,2").unwrap(), parse_set("b.c=x,y,z").unwrap()];
         let p = points(&axes);
         assert_eq!(p.len(), 6);
-        assert_eq!(p[0], vec![("a".into(), "1".into()), ("b.c".into(), "x".into())]);
-        assert_eq!(p[5], vec![("a".into(), "2".into()), ("b.c".into(), "z".into())]);
+        assert_eq!(
+            p[0],
+            vec![("a".into(), "1".into()), ("b.c".into(), "x".into())]
+        );
+        assert_eq!(
+            p[5],
+            vec![("a".into(), "2".into()), ("b.c".into(), "z".into())]
+        );
         assert_eq!(points(&[]), vec![Vec::<(String, String)>::new()]);
     }
 
     #[test]
     fn apply_sets_nested_keys() {
-        let mut doc: toml::Table = toml::from_str("[[recycling]]\nreason = \"fees\"\ntao_per_day = 1\n").unwrap();
+        let mut doc: toml::Table =
+            toml::from_str("[[recycling]]\nreason = \"fees\"\ntao_per_day = 1\n").unwrap();
         apply(&mut doc, "recycling[0].tao_per_day", "250.5").unwrap();
         apply(&mut doc, "time.block_seconds", "12.5").unwrap();
         apply(&mut doc, "rules.era", "2025-02").unwrap();
         assert_eq!(doc["recycling"][0]["tao_per_day"].as_float(), Some(250.5));
         assert_eq!(doc["time"]["block_seconds"].as_float(), Some(12.5));
         assert_eq!(doc["rules"]["era"].as_str(), Some("2025-02"));
-        assert!(apply(&mut doc, "recycling[3].tao_per_day", "1").unwrap_err().to_string().contains("no [3]"));
-        assert!(apply(&mut doc, "events[0].at_block", "1").unwrap_err().to_string().contains("no array `events`"));
+        assert!(apply(&mut doc, "recycling[3].tao_per_day", "1")
+            .unwrap_err()
+            .to_string()
+            .contains("no [3]"));
+        assert!(apply(&mut doc, "events[0].at_block", "1")
+            .unwrap_err()
+            .to_string()
+            .contains("no array `events`"));
     }
 }

@@ -2,8 +2,8 @@
 //! the P5/P50/P95 of each, read from whatever runs are present (so shards run anywhere and
 //! copied into one directory summarise as one dataset).
 
-use reports::headline::Headline;
 use anyhow::{Context, Result};
+use reports::headline::Headline;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,8 @@ pub struct RunRecord {
 pub fn collect(dir: &Path) -> Result<Vec<RunRecord>> {
     let mut out = Vec::new();
     for entry in read_dir_sorted(dir)? {
-        let Some(point) = hive_value(&entry, "sweep_point").and_then(|v| v.parse::<usize>().ok()) else {
+        let Some(point) = hive_value(&entry, "sweep_point").and_then(|v| v.parse::<usize>().ok())
+        else {
             continue;
         };
         for run in read_dir_sorted(&entry)? {
@@ -26,9 +27,10 @@ pub fn collect(dir: &Path) -> Result<Vec<RunRecord>> {
             if hive_value(&run, "run").is_none() || !file.exists() {
                 continue;
             }
-            let text = std::fs::read_to_string(&file).with_context(|| format!("{}: cannot read", file.display()))?;
-            let headline: Headline =
-                serde_json::from_str(&text).with_context(|| format!("{}: not a run headline", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("{}: cannot read", file.display()))?;
+            let headline: Headline = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a run headline", file.display()))?;
             out.push(RunRecord { point, headline });
         }
     }
@@ -48,7 +50,9 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn hive_value(path: &Path, key: &str) -> Option<String> {
     let name = path.file_name()?.to_str()?;
-    name.strip_prefix(key)?.strip_prefix('=').map(str::to_string)
+    name.strip_prefix(key)?
+        .strip_prefix('=')
+        .map(str::to_string)
 }
 
 /// Nearest-rank quantile of sorted values (deterministic, always an observed value).
@@ -61,29 +65,56 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// The figures summarised per run, by name.
 fn metrics(h: &Headline) -> Vec<(String, f64)> {
     let mut m = vec![
-        ("final_total_issuance_tao".to_string(), h.final_total_issuance as f64 / 1e9),
-        ("recycled_total_tao".to_string(), h.recycled_total as f64 / 1e9),
+        (
+            "final_total_issuance_tao".to_string(),
+            h.final_total_issuance as f64 / 1e9,
+        ),
+        (
+            "recycled_total_tao".to_string(),
+            h.recycled_total as f64 / 1e9,
+        ),
     ];
     for halving in &h.halvings {
-        m.push((format!("halving_{}_block", halving.halvings), halving.block as f64));
-        m.push((format!("halving_{}_unix_days", halving.halvings), halving.time_ms as f64 / 86_400_000.0));
+        m.push((
+            format!("halving_{}_block", halving.halvings),
+            halving.block as f64,
+        ));
+        m.push((
+            format!("halving_{}_unix_days", halving.halvings),
+            halving.time_ms as f64 / 86_400_000.0,
+        ));
     }
     m
 }
 
 /// Writes `runs.csv` and `quantiles.csv` into `dir` and returns a printable table.
-pub fn write(dir: &Path, runs: &[RunRecord], points: &[BTreeMap<String, String>]) -> Result<String> {
+pub fn write(
+    dir: &Path,
+    runs: &[RunRecord],
+    points: &[BTreeMap<String, String>],
+) -> Result<String> {
     let mut runs_csv = String::from("sweep_point,seed,end_block,final_total_issuance,recycled_total,halving,halving_block,halving_date\n");
     for r in runs {
         let h = &r.headline;
         if h.halvings.is_empty() {
-            let _ = writeln!(runs_csv, "{},{},{},{},{},,,", r.point, h.seed, h.end_block, h.final_total_issuance, h.recycled_total);
+            let _ = writeln!(
+                runs_csv,
+                "{},{},{},{},{},,,",
+                r.point, h.seed, h.end_block, h.final_total_issuance, h.recycled_total
+            );
         }
         for x in &h.halvings {
             let _ = writeln!(
                 runs_csv,
                 "{},{},{},{},{},{},{},{}",
-                r.point, h.seed, h.end_block, h.final_total_issuance, h.recycled_total, x.halvings, x.block, x.date
+                r.point,
+                h.seed,
+                h.end_block,
+                h.final_total_issuance,
+                h.recycled_total,
+                x.halvings,
+                x.block,
+                x.date
             );
         }
     }
@@ -92,7 +123,12 @@ pub fn write(dir: &Path, runs: &[RunRecord], points: &[BTreeMap<String, String>]
     for r in runs {
         *runs_per_point.entry(r.point).or_default() += 1;
         for (name, v) in metrics(&r.headline) {
-            by_point.entry(r.point).or_default().entry(name).or_default().push(v);
+            by_point
+                .entry(r.point)
+                .or_default()
+                .entry(name)
+                .or_default()
+                .push(v);
         }
     }
     let mut q_csv = String::from("sweep_point,set,metric,n,runs,p5,p50,p95\n");
@@ -100,15 +136,28 @@ pub fn write(dir: &Path, runs: &[RunRecord], points: &[BTreeMap<String, String>]
     for (point, metrics) in &by_point {
         let set = points
             .get(*point)
-            .map(|m| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default();
         let total = runs_per_point[point];
         let _ = writeln!(table, "sweep_point={point} {set} ({total} runs)");
         for (name, values) in metrics {
             let mut sorted = values.clone();
             sorted.sort_by(f64::total_cmp);
-            let (p5, p50, p95) = (quantile(&sorted, 0.05), quantile(&sorted, 0.50), quantile(&sorted, 0.95));
-            let _ = writeln!(q_csv, "{point},\"{set}\",{name},{},{total},{p5},{p50},{p95}", sorted.len());
+            let (p5, p50, p95) = (
+                quantile(&sorted, 0.05),
+                quantile(&sorted, 0.50),
+                quantile(&sorted, 0.95),
+            );
+            let _ = writeln!(
+                q_csv,
+                "{point},\"{set}\",{name},{},{total},{p5},{p50},{p95}",
+                sorted.len()
+            );
             let show = |v: f64| {
                 if name.ends_with("_unix_days") {
                     sim_core::time::format_utc_minutes((v * 86_400_000.0).round() as i64)
@@ -126,7 +175,8 @@ pub fn write(dir: &Path, runs: &[RunRecord], points: &[BTreeMap<String, String>]
             );
         }
     }
-    std::fs::write(dir.join("runs.csv"), runs_csv).with_context(|| format!("{}: cannot write runs.csv", dir.display()))?;
+    std::fs::write(dir.join("runs.csv"), runs_csv)
+        .with_context(|| format!("{}: cannot write runs.csv", dir.display()))?;
     std::fs::write(dir.join("quantiles.csv"), q_csv)
         .with_context(|| format!("{}: cannot write quantiles.csv", dir.display()))?;
     Ok(table)

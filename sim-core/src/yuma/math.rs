@@ -23,16 +23,21 @@ pub fn div64(a: I64F64, b: I64F64) -> I64F64 {
 
 /// The chain sums with `Iterator::sum`, i.e. plain (wrapping in release) addition.
 pub fn sum(x: &[I32F32]) -> I32F32 {
-    x.iter().fold(ZERO, |a, b| I32F32::from_bits(a.to_bits().wrapping_add(b.to_bits())))
+    x.iter().fold(ZERO, |a, b| {
+        I32F32::from_bits(a.to_bits().wrapping_add(b.to_bits()))
+    })
 }
 
 fn row_total(row: &[(u16, I32F32)]) -> I32F32 {
-    row.iter().fold(ZERO, |a, (_, b)| I32F32::from_bits(a.to_bits().wrapping_add(b.to_bits())))
+    row.iter().fold(ZERO, |a, (_, b)| {
+        I32F32::from_bits(a.to_bits().wrapping_add(b.to_bits()))
+    })
 }
 
 /// `fixed_proportion_to_u16`: x * 65535, floored into u16 (saturating).
 pub fn proportion_to_u16(x: I32F32) -> u16 {
-    x.saturating_mul(I32F32::from_num(u16::MAX)).saturating_to_num::<u16>()
+    x.saturating_mul(I32F32::from_num(u16::MAX))
+        .saturating_to_num::<u16>()
 }
 
 pub fn inplace_normalize(x: &mut [I32F32]) {
@@ -44,7 +49,9 @@ pub fn inplace_normalize(x: &mut [I32F32]) {
 }
 
 pub fn inplace_normalize_64(x: &mut [I64F64]) {
-    let total = x.iter().fold(I64F64::from_bits(0), |a, b| I64F64::from_bits(a.to_bits().wrapping_add(b.to_bits())));
+    let total = x.iter().fold(I64F64::from_bits(0), |a, b| {
+        I64F64::from_bits(a.to_bits().wrapping_add(b.to_bits()))
+    });
     if total == I64F64::from_bits(0) {
         return;
     }
@@ -133,7 +140,8 @@ pub fn inplace_col_max_upscale(m: &mut [Row], columns: usize, col_max: &mut Vec<
 }
 
 /// `weighted_median`: the stake-weighted quantile by repeated partition around the middle
-/// element; returns an observed score.
+/// element; returns an observed score. (The chain's five arguments plus three reused buffers.)
+#[allow(clippy::too_many_arguments)]
 pub fn weighted_median(
     stake: &[I32F32],
     score: &[I32F32],

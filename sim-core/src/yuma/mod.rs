@@ -63,11 +63,23 @@ pub struct EpochInput {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EpochInputError {
     #[error("{field}: length {got}, must be n = {n}")]
-    Length { field: &'static str, got: usize, n: usize },
+    Length {
+        field: &'static str,
+        got: usize,
+        n: usize,
+    },
     #[error("{field}: length {got}, must be at most n = {n}")]
-    TooLong { field: &'static str, got: usize, n: usize },
+    TooLong {
+        field: &'static str,
+        got: usize,
+        n: usize,
+    },
     #[error("{field}: uid {uid} is out of range (n = {n})")]
-    UidOutOfRange { field: &'static str, uid: u16, n: u16 },
+    UidOutOfRange {
+        field: &'static str,
+        uid: u16,
+        n: u16,
+    },
     #[error("{field}: uid {uid} has two rows")]
     DuplicateRow { field: &'static str, uid: u16 },
     #[error("tempo: must be at least 1")]
@@ -91,20 +103,31 @@ impl EpochInput {
         for (field, got) in [
             ("last_update", self.last_update.len()),
             ("validator_permit", self.validator_permit.len()),
-            ("earliest_active_commit_block", self.earliest_active_commit_block.len()),
+            (
+                "earliest_active_commit_block",
+                self.earliest_active_commit_block.len(),
+            ),
         ] {
             if got > n {
                 return Err(EpochInputError::TooLong { field, got, n });
             }
         }
         if let Some(uid) = self.owner_uid.filter(|u| *u >= self.n) {
-            return Err(EpochInputError::UidOutOfRange { field: "owner_uid", uid, n: self.n });
+            return Err(EpochInputError::UidOutOfRange {
+                field: "owner_uid",
+                uid,
+                n: self.n,
+            });
         }
         for (field, rows) in [("weights", &self.weights), ("bonds", &self.bonds)] {
             let mut seen = vec![false; n];
             for (uid, _) in rows {
                 let Some(slot) = seen.get_mut(*uid as usize) else {
-                    return Err(EpochInputError::UidOutOfRange { field, uid: *uid, n: self.n });
+                    return Err(EpochInputError::UidOutOfRange {
+                        field,
+                        uid: *uid,
+                        n: self.n,
+                    });
                 };
                 if *slot {
                     return Err(EpochInputError::DuplicateRow { field, uid: *uid });
@@ -179,8 +202,10 @@ impl Yuma {
         let mut last_update = input.last_update.clone();
         last_update.resize(n, 0);
         let last_update = &last_update;
-        let inactive: Vec<bool> =
-            last_update.iter().map(|u| u.saturating_add(activity_cutoff) < current_block).collect();
+        let inactive: Vec<bool> = last_update
+            .iter()
+            .map(|u| u.saturating_add(activity_cutoff) < current_block)
+            .collect();
         let active: Vec<bool> = inactive.iter().map(|b| !b).collect();
         let block_at_registration = &input.block_at_registration;
 
@@ -201,7 +226,8 @@ impl Yuma {
             .iter()
             .enumerate()
             .map(|(uid, s)| {
-                if owner != Some(uid as u16) && s.saturating_to_num::<u64>() < input.stake_threshold {
+                if owner != Some(uid as u16) && s.saturating_to_num::<u64>() < input.stake_threshold
+                {
                     I64F64::from_bits(0)
                 } else {
                     *s
@@ -209,7 +235,10 @@ impl Yuma {
             })
             .collect();
         inplace_normalize_64(&mut filtered);
-        let stake: Vec<I32F32> = filtered.iter().map(|s| I32F32::saturating_from_num(*s)).collect();
+        let stake: Vec<I32F32> = filtered
+            .iter()
+            .map(|s| I32F32::saturating_from_num(*s))
+            .collect();
 
         // Permits.
         // Not padded: a short permit vector leaves the owner without a permit entry, masks every
@@ -220,7 +249,12 @@ impl Yuma {
         }
         let forbids: Vec<bool> = permits.iter().map(|b| !b).collect();
         let mut new_permits = Vec::new();
-        is_topk_nonzero(&stake, input.max_allowed_validators as usize, &mut self.idx, &mut new_permits);
+        is_topk_nonzero(
+            &stake,
+            input.max_allowed_validators as usize,
+            &mut self.idx,
+            &mut new_permits,
+        );
         if let Some(p) = owner.and_then(|o| new_permits.get_mut(o as usize)) {
             *p = true;
         }
@@ -235,28 +269,42 @@ impl Yuma {
         let mut weights: Vec<Row> = vec![Vec::new(); n];
         for (i, row) in &input.weights {
             if let Some(dst) = weights.get_mut(*i as usize) {
-                dst.extend(row.iter().filter(|(j, _)| (*j as usize) < n).map(|(j, w)| (*j, I32F32::from_num(*w))));
+                dst.extend(
+                    row.iter()
+                        .filter(|(j, _)| (*j as usize) < n)
+                        .map(|(j, w)| (*j, I32F32::from_num(*w))),
+                );
             }
         }
         for (i, row) in weights.iter_mut().enumerate() {
             if forbids.get(i).copied().unwrap_or(true) {
                 row.clear();
             }
-            row.retain(|(j, _)| i != *j as usize || owner == Some(*j) && i == *j as usize);
+            row.retain(|(j, _)| i != *j as usize || owner == Some(*j));
             let updated = last_update.get(i).copied().unwrap_or(0);
-            row.retain(|(j, _)| !(updated <= block_at_registration.get(*j as usize).copied().unwrap_or(0)));
+            row.retain(|(j, _)| {
+                updated > block_at_registration.get(*j as usize).copied().unwrap_or(0)
+            });
         }
         if input.commit_reveal_enabled {
             for (i, row) in weights.iter_mut().enumerate() {
-                let commit = input.earliest_active_commit_block.get(i).copied().flatten().unwrap_or(u64::MAX);
-                row.retain(|(j, _)| !(commit < block_at_registration.get(*j as usize).copied().unwrap_or(0)));
+                let commit = input
+                    .earliest_active_commit_block
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(u64::MAX);
+                row.retain(|(j, _)| {
+                    commit >= block_at_registration.get(*j as usize).copied().unwrap_or(0)
+                });
             }
         }
         inplace_row_normalize(&mut weights);
 
         // Consensus: stake-weighted kappa-quantile of each column over validators with stake.
         let kappa = div(I32F32::from_num(input.kappa), I32F32::from_num(u16::MAX));
-        let mut use_stake: Vec<I32F32> = active_stake.iter().copied().filter(|s| *s > ZERO).collect();
+        let mut use_stake: Vec<I32F32> =
+            active_stake.iter().copied().filter(|s| *s > ZERO).collect();
         inplace_normalize(&mut use_stake);
         let stake_sum = sum(&use_stake);
         let minority = stake_sum.saturating_sub(kappa);
@@ -275,7 +323,16 @@ impl Yuma {
         let consensus: Vec<I32F32> = columns
             .iter()
             .map(|col| {
-                weighted_median(&use_stake, col, minority, ZERO, stake_sum, &mut self.current, &mut self.lower, &mut self.upper)
+                weighted_median(
+                    &use_stake,
+                    col,
+                    minority,
+                    ZERO,
+                    stake_sum,
+                    &mut self.current,
+                    &mut self.lower,
+                    &mut self.upper,
+                )
             })
             .collect();
 
@@ -295,7 +352,14 @@ impl Yuma {
                     .collect()
             })
             .collect();
-        let validator_trust: Vec<I32F32> = clipped.iter().map(|r| r.iter().fold(ZERO, |a, (_, v)| I32F32::from_bits(a.to_bits().wrapping_add(v.to_bits())))).collect();
+        let validator_trust: Vec<I32F32> = clipped
+            .iter()
+            .map(|r| {
+                r.iter().fold(ZERO, |a, (_, v)| {
+                    I32F32::from_bits(a.to_bits().wrapping_add(v.to_bits()))
+                })
+            })
+            .collect();
         let mut ranks = vec![ZERO; n];
         for (row, s) in clipped.iter().zip(active_stake.iter()) {
             for &(j, v) in row {
@@ -308,30 +372,53 @@ impl Yuma {
         let incentive = ranks;
 
         // Bonds.
-        let penalty = div(I32F32::from_num(input.bonds_penalty), I32F32::from_num(u16::MAX));
+        let penalty = div(
+            I32F32::from_num(input.bonds_penalty),
+            I32F32::from_num(u16::MAX),
+        );
         let weights_for_bonds = interpolate(&weights, &clipped, n, penalty);
-        let last_tempo =
-            if input.last_mechanism_step_block == 0 { current_block.saturating_sub(u64::from(input.tempo)) } else { input.last_mechanism_step_block.saturating_add(1) };
+        let last_tempo = if input.last_mechanism_step_block == 0 {
+            current_block.saturating_sub(u64::from(input.tempo))
+        } else {
+            input.last_mechanism_step_block.saturating_add(1)
+        };
         let mut bonds: Vec<Row> = vec![Vec::new(); n];
         for (i, row) in &input.bonds {
             if let Some(dst) = bonds.get_mut(*i as usize) {
                 dst.extend(row.iter().map(|(j, b)| {
                     let v = I32F32::from_num(*b);
-                    (*j, if input.yuma3 { div(v, I32F32::from_num(u16::MAX)) } else { v })
+                    (
+                        *j,
+                        if input.yuma3 {
+                            div(v, I32F32::from_num(u16::MAX))
+                        } else {
+                            v
+                        },
+                    )
                 }));
             }
         }
         for row in bonds.iter_mut() {
-            row.retain(|(j, _)| !(last_tempo <= block_at_registration.get(*j as usize).copied().unwrap_or(0)));
+            row.retain(|(j, _)| {
+                last_tempo > block_at_registration.get(*j as usize).copied().unwrap_or(0)
+            });
         }
         let mut dividends: Vec<I32F32>;
         let mut ema_bonds: Vec<Row>;
         if input.yuma3 {
-            ema_bonds = if input.liquid_alpha && !consensus.is_empty() && consensus.iter().any(|c| *c != ZERO) {
+            ema_bonds = if input.liquid_alpha
+                && !consensus.is_empty()
+                && consensus.iter().any(|c| *c != ZERO)
+            {
                 let alphas = liquid_alphas(input, &weights_for_bonds, &bonds, &consensus);
                 ema_alpha(&weights_for_bonds, &bonds, &alphas)
             } else {
-                ema(&weights_for_bonds, &bonds, bond_alpha(input.bonds_moving_average), n)
+                ema(
+                    &weights_for_bonds,
+                    &bonds,
+                    bond_alpha(input.bonds_moving_average),
+                    n,
+                )
             };
             let mut norm = ema_bonds.clone();
             inplace_col_normalize(&mut norm, n, &mut self.col);
@@ -339,18 +426,30 @@ impl Yuma {
                 .iter()
                 .map(|row| {
                     row.iter()
-                        .filter_map(|&(j, v)| incentive.get(j as usize).map(|inc| v.saturating_mul(*inc)))
+                        .filter_map(|&(j, v)| {
+                            incentive.get(j as usize).map(|inc| v.saturating_mul(*inc))
+                        })
                         .filter(|v| *v != ZERO)
-                        .fold(ZERO, |a, v| I32F32::from_bits(a.to_bits().wrapping_add(v.to_bits())))
+                        .fold(ZERO, |a, v| {
+                            I32F32::from_bits(a.to_bits().wrapping_add(v.to_bits()))
+                        })
                 })
                 .collect();
-            dividends = per_validator.iter().zip(active_stake.iter()).map(|(a, b)| a.checked_mul(*b).unwrap_or(ZERO)).collect();
+            dividends = per_validator
+                .iter()
+                .zip(active_stake.iter())
+                .map(|(a, b)| a.checked_mul(*b).unwrap_or(ZERO))
+                .collect();
             inplace_normalize(&mut dividends);
         } else {
             inplace_col_normalize(&mut bonds, n, &mut self.col);
             let mut delta: Vec<Row> = Vec::with_capacity(n);
             for (row, s) in weights_for_bonds.iter().zip(active_stake.iter()) {
-                delta.push(row.iter().map(|&(j, v)| (j, v.saturating_mul(*s))).collect());
+                delta.push(
+                    row.iter()
+                        .map(|&(j, v)| (j, v.saturating_mul(*s)))
+                        .collect(),
+                );
             }
             inplace_col_normalize(&mut delta, n, &mut self.col);
             ema_bonds = ema(&delta, &bonds, bond_alpha_64(input.bonds_moving_average), n);
@@ -358,7 +457,15 @@ impl Yuma {
             dividends = ema_bonds
                 .iter()
                 .map(|row| {
-                    row.iter().fold(ZERO, |acc, &(j, v)| acc.saturating_add(incentive.get(j as usize).copied().unwrap_or(ZERO).saturating_mul(v)))
+                    row.iter().fold(ZERO, |acc, &(j, v)| {
+                        acc.saturating_add(
+                            incentive
+                                .get(j as usize)
+                                .copied()
+                                .unwrap_or(ZERO)
+                                .saturating_mul(v),
+                        )
+                    })
                 })
                 .collect();
             inplace_normalize(&mut dividends);
@@ -366,7 +473,11 @@ impl Yuma {
         }
 
         // Emission shares and the all-zero fallbacks.
-        let combined: Vec<I32F32> = incentive.iter().zip(dividends.iter()).map(|(i, d)| i.saturating_add(*d)).collect();
+        let combined: Vec<I32F32> = incentive
+            .iter()
+            .zip(dividends.iter())
+            .map(|(i, d)| i.saturating_add(*d))
+            .collect();
         let emission_sum = sum(&combined);
         let normalize_by = |v: &[I32F32]| -> Vec<I32F32> {
             if emission_sum == ZERO {
@@ -375,27 +486,42 @@ impl Yuma {
                 v.iter().map(|x| div(*x, emission_sum)).collect()
             }
         };
-        let mut server = normalize_by(&incentive);
+        let server = normalize_by(&incentive);
         let mut validator = normalize_by(&dividends);
         let mut combined_norm = combined.clone();
         inplace_normalize(&mut combined_norm);
         if emission_sum == ZERO {
-            let fallback = if sum(&active_stake) == ZERO { &stake } else { &active_stake };
+            let fallback = if sum(&active_stake) == ZERO {
+                &stake
+            } else {
+                &active_stake
+            };
             validator = fallback.clone();
             combined_norm = fallback.clone();
             // Server emission stays the (all-zero) incentive.
-            server.iter_mut().for_each(|_| {});
         }
         let rao = I96F32::saturating_from_num(input.rao_emission);
-        let amount = |v: &I32F32| I96F32::saturating_from_num(*v).saturating_mul(rao).saturating_to_num::<u64>();
+        let amount = |v: &I32F32| {
+            I96F32::saturating_from_num(*v)
+                .saturating_mul(rao)
+                .saturating_to_num::<u64>()
+        };
 
         // Output, as `epoch_mechanism` stores it.
         let bits = |v: &[I32F32]| v.iter().map(|x| x.to_bits()).collect::<Vec<i64>>();
         let f64s = |v: &[I32F32]| v.iter().map(|x| x.to_num::<f64>()).collect::<Vec<f64>>();
-        let u16s = |v: &[I32F32]| v.iter().map(|x| proportion_to_u16(*x)).collect::<Vec<u16>>();
+        let u16s = |v: &[I32F32]| {
+            v.iter()
+                .map(|x| proportion_to_u16(*x))
+                .collect::<Vec<u16>>()
+        };
         out.activity_cutoff = activity_cutoff;
-        out.active = (0..n).map(|i| active.get(i).copied().unwrap_or(false)).collect();
-        out.new_validator_permit = (0..n).map(|i| new_permits.get(i).copied().unwrap_or(false)).collect();
+        out.active = (0..n)
+            .map(|i| active.get(i).copied().unwrap_or(false))
+            .collect();
+        out.new_validator_permit = (0..n)
+            .map(|i| new_permits.get(i).copied().unwrap_or(false))
+            .collect();
         out.stake_weight_u16 = u16s(&stake);
         out.consensus_u16 = u16s(&consensus);
         out.incentive_u16 = u16s(&incentive);
@@ -411,15 +537,24 @@ impl Yuma {
         out.incentive_f64 = f64s(&incentive);
         out.dividends_f64 = f64s(&dividends);
         out.validator_trust_f64 = f64s(&validator_trust);
-        out.total_stake_i64f64_bits = total_stake.iter().map(|s| s.to_bits().to_string()).collect();
-        out.raw_stake = total_stake.iter().map(|s| s.saturating_to_num::<u64>()).collect();
+        out.total_stake_i64f64_bits = total_stake
+            .iter()
+            .map(|s| s.to_bits().to_string())
+            .collect();
+        out.raw_stake = total_stake
+            .iter()
+            .map(|s| s.saturating_to_num::<u64>())
+            .collect();
         out.server_emission = server.iter().map(amount).collect();
         out.validator_emission = validator.iter().map(amount).collect();
         out.combined_emission = combined_norm.iter().map(amount).collect();
         out.bonds = (0..n)
             .map(|i| {
                 if new_permits.get(i).copied().unwrap_or(false) {
-                    ema_bonds[i].iter().map(|&(j, v)| (j, proportion_to_u16(v))).collect()
+                    ema_bonds[i]
+                        .iter()
+                        .map(|&(j, v)| (j, proportion_to_u16(v)))
+                        .collect()
                 } else {
                     Vec::new()
                 }
@@ -436,7 +571,10 @@ fn bond_alpha(bonds_moving_average: u64) -> I32F32 {
 
 /// `compute_ema_bonds_normal_sparse`'s alpha (via I64F64 `safe_div`).
 fn bond_alpha_64(bonds_moving_average: u64) -> I32F32 {
-    let ma = div64(I64F64::saturating_from_num(bonds_moving_average), I64F64::saturating_from_num(1_000_000));
+    let ma = div64(
+        I64F64::saturating_from_num(bonds_moving_average),
+        I64F64::saturating_from_num(1_000_000),
+    );
     I32F32::saturating_from_num(1).saturating_sub(I32F32::saturating_from_num(ma))
 }
 
@@ -467,7 +605,8 @@ fn interpolate(mat1: &[Row], mat2: &[Row], columns: usize, ratio: I32F32) -> Vec
             }
             (0..columns)
                 .filter_map(|j| {
-                    let v = row1[j].saturating_add(ratio.saturating_mul(row2[j].saturating_sub(row1[j])));
+                    let v = row1[j]
+                        .saturating_add(ratio.saturating_mul(row2[j].saturating_sub(row1[j])));
                     (v > ZERO).then_some((j as u16, v))
                 })
                 .collect()
@@ -495,7 +634,11 @@ fn ema(new: &[Row], old: &[Row], alpha: I32F32, columns: usize) -> Vec<Row> {
                     }
                 }
             }
-            acc.iter().enumerate().filter(|(_, v)| **v > ZERO).map(|(j, v)| (j as u16, *v)).collect()
+            acc.iter()
+                .enumerate()
+                .filter(|(_, v)| **v > ZERO)
+                .map(|(j, v)| (j as u16, *v))
+                .collect()
         })
         .collect()
 }
@@ -511,7 +654,8 @@ fn ema_alpha(new: &[Row], old: &[Row], alphas: &[Vec<I32F32>]) -> Vec<Row> {
         .map(|((new_row, old_row), alpha_row)| {
             let mut decayed = vec![ZERO; alpha_row.len()];
             for &(j, v) in old_row {
-                if let (Some(a), Some(c)) = (alpha_row.get(j as usize), decayed.get_mut(j as usize)) {
+                if let (Some(a), Some(c)) = (alpha_row.get(j as usize), decayed.get_mut(j as usize))
+                {
                     *c = ONE.saturating_sub(*a).saturating_mul(v);
                 }
             }
@@ -529,12 +673,23 @@ fn ema_alpha(new: &[Row], old: &[Row], alphas: &[Vec<I32F32>]) -> Vec<Row> {
 
 /// `compute_liquid_alpha_values_sparse` with `alpha_sigmoid`: one alpha per (row, column). The
 /// chain walks each row assuming it is sorted by uid (unsorted rows change the result).
-fn liquid_alphas(input: &EpochInput, weights: &[Row], bonds: &[Row], consensus: &[I32F32]) -> Vec<Vec<I32F32>> {
+fn liquid_alphas(
+    input: &EpochInput,
+    weights: &[Row],
+    bonds: &[Row],
+    consensus: &[I32F32],
+) -> Vec<Vec<I32F32>> {
     if weights.len() != bonds.len() {
         return Vec::new();
     }
-    let low = div(I32F32::saturating_from_num(input.alpha_low), I32F32::saturating_from_num(u16::MAX));
-    let high = div(I32F32::saturating_from_num(input.alpha_high), I32F32::saturating_from_num(u16::MAX));
+    let low = div(
+        I32F32::saturating_from_num(input.alpha_low),
+        I32F32::saturating_from_num(u16::MAX),
+    );
+    let high = div(
+        I32F32::saturating_from_num(input.alpha_high),
+        I32F32::saturating_from_num(u16::MAX),
+    );
     let steepness = I32F32::saturating_from_num(input.alpha_sigmoid_steepness);
     let half = I32F32::from_num(0.5);
     weights
@@ -577,9 +732,12 @@ fn liquid_alphas(input: &EpochInput, weights: &[Row], bonds: &[Row], consensus: 
                     let diff_buy = clamp(weight.saturating_sub(*c), ZERO, ONE);
                     let diff_sell = clamp(bond.saturating_sub(weight), ZERO, ONE);
                     let diff = if weight >= bond { diff_buy } else { diff_sell };
-                    let z = steepness.saturating_div(I32F32::from_num(-100)).saturating_mul(diff.saturating_sub(half));
+                    let z = steepness
+                        .saturating_div(I32F32::from_num(-100))
+                        .saturating_mul(diff.saturating_sub(half));
                     let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(z)));
-                    let alpha = low.saturating_add(sigmoid.saturating_mul(high.saturating_sub(low)));
+                    let alpha =
+                        low.saturating_add(sigmoid.saturating_mul(high.saturating_sub(low)));
                     clamp(alpha, low, high)
                 })
                 .collect()

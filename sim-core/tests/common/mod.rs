@@ -30,9 +30,12 @@ pub fn u64_field(v: &serde_json::Value, key: &str) -> u64 {
 }
 
 pub fn as_u64(v: &serde_json::Value) -> Option<u64> {
-    v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 pub fn as_u128(v: &serde_json::Value) -> Option<u128> {
-    v.as_u64().map(u128::from).or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    v.as_u64()
+        .map(u128::from)
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
