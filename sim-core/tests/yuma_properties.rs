@@ -114,7 +114,6 @@ proptest! {
         }
         for (j, (consensus, max)) in out.consensus_f64.iter().zip(&col_max).enumerate() {
             prop_assert!(*consensus <= max + 1e-9, "column {j}: {consensus} > {max}");
-        }: {} > {}", out.consensus_f64[j], col_max[j]);
         }
     }
 
