@@ -1,29 +1,11 @@
 //! The `taosim` binary end to end: runs, determinism, and clear errors on bad input with no
 //! output that looks complete.
 
+mod common;
+
+use common::{repo, stderr, taosim};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn taosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taosim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the taosim binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn repo(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(rel)
-        .display()
-        .to_string()
-}
 
 fn sha256(path: &Path) -> String {
     format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
@@ -90,7 +72,7 @@ fn the_same_scenario_and_seed_give_a_byte_identical_trace() {
         let out = tmp.path().join(name);
         let o = taosim(&[
             "run",
-            &repo("scenarios/issuance-baseline.toml"),
+            repo("scenarios/issuance-baseline.toml").to_str().unwrap(),
             "--blocks",
             "300000",
             "--seed",
@@ -125,7 +107,7 @@ fn a_run_writes_trace_manifest_and_summary() {
     let out = tmp.path().join("run");
     let o = taosim(&[
         "run",
-        &repo("scenarios/issuance-baseline.toml"),
+        repo("scenarios/issuance-baseline.toml").to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -140,7 +122,9 @@ fn a_run_writes_trace_manifest_and_summary() {
     assert_eq!(manifest["seed"], 0);
     assert_eq!(
         manifest["scenario_sha256"],
-        sha256(Path::new(&repo("scenarios/issuance-baseline.toml")))
+        sha256(Path::new(
+            repo("scenarios/issuance-baseline.toml").to_str().unwrap()
+        ))
     );
     assert_eq!(manifest["rules_at_start"]["era"], "pre-dtao");
     assert_eq!(manifest["rules_at_end"]["era"], "2025-02");
@@ -332,7 +316,9 @@ fn validate_reports_each_bad_file_and_fails() {
 
 #[test]
 fn a_subnet_snapshot_sets_the_initial_pools() {
-    let snapshot = repo("scenarios/data/subnets_snapshot_2026-04-11.csv");
+    let snapshot = repo("scenarios/data/subnets_snapshot_2026-04-11.csv")
+        .display()
+        .to_string();
     let body = format!(
         "name = \"snap\"\nblocks = 10\n[start]\nblock = 7948000\ndate = \"2026-04-11\"\ntotal_issuance = 10786763\n\
          [initial]\nsubnets_snapshot = {snapshot:?}\n[trace]\nsubnets_every = 5\n"

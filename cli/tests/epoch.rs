@@ -1,23 +1,9 @@
 //! `taosim epoch`: one epoch reproduces a golden case; many epochs write the table and charts;
 //! malformed input is rejected naming the field.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn taosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taosim"))
-        .args(args)
-        .output()
-        .expect("the taosim binary runs")
-}
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{repo, stderr, taosim};
 
 #[test]
 fn one_epoch_reproduces_a_golden_case() {

@@ -1,18 +1,11 @@
 //! `taosim report` on a sweep and a run: every chart drawn, the HTML page self-contained.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn taosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taosim"))
-        .args(args)
-        .output()
-        .expect("the taosim binary runs")
-}
+use common::{repo, taosim};
 
 fn scenario() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/issuance-baseline.toml")
+    repo("scenarios/issuance-baseline.toml")
         .display()
         .to_string()
 }

@@ -1,22 +1,16 @@
 //! `taosim sweep`: results independent of --jobs, shards that merge into the unsharded
 //! dataset, and clear rejections of bad sweep specs.
 
+mod common;
+
+use common::{repo, taosim};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn taosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_taosim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the taosim binary runs")
-}
+use std::process::Output;
 
 fn scenario() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/issuance-baseline.toml")
+    repo("scenarios/issuance-baseline.toml")
         .display()
         .to_string()
 }

@@ -3,6 +3,7 @@
 
 use crate::chart::{line_chart, short_number, Marker, Panel, Series};
 use crate::headline::Headline;
+use crate::run_charts::recycled_panel;
 use crate::trace_read::NetworkTrace;
 use crate::ReportError;
 use sim_core::emission::issuance_without_recycling;
@@ -264,18 +265,7 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
         }
     }
     let stem = out.join("recycled");
-    line_chart(
-        &stem,
-        &[Panel {
-            title: "TAO recycled since the start, by reason".into(),
-            x_label,
-            y_label: "TAO".into(),
-            series: recycled,
-            markers: vec![],
-            legend: true,
-            y_from_zero: true,
-        }],
-    )?;
+    line_chart(&stem, &[recycled_panel(x_label, recycled)])?;
     charts.push(stem);
 
     // 3. Sweeps: the distribution of the first halving's date across runs.

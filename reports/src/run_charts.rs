@@ -80,17 +80,22 @@ pub fn issuance_chart(dir: &Path, halvings: &[HalvingMark]) -> Result<PathBuf, R
         y_from_zero: false,
     }];
     if !recycled.is_empty() {
-        panels.push(Panel {
-            title: "TAO recycled since the start, by reason".into(),
-            x_label,
-            y_label: "TAO".into(),
-            series: recycled,
-            markers: vec![],
-            legend: true,
-            y_from_zero: true,
-        });
+        panels.push(recycled_panel(x_label, recycled));
     }
     let stem = dir.join("issuance");
     line_chart(&stem, &panels)?;
     Ok(stem)
+}
+
+/// The "recycled by reason" panel, shared by run charts and reports.
+pub fn recycled_panel(x_label: String, series: Vec<Series>) -> Panel {
+    Panel {
+        title: "TAO recycled since the start, by reason".into(),
+        x_label,
+        y_label: "TAO".into(),
+        series,
+        markers: vec![],
+        legend: true,
+        y_from_zero: true,
+    }
 }
