@@ -153,6 +153,7 @@ fn headline(sim: &Simulation, name: &str) -> Headline {
                 date: format_utc_minutes(h.time_ms),
             })
             .collect(),
+        final_tao_usd: sim.tao_usd(),
     }
 }
 
@@ -185,6 +186,14 @@ fn summary(sim: &Simulation, name: &str) -> String {
         }
     }
     let _ = writeln!(s, "  block emission   {}", n.block_emission);
+    if let Some(usd) = sim.tao_usd() {
+        let cap = ledger.total_issuance().as_tokens_f64() * usd;
+        let _ = writeln!(
+            s,
+            "  TAO/USD          {usd:.2} at the end (issuance worth {:.0} M USD)",
+            cap / 1e6
+        );
+    }
     if sim.halvings().is_empty() {
         let _ = writeln!(s, "  no halving reached");
     }

@@ -352,3 +352,36 @@ fn a_subnet_snapshot_sets_the_initial_pools() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_price_path_adds_usd_values_and_follows_the_seed() {
+    let body = format!("{MINIMAL}\n[price]\nmodel = \"gbm\"\ntao_usd = 400\nvolatility_per_year = 0.9\nstep_blocks = 10\n");
+    let (dir, path) = scenario(&body);
+    let run = |seed: &str| {
+        let out = dir.path().join(format!("out{seed}"));
+        let o = taosim(&[
+            "run",
+            path.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let (a, a_again, b) = (run("1"), run("1"), run("2"));
+    assert!(a.contains("TAO/USD"), "{a}");
+    assert_eq!(a, a_again);
+    assert_ne!(a, b, "the price path is drawn from the seed");
+
+    let bad =
+        format!("{MINIMAL}\n[price]\nmodel = \"gbm\"\ntao_usd = 400\nvolatility_per_year = -1\n");
+    assert_rejected(
+        &bad,
+        &["price.volatility_per_year = -1: must be between 0 and 10"],
+    );
+    let bad = format!("{MINIMAL}\n[price]\nmodel = \"walk\"\n");
+    assert_rejected(&bad, &["price.model = \"walk\": unknown price model"]);
+}

@@ -18,6 +18,9 @@ pub struct Headline {
     /// Recycled rao by reason (reasons with a non-zero total).
     pub recycled: BTreeMap<String, u64>,
     pub halvings: Vec<HalvingHeadline>,
+    /// The exogenous TAO/USD price at the end, when the scenario has a price path.
+    #[serde(default)]
+    pub final_tao_usd: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

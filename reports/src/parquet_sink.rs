@@ -39,6 +39,7 @@ struct NetworkColumns {
     free_balances: Vec<u64>,
     unmodelled: Vec<u64>,
     pools_and_locks: Vec<u64>,
+    tao_usd: Vec<Option<f64>>,
 }
 
 impl Columns for NetworkColumns {
@@ -58,6 +59,7 @@ impl Columns for NetworkColumns {
         self.free_balances.push(r.free_balances);
         self.unmodelled.push(r.unmodelled);
         self.pools_and_locks.push(r.pools_and_locks);
+        self.tao_usd.push(r.tao_usd);
     }
 
     fn len(&self) -> usize {

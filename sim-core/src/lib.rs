@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod network;
 pub mod params;
+pub mod price;
 pub mod registration;
 pub mod rng;
 pub mod rules;

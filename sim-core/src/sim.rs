@@ -5,6 +5,7 @@ use crate::events::{EventAction, RecycleFlow, ScheduledEvent};
 use crate::ledger::{Holder, Ledger, LedgerError};
 use crate::network::Network;
 use crate::params::Params;
+use crate::price::{PriceConfig, PricePath};
 use crate::rules::Rules;
 use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
@@ -35,6 +36,8 @@ pub struct SimConfig {
     pub subnets_every: u64,
     /// Check the conservation invariants every this many blocks (1 in tests).
     pub invariants_every: u64,
+    /// An exogenous TAO/USD price path, if the scenario has one.
+    pub price: Option<PriceConfig>,
 }
 
 /// A halving reached during the run: the first block minted at the halved rate.
@@ -76,6 +79,7 @@ pub struct Simulation {
     subnets_every: u64,
     invariants_every: u64,
     halvings: Vec<HalvingRecord>,
+    price: Option<PricePath>,
 }
 
 impl Simulation {
@@ -113,6 +117,9 @@ impl Simulation {
             subnets_every: config.subnets_every.max(1),
             invariants_every: config.invariants_every.max(1),
             halvings: Vec::new(),
+            price: config
+                .price
+                .map(|p| PricePath::new(p, config.seed, config.start_ms)),
         })
     }
 
@@ -140,6 +147,11 @@ impl Simulation {
     pub fn start_issuance(&self) -> Tao {
         self.start_issuance
     }
+    /// The TAO/USD price now, if the scenario has a price path.
+    pub fn tao_usd(&self) -> Option<f64> {
+        self.price.as_ref().map(PricePath::tao_usd)
+    }
+
     /// Halvings reached so far, in order.
     pub fn halvings(&self) -> &[HalvingRecord] {
         &self.halvings
@@ -157,6 +169,10 @@ impl Simulation {
     pub fn step_block(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
         let block = self.network.block + 1;
         self.network.block = block;
+        // 0. Exogenous inputs: the TAO/USD price of this block.
+        if let Some(price) = &mut self.price {
+            price.step(self.clock.time_of(block), self.clock.block_ms_at(block));
+        }
         // 1. on_initialize: mint the block emission (`get_block_emission`, `mint_tao`).
         let credit = self.mint_block_emission(block)?;
         // 2. on_initialize: the coinbase places the credit.
@@ -347,6 +363,7 @@ impl Simulation {
             free_balances: n.ledger.free_total().0,
             unmodelled: n.ledger.unmodelled().0,
             pools_and_locks: n.pools_and_locks().0,
+            tao_usd: self.tao_usd(),
         }
     }
 }

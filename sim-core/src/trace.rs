@@ -9,7 +9,7 @@ use crate::units::BlockNumber;
 
 /// One sample of the `network` table. Amounts in rao; `recycled` is cumulative since the start,
 /// in [`RecycleReason::ALL`] order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NetworkRow {
     pub block: BlockNumber,
     pub time_ms: UnixMillis,
@@ -25,6 +25,8 @@ pub struct NetworkRow {
     pub unmodelled: u64,
     /// TAO in subnet pools (root included) and locks.
     pub pools_and_locks: u64,
+    /// The exogenous TAO/USD price, when the scenario has a price path.
+    pub tao_usd: Option<f64>,
 }
 
 /// One sample of the `subnets` table: one subnet at one block. Amounts in rao; prices are

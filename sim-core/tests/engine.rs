@@ -26,6 +26,7 @@ fn config(start_issuance: u64) -> SimConfig {
         network_every: 1,
         subnets_every: 1,
         invariants_every: 1,
+        price: None,
     }
 }
 

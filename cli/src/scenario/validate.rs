@@ -7,6 +7,7 @@ use serde_json::json;
 use sim_core::events::{EventAction, RecycleFlow, ScheduledEvent};
 use sim_core::ledger::{Holder, RecycleReason};
 use sim_core::params::Params;
+use sim_core::price::{PriceConfig, PriceModel};
 use sim_core::rules::{Era, RuleOverride, Rules};
 use sim_core::sim::SimConfig;
 use sim_core::time::{parse_utc, DEFAULT_BLOCK_MILLIS};
@@ -113,6 +114,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         }
     };
     let pooled: u128 = subnets.iter().map(|s| s.pool.tao.0 as u128).sum();
+    let price = w.price.as_ref().and_then(|wp| price(&mut p, wp, path));
 
     let mut params = Params::default();
     for (key, value) in w.params.iter().flatten() {
@@ -228,6 +230,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         "time": { "block_millis": block_ms },
         "trace": { "network_every": network_every, "subnets_every": subnets_every },
         "initial": { "subnets_snapshot": snapshot_path, "subnets": subnets.len() },
+        "price": price.as_ref().map(|c| format!("{c:?}")),
         "params": params,
         "accounts": accounts.iter().map(|(n, b)| json!({"coldkey": n, "balance_rao": b.0})).collect::<Vec<_>>(),
         "recycling": flows.iter().map(|f| json!({
@@ -262,9 +265,141 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             network_every,
             subnets_every,
             invariants_every: 7_200,
+            price: price.clone(),
         },
         resolved,
     })
+}
+
+fn number(n: WireNumber) -> f64 {
+    match n {
+        WireNumber::Int(i) => i as f64,
+        WireNumber::Float(f) => f,
+    }
+}
+
+/// `[price]`: the model and its parameters, each checked against its range.
+fn price(p: &mut Problems, w: &WirePrice, scenario: &Path) -> Option<PriceConfig> {
+    let before = p.0.len();
+    let model = match w.model.as_str() {
+        "constant" => PriceModel::Constant,
+        "gbm" => {
+            let drift = price_param(
+                p,
+                w,
+                "drift_per_year",
+                w.drift_per_year,
+                Some(0.0),
+                -10.0,
+                10.0,
+            );
+            let vol = price_param(
+                p,
+                w,
+                "volatility_per_year",
+                w.volatility_per_year,
+                None,
+                0.0,
+                10.0,
+            );
+            let step = w.step_blocks.unwrap_or(7_200);
+            if step == 0 {
+                p.add("price.step_blocks", "= 0: must be at least 1 block");
+            }
+            PriceModel::Gbm {
+                drift_per_year: drift,
+                volatility_per_year: vol,
+                step_blocks: step.max(1),
+            }
+        }
+        "csv" => {
+            let Some(rel) = &w.csv else {
+                p.add("price.csv", "missing: required by model = \"csv\"");
+                return None;
+            };
+            let file = scenario.parent().unwrap_or(Path::new(".")).join(rel);
+            match price_table(&file) {
+                Ok(rows) => PriceModel::Table(rows),
+                Err(e) => {
+                    p.add("price.csv", format!("= {rel:?}: {e}"));
+                    return None;
+                }
+            }
+        }
+        other => {
+            p.add(
+                "price.model",
+                format!("= {other:?}: unknown price model (known: constant, gbm, csv)"),
+            );
+            return None;
+        }
+    };
+    let default_start = match &model {
+        PriceModel::Table(rows) => rows.first().map(|r| r.1),
+        _ => None,
+    };
+    let start = price_param(p, w, "tao_usd", w.tao_usd, default_start, 1e-9, 1e9);
+    (p.0.len() == before).then_some(PriceConfig {
+        start_tao_usd: start,
+        model,
+    })
+}
+
+/// One numeric `[price]` key: present (or defaulted) and within its range.
+fn price_param(
+    p: &mut Problems,
+    w: &WirePrice,
+    key: &str,
+    v: Option<WireNumber>,
+    default: Option<f64>,
+    min: f64,
+    max: f64,
+) -> f64 {
+    match v.map(number).or(default) {
+        None => {
+            p.add(
+                format!("price.{key}"),
+                format!("missing: required by model = {:?}", w.model),
+            );
+            0.0
+        }
+        Some(x) if !x.is_finite() || x < min || x > max => {
+            p.add(
+                format!("price.{key}"),
+                format!("= {x}: must be between {min} and {max}"),
+            );
+            0.0
+        }
+        Some(x) => x,
+    }
+}
+
+/// Reads `date,price` rows (a header line first), sorted by date.
+fn price_table(file: &Path) -> Result<Vec<(i64, f64)>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (date, price) = line
+            .split_once(',')
+            .ok_or_else(|| format!("line {}: expected date,price", i + 1))?;
+        let t = parse_utc(date.trim()).map_err(|e| format!("line {}: {e}", i + 1))?;
+        let v: f64 = price
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| format!("line {}: `{}` is not a positive price", i + 1, price.trim()))?;
+        rows.push((t, v));
+    }
+    if rows.is_empty() {
+        return Err("no price rows".into());
+    }
+    rows.sort_by_key(|r| r.0);
+    Ok(rows)
 }
 
 fn holder_name(accounts: &[(String, Tao)], h: Holder) -> String {

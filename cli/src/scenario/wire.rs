@@ -16,6 +16,7 @@ pub struct WireScenario {
     pub time: Option<WireTime>,
     pub trace: Option<WireTrace>,
     pub initial: Option<WireInitial>,
+    pub price: Option<WirePrice>,
     pub params: Option<toml::Table>,
     #[serde(default)]
     pub accounts: Vec<WireAccount>,
@@ -59,6 +60,20 @@ pub struct WireTime {
 pub struct WireTrace {
     pub network_every: Option<u64>,
     pub subnets_every: Option<u64>,
+}
+
+/// `[price]`: an exogenous TAO/USD price path.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WirePrice {
+    /// `constant`, `gbm` or `csv`.
+    pub model: String,
+    pub tao_usd: Option<WireNumber>,
+    pub drift_per_year: Option<WireNumber>,
+    pub volatility_per_year: Option<WireNumber>,
+    pub step_blocks: Option<u64>,
+    /// For `csv`: a file with a header and rows `YYYY-MM-DD,price`, relative to the scenario.
+    pub csv: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -74,6 +74,9 @@ fn metrics(h: &Headline) -> Vec<(String, f64)> {
             h.recycled_total as f64 / 1e9,
         ),
     ];
+    if let Some(usd) = h.final_tao_usd {
+        m.push(("final_tao_usd".to_string(), usd));
+    }
     for halving in &h.halvings {
         m.push((
             format!("halving_{}_block", halving.halvings),
