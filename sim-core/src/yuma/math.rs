@@ -69,7 +69,8 @@ pub fn is_topk_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut V
     }
     idx.clear();
     idx.extend(0..n);
-    idx.sort_by_key(|&i| v[i]);
+    // Unstable sort by (value, index) = the chain's stable sort by value, without its buffer.
+    idx.sort_unstable_by_key(|&i| (v[i], i));
     for &i in idx.iter().take(n - k) {
         out[i] = false;
     }
@@ -153,7 +154,11 @@ pub fn weighted_median(
     upper: &mut Vec<usize>,
 ) -> I32F32 {
     let get = |s: &[I32F32], i: usize| s.get(i).copied().unwrap_or(ZERO);
-    current.clear();
+    // Every buffer can hold every index, so the swaps below never need to grow one.
+    for buf in [&mut *current, &mut *lower, &mut *upper] {
+        buf.clear();
+        buf.reserve(stake.len());
+    }
     current.extend(0..stake.len());
     let limit = stake.len();
     let mut iterations = 0usize;
