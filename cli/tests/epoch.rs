@@ -87,6 +87,43 @@ fn many_epochs_write_a_table_and_charts() {
     );
 }
 
+#[test]
+fn a_weight_copier_submits_last_consensus_and_lags_when_views_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("copy");
+    let input = repo("scenarios/epochs/weight-copying.json");
+    let o = taosim(&[
+        "epoch",
+        "--input",
+        input.to_str().unwrap(),
+        "--epochs",
+        "8",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
+    let trust = |epoch: u32, uid: u32| -> f64 {
+        let line = csv
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!("{epoch},")) && l.split(',').nth(2) == Some(&uid.to_string())
+            })
+            .unwrap();
+        line.split(',').nth(9).unwrap().parse().unwrap()
+    };
+    // Copying consensus means nothing of its weights is clipped once consensus is stable...
+    assert!(trust(2, 5) > 0.98, "copier trust {}", trust(2, 5));
+    assert!((0..5).all(|v| trust(2, v) < trust(2, 5)));
+    // ...and it lags the epoch the honest validators re-evaluate (epoch 6 in the script).
+    assert!(
+        trust(6, 5) < trust(5, 5) - 0.1,
+        "{} vs {}",
+        trust(6, 5),
+        trust(5, 5)
+    );
+}
+
 fn rejected(body: &str, expected: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("case.json");

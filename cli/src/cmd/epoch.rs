@@ -53,6 +53,10 @@ struct ScriptStep {
     /// These validators set weights again from this epoch on.
     #[serde(default)]
     resume_updating: Vec<u16>,
+    /// These validators copy weights from this epoch on: each epoch they submit the previous
+    /// epoch's consensus (max-upscaled, as `set_weights` stores it) instead of their own view.
+    #[serde(default)]
+    copy_consensus: Vec<u16>,
 }
 
 pub fn run(args: EpochArgs) -> Result<(), Failure> {
@@ -164,9 +168,14 @@ fn multi_epoch(
     let mut yuma = Yuma::default();
     let mut output = EpochOutput::default();
     let mut frozen: Vec<u16> = Vec::new();
+    let mut copiers: Vec<u16> = Vec::new();
     for epoch in 0..epochs {
         if epoch > 0 {
             let out_value = serde_json::to_value(&output).expect("plain data");
+            for step in script.iter().filter(|s| s.epoch == epoch) {
+                copiers.extend(step.copy_consensus.iter().copied());
+            }
+            copy_consensus(&mut input, &out_value, &copiers, &frozen);
             advance(&mut input, &out_value, &frozen)
                 .map_err(|e| Failure::run(anyhow!("{file}: epoch {epoch}: {e}")))?;
             for step in script.iter().filter(|s| s.epoch == epoch) {
@@ -192,6 +201,38 @@ fn multi_epoch(
         path.display()
     );
     Ok(())
+}
+
+/// Weight copiers submit the previous epoch's consensus as their weights, max-upscaled to
+/// 65535 as `set_weights` stores a row, without a self-weight.
+fn copy_consensus(input: &mut Value, output: &Value, copiers: &[u16], frozen: &[u16]) {
+    let consensus: Vec<u64> = output["consensus_u16"]
+        .as_array()
+        .map(|c| c.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    for &uid in copiers.iter().filter(|u| !frozen.contains(u)) {
+        let max = consensus
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != uid as usize)
+            .map(|(_, c)| *c)
+            .max()
+            .unwrap_or(0);
+        if max == 0 {
+            continue;
+        }
+        let row: Vec<Value> = consensus
+            .iter()
+            .enumerate()
+            .filter(|(j, c)| *j != uid as usize && **c > 0)
+            .map(|(j, c)| json!([j, c * 65_535 / max]))
+            .collect();
+        if let Some(rows) = input["weights"].as_array_mut() {
+            rows.retain(|r| r[0].as_u64() != Some(u64::from(uid)));
+            rows.push(json!([uid, row]));
+            rows.sort_by_key(|r| r[0].as_u64());
+        }
+    }
 }
 
 /// The chain's state between epochs: permits and bonds carried over, the block advanced by
