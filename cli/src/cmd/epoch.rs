@@ -155,14 +155,19 @@ fn multi_epoch(
     out: &Path,
     force: bool,
 ) -> Result<(), Failure> {
-    for step in script {
-        if step.epoch == 0 || step.epoch >= epochs {
-            return Err(Failure::input(anyhow!(
-                "{file}: script: a step at epoch {} is outside 1..{} (epoch 0 is the input itself)",
-                step.epoch,
-                epochs - 1
-            )));
-        }
+    // Epoch 0 is the input itself; steps after the last epoch simply do not happen (a shorter
+    // run of the same case), and the user is told.
+    if script.iter().any(|s| s.epoch == 0) {
+        return Err(Failure::input(anyhow!(
+            "{file}: script: a step at epoch 0 (the input itself); steps start at 1"
+        )));
+    }
+    let skipped = script.iter().filter(|s| s.epoch >= epochs).count();
+    if skipped > 0 {
+        eprintln!(
+            "note: {skipped} script steps come after epoch {} and are not applied",
+            epochs - 1
+        );
     }
     let mut table = EpochTable::default();
     let mut yuma = Yuma::default();
