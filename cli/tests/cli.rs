@@ -338,18 +338,9 @@ fn a_subnet_snapshot_sets_the_initial_pools() {
     assert_eq!(&subnets[..4], b"PAR1");
 
     let bad = body.replace("total_issuance = 10786763", "total_issuance = 7000000");
-    let (dir, path) = scenario(&bad);
-    let o = taosim(&[
-        "run",
-        path.to_str().unwrap(),
-        "--out",
-        dir.path().join("o").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("balances and snapshot pools add up to 7030279.3893 TAO"),
-        "{}",
-        stderr(&o)
+    assert_rejected(
+        &bad,
+        &["balances and snapshot pools add up to 7030279.3893 TAO"],
     );
 }
 

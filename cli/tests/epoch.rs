@@ -66,15 +66,7 @@ fn many_epochs_write_a_table_and_charts() {
         );
     }
     // The cabal (uid 3, 40 % of stake) is clipped before its stake purchase at epoch 8 and wins after.
-    let dividends = |epoch: u32, uid: u32| -> f64 {
-        let line = csv
-            .lines()
-            .find(|l| {
-                l.starts_with(&format!("{epoch},")) && l.split(',').nth(2) == Some(&uid.to_string())
-            })
-            .unwrap();
-        line.split(',').nth(8).unwrap().parse().unwrap()
-    };
+    let dividends = |epoch: u32, uid: u32| csv_value(&csv, epoch, uid, "dividends");
     assert!(
         dividends(7, 3) < 0.1,
         "clipped cabal earns little: {}",
@@ -103,15 +95,7 @@ fn a_weight_copier_submits_last_consensus_and_lags_when_views_change() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = std::fs::read_to_string(out.join("epochs.csv")).unwrap();
-    let trust = |epoch: u32, uid: u32| -> f64 {
-        let line = csv
-            .lines()
-            .find(|l| {
-                l.starts_with(&format!("{epoch},")) && l.split(',').nth(2) == Some(&uid.to_string())
-            })
-            .unwrap();
-        line.split(',').nth(9).unwrap().parse().unwrap()
-    };
+    let trust = |epoch: u32, uid: u32| csv_value(&csv, epoch, uid, "validator_trust");
     // Copying consensus means nothing of its weights is clipped once consensus is stable...
     assert!(trust(2, 5) > 0.98, "copier trust {}", trust(2, 5));
     assert!((0..5).all(|v| trust(2, v) < trust(2, 5)));
@@ -122,6 +106,22 @@ fn a_weight_copier_submits_last_consensus_and_lags_when_views_change() {
         trust(6, 5),
         trust(5, 5)
     );
+}
+
+/// One column of the per-epoch CSV for one epoch and uid.
+fn csv_value(csv: &str, epoch: u32, uid: u32, column: &str) -> f64 {
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    let line = csv
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!("{epoch},")) && l.split(',').nth(2) == Some(&uid.to_string())
+        })
+        .unwrap_or_else(|| panic!("no row for epoch {epoch} uid {uid}"));
+    line.split(',').nth(col).unwrap().parse().unwrap()
 }
 
 fn rejected(body: &str, expected: &str) {
