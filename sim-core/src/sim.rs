@@ -192,7 +192,7 @@ impl Simulation {
         Ok(())
     }
 
-    /// Runs up to and including `end_block`, then samples the last block if the cadence missed it.
+    /// Runs blocks up to and including `end_block` (call [`Simulation::finish`] at the end).
     pub fn run_until(
         &mut self,
         end_block: BlockNumber,
