@@ -242,7 +242,8 @@ impl Pool {
 
         // BasicSwapStep::new: fee and target price on the whole amount.
         let requested = net;
-        let target_price = self.price_after_input(side, requested);
+        let requested_out = self.output_for_input(side, requested);
+        let target_price = self.price_after_input(side, requested, requested_out);
         let full = match side {
             Side::Buy => target_price <= limit,
             Side::Sell => target_price >= limit,
@@ -261,8 +262,13 @@ impl Pool {
             hit_limit: !full,
         });
 
-        // process_swap: a non-zero input must pay something out.
-        let delta_out = self.output_for_input(side, delta_in);
+        // process_swap: a non-zero input must pay something out. (The chain converts the input
+        // again; for a full execution that is the same value as the target's.)
+        let delta_out = if full {
+            requested_out
+        } else {
+            self.output_for_input(side, delta_in)
+        };
         if delta_in != 0 && delta_out == 0 {
             trace.result = Err(SwapError::ReservesTooLow);
             return trace;
@@ -317,9 +323,8 @@ impl Pool {
         }
     }
 
-    /// The price after a net input (`price_target`), reserves saturating.
-    fn price_after_input(&self, side: Side, delta_in: u64) -> U64F64 {
-        let out = self.output_for_input(side, delta_in);
+    /// The price after a net input that pays out `out` (`price_target`), reserves saturating.
+    fn price_after_input(&self, side: Side, delta_in: u64, out: u64) -> U64F64 {
         let (x, y) = match side {
             Side::Buy => (
                 self.alpha_reserve.0.saturating_sub(out),
