@@ -28,6 +28,15 @@ date = "2026-01-01"
 total_issuance = 7000000
 "#;
 
+/// Asserts that a temp dir holds only the scenario file: no output, no partial directory.
+fn assert_only_the_scenario_left(dir: &Path, why: &str) {
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("case.toml")], "{why}");
+}
+
 /// Asserts a failed run: exit code 2, the message names what is wrong, and no output at all.
 fn assert_rejected(body: &str, expected: &[&str]) {
     let (dir, path) = scenario(body);
@@ -54,15 +63,7 @@ fn assert_rejected(body: &str, expected: &[&str]) {
         err.contains("case.toml"),
         "the error names the file:\n{err}"
     );
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        left,
-        vec![std::ffi::OsString::from("case.toml")],
-        "nothing written"
-    );
+    assert_only_the_scenario_left(dir.path(), "nothing written");
 }
 
 #[test]
@@ -274,15 +275,7 @@ fn a_run_that_fails_midway_leaves_nothing_that_looks_complete() {
         "{}",
         stderr(&o)
     );
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(
-        left,
-        vec![std::ffi::OsString::from("case.toml")],
-        "no output, no partial directory"
-    );
+    assert_only_the_scenario_left(dir.path(), "no output, no partial directory");
 }
 
 #[test]
