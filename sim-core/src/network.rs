@@ -17,12 +17,12 @@ pub struct Network {
 }
 
 impl Network {
-    /// TAO in subnet pools (`SubnetTAO`, root included) and locks.
+    /// TAO in subnet pools (`SubnetTAO`, root included), locks and subnet accounts.
     pub fn pools_and_locks(&self) -> Tao {
         Tao(self
             .subnets
             .iter()
-            .map(|s| s.pool.tao.0.saturating_add(s.locked.0))
+            .map(|s| s.tao_held())
             .fold(0u64, u64::saturating_add))
     }
 

@@ -88,7 +88,7 @@ impl Simulation {
         let in_pools: Tao = Tao(config
             .subnets
             .iter()
-            .map(|s| s.pool.tao.0 + s.locked.0)
+            .map(|s| s.tao_held())
             .sum());
         let ledger = Ledger::new(config.total_issuance, &config.accounts, in_pools)
             .map_err(|source| SimError::Ledger { block, source })?;
@@ -331,12 +331,12 @@ impl Simulation {
                 block,
                 time_ms,
                 netuid: s.netuid.0,
-                tao_reserve: s.pool.tao.0,
-                alpha_in: s.pool.alpha_in.0,
-                alpha_out: s.pool.alpha_out.0,
-                protocol_alpha: s.pool.protocol_alpha.0,
-                alpha_issuance: s.pool.alpha_issuance(),
-                spot_price: s.pool.spot_price_f64(),
+                tao_reserve: s.pool.tao_reserve.0,
+                alpha_in: s.pool.alpha_reserve.0,
+                alpha_out: s.alpha_out.0,
+                protocol_alpha: s.protocol_alpha.0,
+                alpha_issuance: s.alpha_issuance(),
+                spot_price: s.spot_price_f64(),
                 moving_price: s.moving_price_f64(),
                 pending_server: s.pending.server.0,
                 pending_validator: s.pending.validator.0,

@@ -1,44 +1,21 @@
-//! One subnet's state (spec section 11): its pool, moving price, lifecycle flags, pending
-//! emission buckets and epoch clock. Neurons, weights and stake join as the mechanics that use
-//! them are wired into the block engine.
+//! One subnet's state (spec section 11): its pool and alpha accounting, moving price, lifecycle
+//! flags, pending emission buckets and epoch clock.
 
+use crate::amm::Pool;
 use crate::schedule::EpochClock;
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
+use substrate_fixed::types::{I96F32, U96F32};
 
-/// Perquintill one (1e18): balancer weights are stored in these parts.
-pub const PERQUINTILL: u64 = 1_000_000_000_000_000_000;
+/// `InitialEmaPriceHalvingPeriod`: blocks over which a young subnet's EMA weight ramps up.
+pub const DEFAULT_EMA_PRICE_HALVING_BLOCKS: u64 = 201_600;
 
-/// The pool and alpha accounting of a subnet (spec 6.1).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubnetPool {
-    /// `SubnetTAO`: the pool's TAO reserve (root: all root stake).
-    pub tao: Tao,
-    /// `SubnetAlphaIn`: the pool's alpha reserve.
-    pub alpha_in: Alpha,
-    /// `SubnetAlphaOut`: alpha outstanding (stakes, pending, protocol alpha, dust).
-    pub alpha_out: Alpha,
-    /// `SubnetProtocolAlpha`: bought by chain buys, owned by no staker.
-    pub protocol_alpha: Alpha,
-    /// Balancer quote weight in Perquintill parts (0.5e18 = constant product).
-    pub quote_weight: u64,
-    /// `FeeRate` (u16 / 65535).
-    pub fee_rate: u16,
-}
-
-impl SubnetPool {
-    /// Alpha issuance (`get_alpha_issuance`): In + Out; the subnet's alpha halvings follow it.
-    pub fn alpha_issuance(&self) -> u64 {
-        self.alpha_in.0.saturating_add(self.alpha_out.0)
-    }
-
-    /// Spot price for display: (w_base / w_quote) * tao / alpha (0 with no alpha).
-    pub fn spot_price_f64(&self) -> f64 {
-        if self.alpha_in.0 == 0 || self.quote_weight == 0 {
-            return 0.0;
-        }
-        let wq = self.quote_weight as f64 / PERQUINTILL as f64;
-        ((1.0 - wq) / wq) * self.tao.0 as f64 / self.alpha_in.0 as f64
-    }
+/// `SubnetMechanism`: how a subnet prices its token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// 0: the root subnet (and legacy stable subnets): 1 TAO = 1 alpha, no pool curve.
+    Stable,
+    /// 1: a dynamic subnet with an AMM pool.
+    Dynamic,
 }
 
 /// Emission accumulated between epochs (`PendingServerEmission`, `PendingValidatorEmission`,
@@ -49,6 +26,25 @@ pub struct Pending {
     pub validator: Alpha,
     pub root: Alpha,
     pub owner_cut: Alpha,
+    /// Launch era (`PendingEmission`): one bucket for miners and validators, split by the epoch.
+    pub emission: Alpha,
+}
+
+/// What the last block's coinbase did on this subnet (`SubnetTaoInEmission`,
+/// `SubnetAlphaInEmission`, `SubnetAlphaOutEmission`, `SubnetExcessTao`, ...), for the trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BlockEmission {
+    /// The subnet's share of the block's TAO (0 when outside the emit set).
+    pub share: f64,
+    pub tao_emission: Tao,
+    pub tao_in: Tao,
+    pub alpha_in: Alpha,
+    pub alpha_out: Alpha,
+    /// TAO spent on the chain buy.
+    pub excess_tao: Tao,
+    pub owner_cut: Alpha,
+    pub root_alpha: Alpha,
+    pub root_proportion: f64,
 }
 
 /// A subnet.
@@ -56,23 +52,111 @@ pub struct Pending {
 pub struct Subnet {
     pub netuid: NetUid,
     pub name: String,
-    pub pool: SubnetPool,
-    /// `SubnetMovingPrice` as I96F32 bits (value = bits / 2^32).
-    pub moving_price_bits: i128,
+    pub mechanism: Mechanism,
+    /// The pool: `SubnetTAO`, `SubnetAlphaIn`, the balancer weight and `FeeRate`. For the root
+    /// subnet `tao_reserve` is all root stake.
+    pub pool: Pool,
+    /// `SubnetAlphaOut`: alpha outstanding (stakes, pending buckets, protocol alpha, dust).
+    pub alpha_out: Alpha,
+    /// `SubnetProtocolAlpha`: bought by chain buys, owned by no staker.
+    pub protocol_alpha: Alpha,
+    /// TAO in the subnet account beyond `SubnetTAO` and the lock: credit spent on chain buys the
+    /// pool refused (the chain moves it to the account but not into `SubnetTAO`).
+    pub account_surplus: Tao,
+    /// `SubnetMovingPrice` (I96F32).
+    pub moving_price: I96F32,
+    /// `EMAPriceHalvingBlocks`.
+    pub ema_price_halving_blocks: u64,
+    /// `MinerBurned`: the share of last epoch's incentive withheld from owner hotkeys.
+    pub miner_burned: U96F32,
     /// `NetworkRegisteredAt`.
     pub registered_at: BlockNumber,
     /// `FirstEmissionBlockNumber`: set by the owner's start call; no emission before it.
     pub first_emission_block: Option<BlockNumber>,
+    /// `SubtokenEnabled`.
+    pub subtoken_enabled: bool,
+    /// `NetworkRegistrationAllowed`.
+    pub registration_allowed: bool,
+    /// `NetworkPowRegistrationAllowed` (the launch coinbase zeroed tao_in on PoW-only subnets).
+    pub pow_registration_allowed: bool,
     /// `SubnetEmissionEnabled`: TAO-side emission (new subnets start disabled since 2026-06-23).
     pub emission_enabled: bool,
+    /// `OwnerCutEnabled`.
+    pub owner_cut_enabled: bool,
     /// `SubnetLocked`: the lock paid at registration.
     pub locked: Tao,
     pub pending: Pending,
+    /// Launch era: TAO from root alpha sold every block, paid at the epoch (`PendingRootDivs`).
+    pub pending_root_tao: Tao,
+    /// Launch era: root alpha sold so far this epoch (`PendingAlphaSwapped`).
+    pub pending_alpha_swapped: Alpha,
     pub clock: EpochClock,
+    /// The last block's coinbase figures.
+    pub last_emission: BlockEmission,
 }
 
 impl Subnet {
+    /// A subnet with the chain's defaults for everything but its pool.
+    pub fn new(netuid: NetUid, pool: Pool, tempo: u16, registered_at: BlockNumber) -> Self {
+        let root = netuid.0 == 0;
+        Self {
+            netuid,
+            name: String::new(),
+            mechanism: if root {
+                Mechanism::Stable
+            } else {
+                Mechanism::Dynamic
+            },
+            pool,
+            alpha_out: Alpha::ZERO,
+            protocol_alpha: Alpha::ZERO,
+            account_surplus: Tao::ZERO,
+            moving_price: I96F32::from_num(0),
+            ema_price_halving_blocks: DEFAULT_EMA_PRICE_HALVING_BLOCKS,
+            miner_burned: U96F32::from_num(0),
+            registered_at,
+            first_emission_block: None,
+            subtoken_enabled: true,
+            registration_allowed: true,
+            pow_registration_allowed: false,
+            emission_enabled: !root,
+            owner_cut_enabled: true,
+            locked: Tao::ZERO,
+            pending: Pending::default(),
+            pending_root_tao: Tao::ZERO,
+            pending_alpha_swapped: Alpha::ZERO,
+            clock: EpochClock::new_subnet(netuid, tempo, registered_at),
+            last_emission: BlockEmission::default(),
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.netuid.0 == 0
+    }
+
+    /// Alpha issuance (`get_alpha_issuance`): In + Out; the subnet's alpha halvings follow it.
+    pub fn alpha_issuance(&self) -> u64 {
+        self.pool.alpha_reserve.0.saturating_add(self.alpha_out.0)
+    }
+
+    /// TAO the subnet holds: pool reserve, lock and account surplus.
+    pub fn tao_held(&self) -> u64 {
+        self.pool
+            .tao_reserve
+            .0
+            .saturating_add(self.locked.0)
+            .saturating_add(self.account_surplus.0)
+    }
+
+    /// Spot price for display (TAO per alpha; 1 on the root subnet).
+    pub fn spot_price_f64(&self) -> f64 {
+        match self.mechanism {
+            Mechanism::Stable => 1.0,
+            Mechanism::Dynamic => self.pool.current_price().to_num::<f64>(),
+        }
+    }
+
     pub fn moving_price_f64(&self) -> f64 {
-        self.moving_price_bits as f64 / 4_294_967_296.0
+        self.moving_price.to_num::<f64>()
     }
 }

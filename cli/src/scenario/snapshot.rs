@@ -7,13 +7,11 @@
 //! migration to the balancer did (`w_quote = tao / (price * alpha + tao)`); root (netuid 0) is its
 //! TAO stake, 1:1, with no AMM.
 
-use sim_core::schedule::EpochClock;
-use sim_core::subnet::{Pending, Subnet, SubnetPool, PERQUINTILL};
+use sim_core::amm::{initial_quote_weight, Pool, QuoteWeight};
+use sim_core::subnet::{Mechanism, Subnet};
 use sim_core::units::{parse_tokens, Alpha, BlockNumber, NetUid, Tao};
 use std::path::Path;
-
-/// `FeeRate` default 33/65535 (spec 6.2).
-const DEFAULT_FEE_RATE: u16 = 33;
+use substrate_fixed::types::{I96F32, U64F64};
 
 /// Reads the snapshot; errors name the file, the line and the column.
 pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String> {
@@ -92,33 +90,30 @@ pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String
             (tokens(c_ain)?, tokens(c_aout)?)
         };
         let price = number(c_price)?;
-        let quote_weight = if root || alpha_in == 0 || price == 0.0 {
-            PERQUINTILL / 2
+        // The weight that prices the pool at the published price, as the chain's migration to
+        // the balancer set it (`maybe_initialize_palswap`); 0.5 where there is no price.
+        let weight = if root || alpha_in == 0 || price == 0.0 {
+            QuoteWeight::HALF
         } else {
-            let y = tao.0 as f64;
-            let w = y / (price * alpha_in as f64 + y);
-            ((w.clamp(0.01, 0.99)) * PERQUINTILL as f64).round() as u64
+            initial_quote_weight(tao, Alpha(alpha_in), Some(U64F64::from_num(price)))
+                .unwrap_or(QuoteWeight::HALF)
         };
         let moving_price = if root { 1.0 } else { number(c_mp)? };
-        subnets.push(Subnet {
-            netuid: NetUid(netuid),
-            name: f[c_name].to_string(),
-            pool: SubnetPool {
-                tao,
-                alpha_in: Alpha(alpha_in),
-                alpha_out: Alpha(alpha_out),
-                protocol_alpha: Alpha(0),
-                quote_weight,
-                fee_rate: DEFAULT_FEE_RATE,
-            },
-            moving_price_bits: (moving_price * 4_294_967_296.0).round() as i128,
-            registered_at: 0,
-            first_emission_block: Some(1),
-            emission_enabled: !root,
-            locked: Tao::ZERO,
-            pending: Pending::default(),
-            clock: EpochClock::new_subnet(NetUid(netuid), tempo, start_block),
-        });
+        let mut subnet = Subnet::new(
+            NetUid(netuid),
+            Pool::new(tao, Alpha(alpha_in), weight),
+            tempo,
+            start_block,
+        );
+        subnet.name = f[c_name].to_string();
+        subnet.alpha_out = Alpha(alpha_out);
+        subnet.moving_price = I96F32::from_num(moving_price);
+        subnet.registered_at = 0;
+        subnet.first_emission_block = Some(1);
+        if root {
+            subnet.mechanism = Mechanism::Stable;
+        }
+        subnets.push(subnet);
     }
     subnets.sort_by_key(|s| s.netuid);
     Ok(subnets)

@@ -113,7 +113,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             })
         }
     };
-    let pooled: u128 = subnets.iter().map(|s| s.pool.tao.0 as u128).sum();
+    let pooled: u128 = subnets.iter().map(|s| s.pool.tao_reserve.0 as u128).sum();
     let price = w.price.as_ref().and_then(|wp| price(&mut p, wp, path));
 
     let mut params = Params::default();
