@@ -1,1 +1,58 @@
-//! Stake: per-hotkey share pools of nominators (spec 6.5) and staking operations (spec 6.4).
+//! Stake: per-hotkey share pools of nominators (spec 6.5), the epoch payout into them
+//! (spec 2.8, 6.7) and root-dividend claims (spec 2.10).
+//!
+//! * [`safe_float`]: the decimal float the chain stores shares in (`SafeFloat`);
+//! * [`share_pool`]: one hotkey's pool on one subnet (`TotalHotkeyAlpha`,
+//!   `TotalHotkeySharesV2`, `AlphaV2`);
+//! * [`childkeys`]: a validator's dividend split among itself and its parents;
+//! * [`dividends`]: the alpha / root split of the dividend weights;
+//! * [`distribute`]: `distribute_emission`, the epoch payout;
+//! * [`root_claim`]: `RootClaimable` rates, claims, and the `RootClaimed` watermarks.
+//!
+//! Hotkeys and coldkeys are generic ([`AccountKey`]): the parity tests use the vectors' string
+//! ids, the engine its own ids. Every map is ordered, so results never depend on hashing.
+
+pub mod childkeys;
+pub mod distribute;
+pub mod dividends;
+pub mod root_claim;
+pub mod safe_float;
+pub mod share_pool;
+mod wide;
+
+pub use childkeys::{ParentChildSplit, ParentShare};
+pub use distribute::{
+    distribute_emission, Credit, CreditKind, DistributeInput, DistributeReport, EmissionEntry,
+    HotkeyInfo, PayoutError, PendingPayout, RecycleOrBurn,
+};
+pub use dividends::DividendSplit;
+pub use root_claim::{
+    add_stake_adjust_root_claimed, remove_stake_adjust_root_claimed, root_claim_on_subnet,
+    root_claimable_increment, ClaimAccounts, ClaimOutcome, ClaimableIncrement, RootClaim,
+    RootClaimRequest, RootClaimType, DEFAULT_ROOT_CLAIMABLE_THRESHOLD,
+};
+pub use safe_float::SafeFloat;
+pub use share_pool::SharePool;
+
+use substrate_fixed::types::U96F32;
+
+/// What an account id needs here: a total order (the chain iterates its maps in key order) and
+/// cheap copies into result maps.
+pub trait AccountKey: Ord + Clone + std::fmt::Debug {}
+impl<T: Ord + Clone + std::fmt::Debug> AccountKey for T {}
+
+/// `value / u16::MAX` in U96F32, 0 on a zero divisor (`safe_div`): delegate take
+/// (`get_hotkey_take_float`), childkey take, owner cut.
+pub(crate) fn u16_fraction(value: u16) -> U96F32 {
+    U96F32::saturating_from_num(value)
+        .checked_div(U96F32::saturating_from_num(u16::MAX))
+        .unwrap_or_default()
+}
+
+/// `value / u64::MAX` in U96F32 (`safe_div`): `TaoWeight` (`get_tao_weight`), `CKBurn`
+/// (`get_ck_burn`) and childkey proportions.
+pub(crate) fn u64_fraction(value: u64) -> U96F32 {
+    U96F32::saturating_from_num(value)
+        .checked_div(U96F32::saturating_from_num(u64::MAX))
+        .unwrap_or_default()
+}

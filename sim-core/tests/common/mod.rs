@@ -39,3 +39,45 @@ pub fn as_u128(v: &serde_json::Value) -> Option<u128> {
         .map(u128::from)
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
+
+/// A `SafeFloat` given as `{"mantissa": "<u128>", "exponent": i64}` (already normalised).
+pub fn safe_float_of(v: &serde_json::Value) -> sim_core::stake::SafeFloat {
+    let mantissa = as_u128(&v["mantissa"]).unwrap_or_else(|| panic!("mantissa of {v}"));
+    let exponent = v["exponent"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("exponent of {v}"));
+    let sf = sim_core::stake::SafeFloat::new(mantissa, exponent)
+        .unwrap_or_else(|| panic!("not a SafeFloat: {v}"));
+    assert_eq!(
+        (sf.mantissa(), sf.exponent()),
+        (mantissa, exponent),
+        "vector SafeFloat is not normalised: {v}"
+    );
+    sf
+}
+
+/// A share pool given as `{"total_hotkey_alpha", "denominator", "shares": [[coldkey, SafeFloat]]}`.
+pub fn share_pool_of(v: &serde_json::Value) -> sim_core::stake::SharePool<String> {
+    let shares = v["shares"]
+        .as_array()
+        .unwrap_or_else(|| panic!("shares of {v}"))
+        .iter()
+        .map(|pair| {
+            let coldkey = pair[0].as_str().expect("coldkey id").to_string();
+            (coldkey, safe_float_of(&pair[1]))
+        });
+    sim_core::stake::SharePool::from_parts(
+        u64_field(v, "total_hotkey_alpha"),
+        safe_float_of(&v["denominator"]),
+        shares,
+    )
+}
+
+/// The raw bits of a fixed-point value given as `{"bits": "<decimal>", "f64": …}`.
+pub fn fixed_bits(v: &serde_json::Value) -> i128 {
+    v["bits"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| v["bits"].as_i64().map(i128::from))
+        .unwrap_or_else(|| panic!("not a fixed-point bits object: {v}"))
+}

@@ -1,0 +1,225 @@
+//! One hotkey's nominator pool on one subnet (spec 6.5).
+//!
+//! Mirrors the chain's `SharePool` (`primitives/share-pool`) over the storage layer
+//! `HotkeyAlphaSharePoolDataOperations` (`staking/stake_utils.rs`): the pool value is
+//! `TotalHotkeyAlpha`, the denominator `TotalHotkeySharesV2`, a coldkey's shares `AlphaV2`.
+//! A coldkey's stake is `floor(value * share / denominator)`. Staking mints shares at the current
+//! value per share; dividends raise the value and so every holder's stake at once.
+//!
+//! Coldkeys are kept in a `BTreeMap`, so every iteration is in key order, as the chain's storage
+//! iteration is assumed to be. A share that becomes zero is removed, as the chain removes the
+//! `AlphaV2` entry.
+
+use super::safe_float::SafeFloat;
+use std::collections::BTreeMap;
+
+/// A share pool keyed by coldkey `C`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharePool<C: Ord> {
+    value: u64,
+    denominator: SafeFloat,
+    shares: BTreeMap<C, SafeFloat>,
+}
+
+impl<C: Ord> Default for SharePool<C> {
+    fn default() -> Self {
+        Self {
+            value: 0,
+            denominator: SafeFloat::ZERO,
+            shares: BTreeMap::new(),
+        }
+    }
+}
+
+impl<C: Ord + Clone> SharePool<C> {
+    /// An empty pool (no stake, no shares).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A pool from its stored parts, as read from chain storage. Zero shares are dropped, since
+    /// the chain never stores them.
+    pub fn from_parts(
+        value: u64,
+        denominator: SafeFloat,
+        shares: impl IntoIterator<Item = (C, SafeFloat)>,
+    ) -> Self {
+        Self {
+            value,
+            denominator,
+            shares: shares.into_iter().filter(|(_, s)| !s.is_zero()).collect(),
+        }
+    }
+
+    /// `TotalHotkeyAlpha`: everything staked on the hotkey here, dividends included.
+    pub fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// `TotalHotkeySharesV2`.
+    pub fn denominator(&self) -> SafeFloat {
+        self.denominator
+    }
+
+    /// `AlphaV2` of one coldkey (zero when it holds none).
+    pub fn share_of(&self, coldkey: &C) -> SafeFloat {
+        self.shares.get(coldkey).copied().unwrap_or_default()
+    }
+
+    /// Every coldkey holding shares, in key order.
+    pub fn shares(&self) -> impl Iterator<Item = (&C, &SafeFloat)> {
+        self.shares.iter()
+    }
+
+    /// True when the pool holds neither value nor shares (nothing to store).
+    pub fn is_empty(&self) -> bool {
+        self.value == 0 && self.denominator.is_zero() && self.shares.is_empty()
+    }
+
+    /// What a number of shares is worth now: `floor(value * shares / denominator)`, 0 when the
+    /// pool has no denominator (`SharePool::get_value_from_shares`).
+    pub fn value_of_shares(&self, shares: &SafeFloat) -> u64 {
+        SafeFloat::from_u64(self.value)
+            .mul_div(shares, &self.denominator)
+            .unwrap_or_default()
+            .to_u64()
+    }
+
+    /// A coldkey's stake (`get_stake_for_hotkey_and_coldkey_on_subnet`, `SharePool::get_value`).
+    pub fn stake_of(&self, coldkey: &C) -> u64 {
+        match self.shares.get(coldkey) {
+            Some(share) => self.value_of_shares(share),
+            None => 0,
+        }
+    }
+
+    /// Adds value for every holder at once: validator dividends after the take
+    /// (`increase_stake_for_hotkey_on_subnet` -> `update_value_for_all`). The chain passes the
+    /// amount through `as i64`; amounts above i64::MAX (beyond all alpha ever issued) would wrap
+    /// and reduce the pool, exactly as there.
+    pub fn add_to_all(&mut self, amount: u64) {
+        self.update_value_for_all(amount as i64);
+    }
+
+    /// Removes value from every holder at once (`decrease_stake_for_hotkey_on_subnet`).
+    pub fn remove_from_all(&mut self, amount: u64) {
+        self.update_value_for_all((amount as i64).wrapping_neg());
+    }
+
+    /// Stakes `amount` for a coldkey: mints `amount * denominator / value` shares, or, in a
+    /// pool without shares, gives the coldkey `amount` shares as the whole denominator
+    /// (`increase_stake_for_hotkey_and_coldkey_on_subnet` -> `update_value_for_one`).
+    pub fn stake(&mut self, coldkey: &C, amount: u64) {
+        self.update_value_for_one(coldkey, amount as i64);
+    }
+
+    /// Unstakes `amount` from a coldkey if its stake covers it; returns whether it did
+    /// (`decrease_stake_for_hotkey_and_coldkey_on_subnet`, which is a no-op otherwise).
+    pub fn unstake(&mut self, coldkey: &C, amount: u64) -> bool {
+        if !self.shares.contains_key(coldkey) || self.stake_of(coldkey) < amount {
+            return false;
+        }
+        self.update_value_for_one(coldkey, (amount as i64).wrapping_neg());
+        true
+    }
+
+    /// Whether staking `amount` would mint any shares (`try_increase_stake_...`,
+    /// `SharePool::sim_update_value_for_one`): always true in a pool without shares.
+    pub fn would_mint_shares(&self, amount: u64) -> bool {
+        if self.denominator.is_zero() {
+            return true;
+        }
+        !self.shares_per_update(amount as i64).is_zero()
+    }
+
+    /// Shares worth `|update|` at the current value per share (`get_shares_per_update`); zero
+    /// when the pool value is zero.
+    fn shares_per_update(&self, update: i64) -> SafeFloat {
+        SafeFloat::from_u64(update.unsigned_abs())
+            .mul_div(&self.denominator, &SafeFloat::from_u64(self.value))
+            .unwrap_or_default()
+    }
+
+    /// `SharePool::update_value_for_all`: saturating change of the pool value.
+    fn update_value_for_all(&mut self, update: i64) {
+        self.value = if update >= 0 {
+            self.value.saturating_add(update as u64)
+        } else {
+            self.value.saturating_sub(update.unsigned_abs())
+        };
+    }
+
+    /// `SharePool::update_value_for_one`: a pool without shares is (re)initialised with this
+    /// coldkey holding `|update|` shares; otherwise shares worth `|update|` are added to (or
+    /// taken from) the coldkey and the denominator. A SafeFloat failure keeps the old value, as
+    /// the chain does. Then the pool value changes by `update`.
+    fn update_value_for_one(&mut self, coldkey: &C, update: i64) {
+        if self.denominator.is_zero() {
+            let shares = SafeFloat::from_u64(update.unsigned_abs());
+            self.denominator = shares;
+            self.set_share(coldkey, shares);
+        } else {
+            let delta = self.shares_per_update(update);
+            let current = self.share_of(coldkey);
+            let (denominator, share) = if update > 0 {
+                (self.denominator.add(&delta), current.add(&delta))
+            } else {
+                (self.denominator.sub(&delta), current.sub(&delta))
+            };
+            self.denominator = denominator.unwrap_or(self.denominator);
+            self.set_share(coldkey, share.unwrap_or(current));
+        }
+        self.update_value_for_all(update);
+    }
+
+    /// Stores a share, removing the entry when it is zero (`set_share`).
+    fn set_share(&mut self, coldkey: &C, share: SafeFloat) {
+        if share.is_zero() {
+            self.shares.remove(coldkey);
+        } else {
+            self.shares.insert(coldkey.clone(), share);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_staker_gets_everything_then_pro_rata() {
+        let mut pool: SharePool<u8> = SharePool::new();
+        pool.stake(&1, 1000);
+        assert_eq!(pool.stake_of(&1), 1000);
+        pool.stake(&2, 500);
+        assert_eq!(pool.stake_of(&2), 500);
+        pool.add_to_all(150);
+        assert_eq!(pool.value(), 1650);
+        assert_eq!(pool.stake_of(&1), 1100);
+        assert_eq!(pool.stake_of(&2), 550);
+    }
+
+    #[test]
+    fn unstake_needs_cover_and_empties_the_share() {
+        let mut pool: SharePool<u8> = SharePool::new();
+        pool.stake(&1, 1000);
+        assert!(!pool.unstake(&1, 1001));
+        assert!(!pool.unstake(&9, 1));
+        assert!(pool.unstake(&1, 1000));
+        assert_eq!(pool.stake_of(&1), 0);
+        assert_eq!(pool.share_of(&1), SafeFloat::ZERO);
+        assert_eq!(pool.value(), 0);
+    }
+
+    #[test]
+    fn denominator_precision_like_the_chain_test() {
+        // share-pool test_denom_precision.
+        let mut pool: SharePool<u16> = SharePool::new();
+        pool.stake(&1, 1000);
+        assert!(pool.unstake(&1, 990));
+        pool.stake(&2, 1000);
+        assert!(pool.unstake(&2, 990));
+        assert_eq!(pool.stake_of(&1), 10);
+        assert_eq!(pool.stake_of(&2), 10);
+    }
+}
