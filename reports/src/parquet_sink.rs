@@ -39,6 +39,12 @@ struct NetworkColumns {
     free_balances: Vec<u64>,
     unmodelled: Vec<u64>,
     pools_and_locks: Vec<u64>,
+    root_stake: Vec<u64>,
+    subnet_tao: Vec<u64>,
+    tao_injected: Vec<u64>,
+    tao_chain_bought: Vec<u64>,
+    epochs: Vec<u64>,
+    alpha_paid: Vec<u64>,
     tao_usd: Vec<Option<f64>>,
 }
 
@@ -59,6 +65,12 @@ impl Columns for NetworkColumns {
         self.free_balances.push(r.free_balances);
         self.unmodelled.push(r.unmodelled);
         self.pools_and_locks.push(r.pools_and_locks);
+        self.root_stake.push(r.root_stake);
+        self.subnet_tao.push(r.subnet_tao);
+        self.tao_injected.push(r.tao_injected);
+        self.tao_chain_bought.push(r.tao_chain_bought);
+        self.epochs.push(r.epochs);
+        self.alpha_paid.push(r.alpha_paid);
         self.tao_usd.push(r.tao_usd);
     }
 
@@ -93,6 +105,18 @@ impl Columns for NetworkColumns {
             "pools_and_locks".into(),
             take(&mut self.pools_and_locks),
         ));
+        for (name, col) in [
+            ("root_stake", &mut self.root_stake),
+            ("subnet_tao", &mut self.subnet_tao),
+            ("tao_injected", &mut self.tao_injected),
+            ("tao_chain_bought", &mut self.tao_chain_bought),
+            ("epochs", &mut self.epochs),
+            ("alpha_paid", &mut self.alpha_paid),
+        ] {
+            cols.push(Column::new(name.into(), take(col)));
+        }
+        // Null where the scenario has no price path.
+        cols.push(Column::new("tao_usd".into(), take(&mut self.tao_usd)));
         DataFrame::new(n, cols)
     }
 }
@@ -113,6 +137,17 @@ struct SubnetColumns {
     pending_validator: Vec<u64>,
     pending_root: Vec<u64>,
     pending_owner_cut: Vec<u64>,
+    emission_share: Vec<f64>,
+    tao_emission: Vec<u64>,
+    tao_in: Vec<u64>,
+    alpha_in_emission: Vec<u64>,
+    alpha_out_emission: Vec<u64>,
+    excess_tao: Vec<u64>,
+    owner_cut: Vec<u64>,
+    root_alpha: Vec<u64>,
+    root_proportion: Vec<f64>,
+    alpha_halvings: Vec<u32>,
+    alpha_staked: Vec<u64>,
 }
 
 impl Columns for SubnetColumns {
@@ -133,6 +168,17 @@ impl Columns for SubnetColumns {
         self.pending_validator.push(r.pending_validator);
         self.pending_root.push(r.pending_root);
         self.pending_owner_cut.push(r.pending_owner_cut);
+        self.emission_share.push(r.emission_share);
+        self.tao_emission.push(r.tao_emission);
+        self.tao_in.push(r.tao_in);
+        self.alpha_in_emission.push(r.alpha_in_emission);
+        self.alpha_out_emission.push(r.alpha_out_emission);
+        self.excess_tao.push(r.excess_tao);
+        self.owner_cut.push(r.owner_cut);
+        self.root_alpha.push(r.root_alpha);
+        self.root_proportion.push(r.root_proportion);
+        self.alpha_halvings.push(r.alpha_halvings);
+        self.alpha_staked.push(r.alpha_staked);
     }
 
     fn len(&self) -> usize {
@@ -165,6 +211,17 @@ impl Columns for SubnetColumns {
                     "pending_owner_cut".into(),
                     take(&mut self.pending_owner_cut),
                 ),
+                Column::new("emission_share".into(), take(&mut self.emission_share)),
+                Column::new("tao_emission".into(), take(&mut self.tao_emission)),
+                Column::new("tao_in".into(), take(&mut self.tao_in)),
+                Column::new("alpha_in_emission".into(), take(&mut self.alpha_in_emission)),
+                Column::new("alpha_out_emission".into(), take(&mut self.alpha_out_emission)),
+                Column::new("excess_tao".into(), take(&mut self.excess_tao)),
+                Column::new("owner_cut".into(), take(&mut self.owner_cut)),
+                Column::new("root_alpha".into(), take(&mut self.root_alpha)),
+                Column::new("root_proportion".into(), take(&mut self.root_proportion)),
+                Column::new("alpha_halvings".into(), take(&mut self.alpha_halvings)),
+                Column::new("alpha_staked".into(), take(&mut self.alpha_staked)),
             ],
         )
     }

@@ -24,6 +24,8 @@ pub struct Params {
     pub max_epochs_per_block: u16,
     /// `DefaultMinStake` in rao.
     pub default_min_stake: u64,
+    /// `SubnetMovingAlpha` as I96F32 bits (value x 2^32); 12,885 = 3.0e-6 (`DefaultMovingAlpha`).
+    pub subnet_moving_alpha: u64,
 }
 
 /// TaoWeight 0.18 as set by `migrate_rao` (spec 6.6).
@@ -40,6 +42,7 @@ impl Default for Params {
             subnet_limit: 128,
             max_epochs_per_block: 2,
             default_min_stake: 2_000_000,
+            subnet_moving_alpha: 12_885,
         }
     }
 }
@@ -102,6 +105,12 @@ pub const PARAMS: &[ParamSpec] = &[
         max: u64::MAX,
         doc: "rao",
     },
+    ParamSpec {
+        name: "subnet_moving_alpha",
+        min: 0,
+        max: 1 << 32,
+        doc: "I96F32 bits, value x 2^32 (12885 = 3e-6)",
+    },
 ];
 
 impl Params {
@@ -130,6 +139,7 @@ impl Params {
             "subnet_limit" => self.subnet_limit = value as u16,
             "max_epochs_per_block" => self.max_epochs_per_block = value as u16,
             "default_min_stake" => self.default_min_stake = value,
+            "subnet_moving_alpha" => self.subnet_moving_alpha = value,
             _ => unreachable!("every name in PARAMS is handled"),
         }
         Ok(())

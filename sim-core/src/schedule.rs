@@ -97,42 +97,63 @@ pub fn drain_schedule<F>(
     out.clear();
     let mut ran = 0u32;
     for (netuid, clock) in subnets.iter_mut() {
-        let netuid = *netuid;
-        clock.blocks_since_last_step = clock.blocks_since_last_step.saturating_add(1);
-        let decision = match schedule {
-            EpochSchedule::Legacy => {
-                if clock.legacy_due(netuid, block) && consistent(netuid) {
+        let decision = decide(
+            schedule,
+            *netuid,
+            clock,
+            block,
+            max_epochs_per_block,
+            &mut ran,
+            consistent(*netuid),
+        );
+        out.push((*netuid, decision));
+    }
+}
+
+/// One subnet's step of [`drain_schedule`]; call it for every non-root subnet in netuid order
+/// with the same `ran` counter (epochs run so far this block).
+pub fn decide(
+    schedule: EpochSchedule,
+    netuid: NetUid,
+    clock: &mut EpochClock,
+    block: BlockNumber,
+    max_epochs_per_block: u16,
+    ran: &mut u32,
+    consistent: bool,
+) -> EpochDecision {
+    clock.blocks_since_last_step = clock.blocks_since_last_step.saturating_add(1);
+    match schedule {
+        EpochSchedule::Legacy => {
+            if clock.legacy_due(netuid, block) && consistent {
+                clock.blocks_since_last_step = 0;
+                // Legacy wrote LastMechansimStepBlock here, before the epoch read it.
+                clock.last_mechanism_step_block = block;
+                EpochDecision::Run
+            } else {
+                EpochDecision::Idle
+            }
+        }
+        EpochSchedule::Tempo => {
+            if !clock.due(block) {
+                EpochDecision::Idle
+            } else if *ran >= u32::from(max_epochs_per_block) {
+                clock.pending_epoch_at = block.saturating_add(1);
+                EpochDecision::Deferred
+            } else {
+                let decision = if consistent {
                     clock.blocks_since_last_step = 0;
-                    // Legacy wrote LastMechansimStepBlock here, before the epoch read it.
-                    clock.last_mechanism_step_block = block;
+                    *ran += 1;
                     EpochDecision::Run
                 } else {
-                    EpochDecision::Idle
-                }
+                    EpochDecision::Skipped
+                };
+                // The slot is consumed either way.
+                clock.last_epoch_block = block;
+                clock.pending_epoch_at = 0;
+                clock.epoch_index = clock.epoch_index.saturating_add(1);
+                decision
             }
-            EpochSchedule::Tempo => {
-                if !clock.due(block) {
-                    EpochDecision::Idle
-                } else if ran >= u32::from(max_epochs_per_block) {
-                    clock.pending_epoch_at = block.saturating_add(1);
-                    EpochDecision::Deferred
-                } else {
-                    let decision = if consistent(netuid) {
-                        clock.blocks_since_last_step = 0;
-                        ran += 1;
-                        EpochDecision::Run
-                    } else {
-                        EpochDecision::Skipped
-                    };
-                    // The slot is consumed either way.
-                    clock.last_epoch_block = block;
-                    clock.pending_epoch_at = 0;
-                    clock.epoch_index = clock.epoch_index.saturating_add(1);
-                    decision
-                }
-            }
-        };
-        out.push((netuid, decision));
+        }
     }
 }
 

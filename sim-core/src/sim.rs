@@ -1,16 +1,19 @@
 //! The block engine: `Simulation::step_block` runs the chain's per-block phases in order.
 
+use crate::coinbase::{Coinbase, CoinbaseParams};
 use crate::emission::{self, block_emission_for_issuance, TOTAL_SUPPLY};
 use crate::events::{EventAction, RecycleFlow, ScheduledEvent};
-use crate::ledger::{Holder, Ledger, LedgerError};
+use crate::ledger::{Holder, Ledger, LedgerError, RecycleReason};
 use crate::network::Network;
 use crate::params::Params;
 use crate::price::{PriceConfig, PricePath};
-use crate::rules::Rules;
+use crate::rules::{Injection, Rules};
+use crate::schedule::{self, EpochDecision};
 use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
 use crate::trace::{NetworkRow, SubnetRow, TraceSink};
-use crate::units::{BlockNumber, Tao};
+use crate::units::{Alpha, BlockNumber, Tao};
+use substrate_fixed::types::I96F32;
 
 /// Everything a run starts from, already validated (the CLI builds it from a scenario file).
 #[derive(Clone, Debug)]
@@ -80,6 +83,21 @@ pub struct Simulation {
     invariants_every: u64,
     halvings: Vec<HalvingRecord>,
     price: Option<PricePath>,
+    coinbase: Coinbase,
+    flows_total: FlowTotals,
+}
+
+/// Cumulative TAO and alpha movements of the coinbase and the epochs, for the `network` table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowTotals {
+    /// TAO injected into pools as liquidity (tao_in).
+    pub tao_injected: u64,
+    /// TAO spent by chain buys of excess emission.
+    pub tao_chain_bought: u64,
+    /// Epochs run.
+    pub epochs: u64,
+    /// Alpha paid out at epochs (to stakers, owners and root).
+    pub alpha_paid: u64,
 }
 
 impl Simulation {
@@ -96,6 +114,11 @@ impl Simulation {
         config.events.sort_by_key(|e| e.at_block);
         let next_event = config.events.partition_point(|e| e.at_block <= block);
         let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
+        // Outstanding alpha at the start is held by the stakers the run does not model.
+        for s in &mut config.subnets {
+            let assigned = s.pending_alpha() + s.protocol_alpha.0 + s.alpha_dust.0;
+            s.alpha_staked = Alpha(s.alpha_out.0.saturating_sub(assigned));
+        }
         Ok(Self {
             network: Network {
                 block,
@@ -120,6 +143,8 @@ impl Simulation {
             price: config
                 .price
                 .map(|p| PricePath::new(p, config.seed, config.start_ms)),
+            coinbase: Coinbase::default(),
+            flows_total: FlowTotals::default(),
         })
     }
 
@@ -173,11 +198,16 @@ impl Simulation {
         if let Some(price) = &mut self.price {
             price.step(self.clock.time_of(block), self.clock.block_ms_at(block));
         }
-        // 1. on_initialize: mint the block emission (`get_block_emission`, `mint_tao`).
-        let credit = self.mint_block_emission(block)?;
-        // 2. on_initialize: the coinbase places the credit.
-        self.run_coinbase(credit);
-        // 3. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
+        // 1. on_initialize: the block emission (`get_block_emission`), minted and placed by the
+        //    coinbase (`run_coinbase` up to the drain).
+        let emission = self.block_emission(block);
+        self.run_coinbase(block, emission)?;
+        // 2. The epochs that are due drain their pending buckets and pay out
+        //    (`drain_pending`, `distribute_emissions_to_subnets`).
+        self.run_epochs(block);
+        // 3. `update_moving_prices` for the subnets emitted to.
+        self.update_moving_prices(block);
+        // 4. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
         self.apply_events(block)?;
         self.apply_flows(block)?;
         if (block - self.start_block).is_multiple_of(self.invariants_every) {
@@ -217,10 +247,10 @@ impl Simulation {
         Ok(())
     }
 
-    /// Mirrors `get_block_emission` + `mint_tao`: emission from issuance, minted up to the cap.
-    fn mint_block_emission(&mut self, block: BlockNumber) -> Result<Tao, SimError> {
+    /// Mirrors `get_block_emission`: the emission for the current issuance (0 when the
+    /// calculation fails), capped at what is left of the supply, with each halving recorded.
+    fn block_emission(&mut self, block: BlockNumber) -> Tao {
         let issuance = self.network.ledger.total_issuance();
-        // The chain mints nothing for a block whose emission calculation fails.
         let emission = Tao(block_emission_for_issuance(issuance.0).unwrap_or(0));
         let previous = emission::halvings_at(self.network.block_emission.0);
         let now = emission::halvings_at(emission.0);
@@ -233,18 +263,109 @@ impl Simulation {
             });
         }
         self.network.block_emission = emission;
-        let minted = Tao(emission.0.min(TOTAL_SUPPLY.saturating_sub(issuance.0)));
-        self.network
-            .ledger
-            .mint(minted)
-            .map_err(|source| SimError::Ledger { block, source })
+        Tao(emission.0.min(TOTAL_SUPPLY.saturating_sub(issuance.0)))
     }
 
-    /// Places the minted credit. Issuance-only model (docs/decisions/0002): with no subnet
-    /// modelled one by one, the credit goes to the unmodelled rest of the network, which stands
-    /// for all subnet pools; the chain would recycle credit that no subnet takes.
-    fn run_coinbase(&mut self, credit: Tao) {
-        self.network.ledger.credit(Holder::Unmodelled, credit);
+    fn coinbase_params(&self, block: BlockNumber) -> CoinbaseParams {
+        CoinbaseParams {
+            block,
+            root_tao: self
+                .network
+                .subnets
+                .iter()
+                .find(|s| s.is_root())
+                .map_or(0, |s| s.pool.tao_reserve.0),
+            tao_weight: self.params.tao_weight,
+            subnet_owner_cut: self.params.subnet_owner_cut,
+            moving_alpha: I96F32::from_bits(i128::from(self.params.subnet_moving_alpha)),
+        }
+    }
+
+    /// Mints and places the block emission (`mint_tao`, `run_coinbase`). Without modelled
+    /// subnets, or before dTAO, the credit goes to the unmodelled rest of the network, which
+    /// stands for all subnets (issuance-only model, docs/decisions/0002). In the dTAO eras the
+    /// coinbase splits it across subnets and what no subnet takes is recycled; the launch-era
+    /// coinbase raised issuance only by the TAO it injected.
+    fn run_coinbase(&mut self, block: BlockNumber, emission: Tao) -> Result<(), SimError> {
+        let ledger_err = |source| SimError::Ledger { block, source };
+        let modelled = self.network.subnets.iter().any(|s| !s.is_root());
+        if !modelled || self.rules.injection == Injection::None {
+            let credit = self.network.ledger.mint(emission).map_err(ledger_err)?;
+            self.network.ledger.credit(Holder::Unmodelled, credit);
+            return Ok(());
+        }
+        let params = self.coinbase_params(block);
+        if self.rules.injection == Injection::LaunchUncapped {
+            let report = self
+                .coinbase
+                .run_launch(&params, emission.0, &mut self.network.subnets);
+            let minted = Tao(report.launch_minted);
+            self.flows_total.tao_injected += minted.0;
+            self.network.ledger.mint(minted).map_err(ledger_err)?;
+            return Ok(());
+        }
+        let credit = self.network.ledger.mint(emission).map_err(ledger_err)?;
+        let report = self
+            .coinbase
+            .run(&self.rules, &params, credit.0, &mut self.network.subnets);
+        for r in &report.subnets {
+            self.flows_total.tao_injected += r.injected.actual_tao;
+            self.flows_total.tao_chain_bought += r.injected.excess_tao_u64;
+        }
+        let left = Tao(report.credit_left);
+        self.network
+            .ledger
+            .recycle_credit(left, RecycleReason::UnspentEmission);
+        Ok(())
+    }
+
+    /// `drain_pending` and the payouts. Each subnet whose epoch is due hands its pending buckets
+    /// to its stakers. No neuron is modelled one by one yet, so the alpha goes to the subnet's
+    /// aggregate stakers (`alpha_staked`) and the launch era's root TAO dividends to root stake.
+    fn run_epochs(&mut self, block: BlockNumber) {
+        let schedule_rule = self.rules.epoch_schedule;
+        let max = self.params.max_epochs_per_block;
+        let mut ran = 0u32;
+        let mut root_tao = 0u64;
+        for s in self.network.subnets.iter_mut().filter(|s| !s.is_root()) {
+            let decision = schedule::decide(
+                schedule_rule,
+                s.netuid,
+                &mut s.clock,
+                block,
+                max,
+                &mut ran,
+                true,
+            );
+            if decision != EpochDecision::Run {
+                continue;
+            }
+            let paid = s.pending_alpha();
+            s.pending = Default::default();
+            s.alpha_staked = s.alpha_staked.saturating_add(Alpha(paid));
+            root_tao = root_tao.saturating_add(s.pending_root_tao.0);
+            s.pending_root_tao = Tao::ZERO;
+            s.pending_alpha_swapped = Alpha::ZERO;
+            schedule::record_step(schedule_rule, &mut s.clock, block);
+            self.flows_total.epochs += 1;
+            self.flows_total.alpha_paid += paid;
+        }
+        if root_tao > 0 {
+            match self.network.subnets.iter_mut().find(|s| s.is_root()) {
+                Some(root) => root.pool.tao_reserve = root.pool.tao_reserve.saturating_add(Tao(root_tao)),
+                None => self.network.ledger.credit(Holder::Unmodelled, Tao(root_tao)),
+            }
+        }
+    }
+
+    /// `update_moving_prices` for the subnets this block's coinbase emitted to.
+    fn update_moving_prices(&mut self, block: BlockNumber) {
+        if self.rules.injection == Injection::None {
+            return;
+        }
+        let params = self.coinbase_params(block);
+        self.coinbase
+            .update_moving_prices(&self.rules, &params, &mut self.network.subnets);
     }
 
     fn apply_events(&mut self, block: BlockNumber) -> Result<(), SimError> {
@@ -307,6 +428,18 @@ impl Simulation {
                 detail: format!("total issuance {issuance} but holders hold {held}"),
             });
         }
+        for s in &self.network.subnets {
+            if let Some((outstanding, parts)) = s.alpha_accounting_gap() {
+                return Err(SimError::Invariant {
+                    block,
+                    detail: format!(
+                        "subnet {}: alpha outstanding {outstanding} rao but stakers, pending, \
+                         protocol alpha and dust add up to {parts} rao",
+                        s.netuid
+                    ),
+                });
+            }
+        }
         let expected = self.start_issuance.0 as i128 + ledger.minted().0 as i128
             - ledger.recycled().total().0 as i128;
         if expected != issuance.0 as i128 {
@@ -327,6 +460,7 @@ impl Simulation {
         let block = self.network.block;
         let time_ms = self.clock.time_of(block);
         for s in &self.network.subnets {
+            let e = &s.last_emission;
             sink.subnet(&SubnetRow {
                 block,
                 time_ms,
@@ -336,12 +470,25 @@ impl Simulation {
                 alpha_out: s.alpha_out.0,
                 protocol_alpha: s.protocol_alpha.0,
                 alpha_issuance: s.alpha_issuance(),
-                spot_price: s.spot_price_f64(),
+                spot_price: crate::coinbase::spot_price_f64(self.rules.amm, s),
                 moving_price: s.moving_price_f64(),
                 pending_server: s.pending.server.0,
                 pending_validator: s.pending.validator.0,
                 pending_root: s.pending.root.0,
                 pending_owner_cut: s.pending.owner_cut.0,
+                emission_share: e.share,
+                tao_emission: e.tao_emission.0,
+                tao_in: e.tao_in.0,
+                alpha_in_emission: e.alpha_in.0,
+                alpha_out_emission: e.alpha_out.0,
+                excess_tao: e.excess_tao.0,
+                owner_cut: e.owner_cut.0,
+                root_alpha: e.root_alpha.0,
+                root_proportion: e.root_proportion,
+                alpha_halvings: emission::halvings_at(
+                    block_emission_for_issuance(s.alpha_issuance()).unwrap_or(0),
+                ),
+                alpha_staked: s.alpha_staked.0,
             });
         }
     }
@@ -363,6 +510,21 @@ impl Simulation {
             free_balances: n.ledger.free_total().0,
             unmodelled: n.ledger.unmodelled().0,
             pools_and_locks: n.pools_and_locks().0,
+            root_stake: n
+                .subnets
+                .iter()
+                .find(|s| s.is_root())
+                .map_or(0, |s| s.pool.tao_reserve.0),
+            subnet_tao: n
+                .subnets
+                .iter()
+                .filter(|s| !s.is_root())
+                .map(|s| s.pool.tao_reserve.0)
+                .sum(),
+            tao_injected: self.flows_total.tao_injected,
+            tao_chain_bought: self.flows_total.tao_chain_bought,
+            epochs: self.flows_total.epochs,
+            alpha_paid: self.flows_total.alpha_paid,
             tao_usd: self.tao_usd(),
         }
     }

@@ -60,6 +60,12 @@ pub struct Subnet {
     pub alpha_out: Alpha,
     /// `SubnetProtocolAlpha`: bought by chain buys, owned by no staker.
     pub protocol_alpha: Alpha,
+    /// Outstanding alpha held by stakers the run does not model one by one: the alpha_out at the
+    /// start and every epoch payout that no modelled neuron or staker receives.
+    pub alpha_staked: Alpha,
+    /// Outstanding alpha assigned to nobody: the truncation dust of the alpha_out split (spec
+    /// 2.8) and root alpha whose launch-era sell the pool refused.
+    pub alpha_dust: Alpha,
     /// TAO in the subnet account beyond `SubnetTAO` and the lock: credit spent on chain buys the
     /// pool refused (the chain moves it to the account but not into `SubnetTAO`).
     pub account_surplus: Tao,
@@ -110,6 +116,8 @@ impl Subnet {
             pool,
             alpha_out: Alpha::ZERO,
             protocol_alpha: Alpha::ZERO,
+            alpha_staked: Alpha::ZERO,
+            alpha_dust: Alpha::ZERO,
             account_surplus: Tao::ZERO,
             moving_price: I96F32::from_num(0),
             ema_price_halving_blocks: DEFAULT_EMA_PRICE_HALVING_BLOCKS,
@@ -139,13 +147,36 @@ impl Subnet {
         self.pool.alpha_reserve.0.saturating_add(self.alpha_out.0)
     }
 
-    /// TAO the subnet holds: pool reserve, lock and account surplus.
+    /// TAO the subnet holds: pool reserve, lock, account surplus and the launch era's root
+    /// dividends waiting for the epoch.
     pub fn tao_held(&self) -> u64 {
         self.pool
             .tao_reserve
             .0
             .saturating_add(self.locked.0)
             .saturating_add(self.account_surplus.0)
+            .saturating_add(self.pending_root_tao.0)
+    }
+
+    /// Alpha in the pending buckets.
+    pub fn pending_alpha(&self) -> u64 {
+        let p = &self.pending;
+        [p.server, p.validator, p.root, p.owner_cut, p.emission]
+            .iter()
+            .fold(0u64, |acc, a| acc.saturating_add(a.0))
+    }
+
+    /// Alpha accounting (house rule 11): everything outstanding is held by stakers, waits in a
+    /// pending bucket, is protocol alpha, or is the tracked dust. `None` when it holds, else the
+    /// outstanding alpha and the sum of the parts.
+    pub fn alpha_accounting_gap(&self) -> Option<(u64, u64)> {
+        let parts = self
+            .alpha_staked
+            .0
+            .saturating_add(self.pending_alpha())
+            .saturating_add(self.protocol_alpha.0)
+            .saturating_add(self.alpha_dust.0);
+        (parts != self.alpha_out.0).then_some((self.alpha_out.0, parts))
     }
 
     /// Spot price for display (TAO per alpha; 1 on the root subnet).

@@ -23,8 +23,20 @@ pub struct NetworkRow {
     pub recycled: [u64; RecycleReason::COUNT],
     pub free_balances: u64,
     pub unmodelled: u64,
-    /// TAO in subnet pools (root included) and locks.
+    /// TAO in subnet pools (root included), locks and subnet accounts.
     pub pools_and_locks: u64,
+    /// `SubnetTAO[0]`: all root stake (0 when root is not modelled).
+    pub root_stake: u64,
+    /// TAO in the non-root subnet pools.
+    pub subnet_tao: u64,
+    /// Cumulative since the start: TAO injected into pools as liquidity.
+    pub tao_injected: u64,
+    /// Cumulative since the start: TAO spent by the chain buys of excess emission.
+    pub tao_chain_bought: u64,
+    /// Cumulative since the start: epochs run.
+    pub epochs: u64,
+    /// Cumulative since the start: alpha paid out at epochs.
+    pub alpha_paid: u64,
     /// The exogenous TAO/USD price, when the scenario has a price path.
     pub tao_usd: Option<f64>,
 }
@@ -47,6 +59,21 @@ pub struct SubnetRow {
     pub pending_validator: u64,
     pub pending_root: u64,
     pub pending_owner_cut: u64,
+    /// The subnet's share of the last block's TAO (0 outside the emit set).
+    pub emission_share: f64,
+    /// The last block's figures (`SubnetTaoInEmission`, `SubnetAlphaInEmission`, ...), rao.
+    pub tao_emission: u64,
+    pub tao_in: u64,
+    pub alpha_in_emission: u64,
+    pub alpha_out_emission: u64,
+    pub excess_tao: u64,
+    pub owner_cut: u64,
+    pub root_alpha: u64,
+    pub root_proportion: f64,
+    /// Halvings of the subnet's alpha emission so far (from its alpha issuance).
+    pub alpha_halvings: u32,
+    /// Outstanding alpha held by stakers not modelled one by one.
+    pub alpha_staked: u64,
 }
 
 /// A consumer of trace rows. Sinks buffer and report their own I/O errors when finished.

@@ -11,7 +11,10 @@ use sim_core::price::{PriceConfig, PriceModel};
 use sim_core::rules::{Era, RuleOverride, Rules};
 use sim_core::sim::SimConfig;
 use sim_core::time::{parse_utc, DEFAULT_BLOCK_MILLIS};
-use sim_core::units::{format_rao, parse_tokens, ColdkeyId, Tao};
+use sim_core::amm::{Pool, QuoteWeight};
+use sim_core::subnet::{Mechanism, Subnet};
+use sim_core::units::{format_rao, parse_tokens, Alpha, ColdkeyId, NetUid, Tao};
+use substrate_fixed::types::I96F32;
 use std::path::Path;
 
 /// Longest run accepted: 100 years of 12 s blocks.
@@ -113,6 +116,10 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             })
         }
     };
+    let mut subnets = subnets;
+    if let Some(initial) = &w.initial {
+        initial_subnets(&mut p, initial, start_block, &mut subnets);
+    }
     let pooled: u128 = subnets.iter().map(|s| s.pool.tao_reserve.0 as u128).sum();
     let price = w.price.as_ref().and_then(|wp| price(&mut p, wp, path));
 
@@ -229,7 +236,11 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         "rules": rule_doc,
         "time": { "block_millis": block_ms },
         "trace": { "network_every": network_every, "subnets_every": subnets_every },
-        "initial": { "subnets_snapshot": snapshot_path, "subnets": subnets.len() },
+        "initial": {
+            "subnets_snapshot": snapshot_path,
+            "subnets": subnets.len(),
+            "root_stake_rao": subnets.iter().find(|s| s.is_root()).map(|s| s.pool.tao_reserve.0),
+        },
         "price": price.as_ref().map(|c| format!("{c:?}")),
         "params": params,
         "accounts": accounts.iter().map(|(n, b)| json!({"coldkey": n, "balance_rao": b.0})).collect::<Vec<_>>(),
@@ -269,6 +280,82 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         },
         resolved,
     })
+}
+
+/// The root subnet and uniform subnets of `[initial]`, added to the snapshot's.
+fn initial_subnets(
+    p: &mut Problems,
+    initial: &WireInitial,
+    start_block: u64,
+    subnets: &mut Vec<Subnet>,
+) {
+    if let Some(stake) = &initial.root_stake {
+        if subnets.iter().any(|s| s.is_root()) {
+            p.add(
+                "initial.root_stake",
+                "is given twice: the snapshot already has netuid 0",
+            );
+        } else if let Some(tao) = amount(p, "initial.root_stake", stake) {
+            let mut root = Subnet::new(NetUid(0), Pool::new(tao, Alpha::ZERO, QuoteWeight::HALF), 100, 0);
+            root.mechanism = Mechanism::Stable;
+            root.name = "root".to_string();
+            subnets.push(root);
+        }
+    }
+    if let Some(u) = &initial.uniform_subnets {
+        let at = "initial.uniform_subnets";
+        let first = u.first_netuid.unwrap_or(1);
+        let tempo = u.tempo.unwrap_or(360);
+        let mut ok = true;
+        if u.count == 0 || u.count > 1_024 {
+            p.add(format!("{at}.count"), format!("= {}: must be between 1 and 1024", u.count));
+            ok = false;
+        }
+        if first == 0 || first + u.count > u64::from(u16::MAX) {
+            p.add(
+                format!("{at}.first_netuid"),
+                format!("= {first}: netuids must be between 1 and 65535 (0 is root)"),
+            );
+            ok = false;
+        }
+        if !(1..=50_400).contains(&tempo) {
+            p.add(format!("{at}.tempo"), format!("= {tempo}: must be between 1 and 50400"));
+            ok = false;
+        }
+        let tao = amount(p, &format!("{at}.tao"), &u.tao);
+        let alpha_in = amount(p, &format!("{at}.alpha_in"), &u.alpha_in);
+        let alpha_out = match &u.alpha_out {
+            Some(a) => amount(p, &format!("{at}.alpha_out"), a),
+            None => Some(Tao::ZERO),
+        };
+        let moving_price = u.moving_price.map(number).unwrap_or(0.0);
+        if !(0.0..=1e6).contains(&moving_price) {
+            p.add(format!("{at}.moving_price"), format!("= {moving_price}: must be between 0 and 1e6"));
+            ok = false;
+        }
+        let (Some(tao), Some(alpha_in), Some(alpha_out), true) = (tao, alpha_in, alpha_out, ok) else {
+            return;
+        };
+        for netuid in first..first + u.count {
+            let netuid = NetUid(netuid as u16);
+            if subnets.iter().any(|s| s.netuid == netuid) {
+                p.add(format!("{at}"), format!("netuid {netuid} is already given by the snapshot"));
+                return;
+            }
+            let mut s = Subnet::new(
+                netuid,
+                Pool::new(tao, Alpha(alpha_in.0), QuoteWeight::HALF),
+                tempo as u16,
+                start_block,
+            );
+            s.name = format!("subnet {}", netuid.0);
+            s.alpha_out = Alpha(alpha_out.0);
+            s.moving_price = I96F32::from_num(moving_price);
+            s.first_emission_block = Some(start_block);
+            subnets.push(s);
+        }
+    }
+    subnets.sort_by_key(|s| s.netuid);
 }
 
 fn number(n: WireNumber) -> f64 {

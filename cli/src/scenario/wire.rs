@@ -81,6 +81,22 @@ pub struct WirePrice {
 pub struct WireInitial {
     /// A subnet snapshot CSV, relative to the scenario file.
     pub subnets_snapshot: Option<String>,
+    /// Root stake (`SubnetTAO[0]`), when no snapshot gives the root subnet.
+    pub root_stake: Option<WireAmount>,
+    /// A run of identical new subnets (e.g. the dTAO launch's 1 TAO : 1 alpha pools).
+    pub uniform_subnets: Option<WireUniformSubnets>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireUniformSubnets {
+    pub count: u64,
+    pub first_netuid: Option<u64>,
+    pub tao: WireAmount,
+    pub alpha_in: WireAmount,
+    pub alpha_out: Option<WireAmount>,
+    pub tempo: Option<u64>,
+    pub moving_price: Option<WireNumber>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,6 +10,7 @@
 //! The functions work on the engine's own [`Subnet`] state, so the golden block vectors check
 //! the very code the engine runs.
 
+pub mod flow;
 pub mod moving_price;
 pub mod shares;
 pub mod terms;
@@ -344,6 +345,14 @@ impl Coinbase {
                 .emission
                 .saturating_add(Alpha(pending_alpha.saturating_to_num::<u64>()));
             s.pending_root_tao = s.pending_root_tao.saturating_add(Tao(root_tao));
+            // Outstanding but assigned to nobody: the floors, and root alpha the pool refused.
+            let sold_alpha = if sold.is_some() { root_alpha_u64 } else { 0 };
+            s.alpha_dust = s.alpha_dust.saturating_add(Alpha(
+                alpha_out_u64
+                    .saturating_sub(sold_alpha)
+                    .saturating_sub(owner_cut_u64)
+                    .saturating_sub(pending_alpha.saturating_to_num::<u64>()),
+            ));
             let to96 = |x: I96F32| U96F32::saturating_from_num(x);
             let record = SubnetCoinbase {
                 index,
@@ -502,6 +511,7 @@ pub fn split_alpha_out(
 ) -> Split {
     let half = U96F32::from_num(0.5);
     let mut out = Split::default();
+    let assigned_before = s.pending_alpha();
     let mut alpha_out = terms.alpha_out;
     out.alpha_created = floor_u64(alpha_out);
     s.alpha_out = s.alpha_out.saturating_add(Alpha(out.alpha_created));
@@ -572,6 +582,17 @@ pub fn split_alpha_out(
             s.pending_root_tao = s.pending_root_tao.saturating_add(Tao(out.root_sell_tao));
         }
     }
+    // What the buckets did not receive stays outstanding, unassigned (spec 2.8): the floors,
+    // and root alpha that could not be sold.
+    let assigned = s.pending_alpha() - assigned_before;
+    let left_outstanding = match (out.root_alpha_recycled, out.root_sell_executed) {
+        (true, _) => out.alpha_created.saturating_sub(out.root_alpha_u64),
+        (false, true) => out.alpha_created.saturating_sub(out.root_alpha_u64),
+        (false, false) => out.alpha_created,
+    };
+    s.alpha_dust = s
+        .alpha_dust
+        .saturating_add(Alpha(left_outstanding.saturating_sub(assigned)));
     out
 }
 
