@@ -16,7 +16,8 @@ struct Diffs(Vec<String>);
 impl Diffs {
     fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
         if got != want {
-            self.0.push(format!("{id} {what}: got {got:?}, want {want:?}"));
+            self.0
+                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
         }
     }
     fn finish(self, total: usize) {
@@ -24,7 +25,12 @@ impl Diffs {
             self.0.is_empty(),
             "{} mismatches over {total} cases:\n{}",
             self.0.len(),
-            self.0.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+            self.0
+                .iter()
+                .take(60)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -77,7 +83,12 @@ fn dissolve_matches_every_vector() {
             r.should_refund_owner,
             out["should_refund_owner"].as_bool().expect("bool"),
         );
-        d.eq(id, "owner_alpha", r.owner_alpha.0, u64_field(out, "owner_alpha"));
+        d.eq(
+            id,
+            "owner_alpha",
+            r.owner_alpha.0,
+            u64_field(out, "owner_alpha"),
+        );
         d.eq(
             id,
             "owner_emission_tao",
@@ -117,7 +128,12 @@ fn dissolve_matches_every_vector() {
                 coldkey,
                 want["coldkey"].as_str().expect("coldkey").to_string(),
             );
-            d.eq(id, &at("alpha_value"), got.alpha_value, u128_field(want, "alpha_value"));
+            d.eq(
+                id,
+                &at("alpha_value"),
+                got.alpha_value,
+                u128_field(want, "alpha_value"),
+            );
             let source = match got.value_source {
                 ValueSource::PoolValue => "pool_value",
                 ValueSource::RawShareFallback => "raw_share_fallback",
@@ -129,7 +145,12 @@ fn dissolve_matches_every_vector() {
                 source,
                 want["value_source"].as_str().expect("value_source"),
             );
-            d.eq(id, &at("remainder"), got.remainder, u128_field(want, "remainder"));
+            d.eq(
+                id,
+                &at("remainder"),
+                got.remainder,
+                u128_field(want, "remainder"),
+            );
             d.eq(
                 id,
                 &at("got_remainder_rao"),
@@ -159,7 +180,12 @@ fn dissolve_matches_every_vector() {
             u64_field(out, "paid_to_coldkeys"),
         );
         d.eq(id, "refund", r.refund.0, u64_field(out, "refund"));
-        d.eq(id, "refund_paid", r.refund_paid.0, u64_field(out, "refund_paid"));
+        d.eq(
+            id,
+            "refund_paid",
+            r.refund_paid.0,
+            u64_field(out, "refund_paid"),
+        );
         d.eq(
             id,
             "recycled_from_subnet_account",

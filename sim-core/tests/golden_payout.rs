@@ -27,7 +27,8 @@ struct Diffs(Vec<String>);
 impl Diffs {
     fn eq<T: PartialEq + Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
         if got != want {
-            self.0.push(format!("{id} {what}: got {got:?}, want {want:?}"));
+            self.0
+                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
         }
     }
 
@@ -42,8 +43,12 @@ impl Diffs {
         for (k, w) in want {
             match got.get(k) {
                 Some(g) if g == w => {}
-                Some(g) => self.0.push(format!("{id} {what}[{k}]: got {g:?}, want {w:?}")),
-                None => self.0.push(format!("{id} {what}[{k}]: missing, want {w:?}")),
+                Some(g) => self
+                    .0
+                    .push(format!("{id} {what}[{k}]: got {g:?}, want {w:?}")),
+                None => self
+                    .0
+                    .push(format!("{id} {what}[{k}]: missing, want {w:?}")),
             }
         }
         for (k, g) in got {
@@ -58,7 +63,12 @@ impl Diffs {
             self.0.is_empty(),
             "{} mismatches over {total} cases:\n{}",
             self.0.len(),
-            self.0.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+            self.0
+                .iter()
+                .take(60)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -68,11 +78,14 @@ fn u64_of(v: &Value) -> u64 {
 }
 
 fn str_of(v: &Value) -> String {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string()
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .to_string()
 }
 
 fn obj(v: &Value) -> &serde_json::Map<String, Value> {
-    v.as_object().unwrap_or_else(|| panic!("not an object: {v}"))
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
 }
 
 fn arr(v: &Value) -> &Vec<Value> {
@@ -86,7 +99,10 @@ fn u64_map(v: &Value) -> BTreeMap<String, u64> {
 
 /// A `{key: {"bits": ..}}` object as raw bits.
 fn bits_map(v: &Value) -> BTreeMap<String, i128> {
-    obj(v).iter().map(|(k, x)| (k.clone(), fixed_bits(x))).collect()
+    obj(v)
+        .iter()
+        .map(|(k, x)| (k.clone(), fixed_bits(x)))
+        .collect()
 }
 
 fn u96_bits(x: U96F32) -> i128 {
@@ -252,9 +268,24 @@ fn distribute_matches_every_vector() {
             }
         };
 
-        d.eq(id, "incentive_sum", r.incentive_sum.0, u64_field(out, "incentive_sum"));
-        d.eq(id, "validator_alpha", r.validator_alpha.0, u64_field(out, "validator_alpha"));
-        d.map_eq(id, "incentives", &alpha_map(&r.incentives), &u64_map(&out["incentives"]));
+        d.eq(
+            id,
+            "incentive_sum",
+            r.incentive_sum.0,
+            u64_field(out, "incentive_sum"),
+        );
+        d.eq(
+            id,
+            "validator_alpha",
+            r.validator_alpha.0,
+            u64_field(out, "validator_alpha"),
+        );
+        d.map_eq(
+            id,
+            "incentives",
+            &alpha_map(&r.incentives),
+            &u64_map(&out["incentives"]),
+        );
 
         // The childkey split of every epoch entry.
         let want_pc = arr(&out["parent_child"]);
@@ -263,7 +294,12 @@ fn distribute_matches_every_vector() {
             let h = str_of(&want["hotkey"]);
             let at = |f: &str| format!("parent_child[{h}].{f}");
             d.eq(id, &at("hotkey"), got.hotkey.clone(), h.clone());
-            d.eq(id, &at("dividend"), got.dividend, u64_field(want, "dividend"));
+            d.eq(
+                id,
+                &at("dividend"),
+                got.dividend,
+                u64_field(want, "dividend"),
+            );
             d.eq(
                 id,
                 &at("self_contribution"),
@@ -283,7 +319,12 @@ fn distribute_matches_every_vector() {
                 u64_field(want, "child_emission"),
             );
             let want_parents = arr(&want["parents"]);
-            d.eq(id, &at("parents.len"), got.parents.len(), want_parents.len());
+            d.eq(
+                id,
+                &at("parents.len"),
+                got.parents.len(),
+                want_parents.len(),
+            );
             for (gp, wp) in got.parents.iter().zip(want_parents) {
                 let p = str_of(&wp["parent"]);
                 let at = |f: &str| format!("parent_child[{h}].parents[{p}].{f}");
@@ -322,7 +363,12 @@ fn distribute_matches_every_vector() {
         }
 
         // Weights, stake map and the alpha / root split.
-        d.map_eq(id, "dividends", &u96_map(&r.dividends), &bits_map(&out["dividends"]));
+        d.map_eq(
+            id,
+            "dividends",
+            &u96_map(&r.dividends),
+            &bits_map(&out["dividends"]),
+        );
         let want_stake_map: BTreeMap<String, (u64, u64)> = obj(&out["stake_map"])
             .iter()
             .map(|(k, v)| (k.clone(), (u64_of(&v[0]), u64_of(&v[1]))))
@@ -367,8 +413,14 @@ fn distribute_matches_every_vector() {
         );
 
         // Owner withholding and recycling.
-        let want_owner_hotkeys: Vec<String> = arr(&out["owner_hotkeys"]).iter().map(str_of).collect();
-        d.eq(id, "owner_hotkeys", r.owner_hotkeys.clone(), want_owner_hotkeys);
+        let want_owner_hotkeys: Vec<String> =
+            arr(&out["owner_hotkeys"]).iter().map(str_of).collect();
+        d.eq(
+            id,
+            "owner_hotkeys",
+            r.owner_hotkeys.clone(),
+            want_owner_hotkeys,
+        );
         d.eq(
             id,
             "withheld_incentive",
@@ -410,14 +462,24 @@ fn distribute_matches_every_vector() {
         );
 
         // Takes, pool dividends, root claims.
-        d.map_eq(id, "alpha_take", &u96_map(&r.alpha_take), &bits_map(&out["alpha_take"]));
+        d.map_eq(
+            id,
+            "alpha_take",
+            &u96_map(&r.alpha_take),
+            &bits_map(&out["alpha_take"]),
+        );
         d.map_eq(
             id,
             "alpha_divs_to_pool",
             &alpha_map(&r.alpha_divs_to_pool),
             &u64_map(&out["alpha_divs_to_pool"]),
         );
-        d.map_eq(id, "root_take", &u96_map(&r.root_take), &bits_map(&out["root_take"]));
+        d.map_eq(
+            id,
+            "root_take",
+            &u96_map(&r.root_take),
+            &bits_map(&out["root_take"]),
+        );
         d.map_eq(
             id,
             "root_alpha_to_claimable",
@@ -445,7 +507,12 @@ fn distribute_matches_every_vector() {
                 (h.clone(), v)
             })
             .collect();
-        d.map_eq(id, "root_claimable_increment", &got_increment, &want_increment);
+        d.map_eq(
+            id,
+            "root_claimable_increment",
+            &got_increment,
+            &want_increment,
+        );
         // RootClaimable after, for every dividend hotkey that has an entry.
         let got_after: BTreeMap<String, i128> = r
             .root_claimable_increment
@@ -632,7 +699,12 @@ fn root_claims_match_every_vector() {
             claim.coldkey_root_stake,
             u64_field(out, "coldkey_root_stake"),
         );
-        d.eq(id, "claimable", claim.claimable.to_bits(), fixed_bits(&out["claimable"]));
+        d.eq(
+            id,
+            "claimable",
+            claim.claimable.to_bits(),
+            fixed_bits(&out["claimable"]),
+        );
         d.eq(id, "owed", claim.owed.to_bits(), fixed_bits(&out["owed"]));
         d.eq(id, "owed_u64", claim.owed_u64, u64_field(out, "owed_u64"));
         let outcome = match claim.outcome {
@@ -642,29 +714,45 @@ fn root_claims_match_every_vector() {
             ClaimOutcome::Kept => "keep",
             ClaimOutcome::SwapFailed(_) => "swap_failed",
         };
-        d.eq(id, "outcome", outcome, out["outcome"].as_str().expect("outcome"));
+        d.eq(
+            id,
+            "outcome",
+            outcome,
+            out["outcome"].as_str().expect("outcome"),
+        );
         match (&claim.outcome, &out["swap"]) {
             (ClaimOutcome::Swapped(sold), want) if want.get("ok").is_some() => {
                 let ok = &want["ok"];
-                d.eq(id, "swap.amount_paid_in", sold.alpha_in.0, u64_field(ok, "amount_paid_in"));
-                d.eq(id, "swap.amount_paid_out", sold.tao_out.0, u64_field(ok, "amount_paid_out"));
+                d.eq(
+                    id,
+                    "swap.amount_paid_in",
+                    sold.alpha_in.0,
+                    u64_field(ok, "amount_paid_in"),
+                );
+                d.eq(
+                    id,
+                    "swap.amount_paid_out",
+                    sold.tao_out.0,
+                    u64_field(ok, "amount_paid_out"),
+                );
                 d.eq(id, "swap.fee_paid", sold.fee.0, u64_field(ok, "fee_paid"));
             }
             (ClaimOutcome::SwapFailed(e), want) if want.get("err").is_some() => {
-                d.eq(
-                    id,
-                    "swap.err",
-                    format!("{e:?}"),
-                    str_of(&want["err"]),
-                );
+                d.eq(id, "swap.err", format!("{e:?}"), str_of(&want["err"]));
             }
-            (_, Value::Null) if !matches!(
-                claim.outcome,
-                ClaimOutcome::Swapped(_) | ClaimOutcome::SwapFailed(_)
-            ) => {}
+            (_, Value::Null)
+                if !matches!(
+                    claim.outcome,
+                    ClaimOutcome::Swapped(_) | ClaimOutcome::SwapFailed(_)
+                ) => {}
             (got, want) => d.0.push(format!("{id} swap: got {got:?}, want {want}")),
         }
-        claimed_eq(&mut d, id, &root_claimed, &claimed_map(&out["root_claimed_after"]));
+        claimed_eq(
+            &mut d,
+            id,
+            &root_claimed,
+            &claimed_map(&out["root_claimed_after"]),
+        );
         d.eq(
             id,
             "coldkey_root_stake_after",
@@ -696,7 +784,12 @@ fn root_claims_match_every_vector() {
             pool_parts(&share_pool_of(&out["alpha_pool_after"])),
         );
         let after = &out["subnet_after"];
-        d.eq(id, "subnet_tao_after", subnet_pool.tao_reserve.0, u64_field(after, "subnet_tao"));
+        d.eq(
+            id,
+            "subnet_tao_after",
+            subnet_pool.tao_reserve.0,
+            u64_field(after, "subnet_tao"),
+        );
         d.eq(
             id,
             "subnet_alpha_in_after",
@@ -709,7 +802,12 @@ fn root_claims_match_every_vector() {
             subnet_alpha_out.0,
             u64_field(after, "subnet_alpha_out"),
         );
-        d.eq(id, "root_subnet_tao_after", root_tao.0, u64_field(out, "root_subnet_tao_after"));
+        d.eq(
+            id,
+            "root_subnet_tao_after",
+            root_tao.0,
+            u64_field(out, "root_subnet_tao_after"),
+        );
         d.eq(
             id,
             "root_subnet_alpha_out_after",

@@ -56,7 +56,10 @@ pub enum ValueSource {
 /// Who a portion belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Holder<H, C> {
-    Staker { hotkey: H, coldkey: C },
+    Staker {
+        hotkey: H,
+        coldkey: C,
+    },
     /// The protocol: its TAO stays in the subnet account.
     Protocol,
 }
@@ -164,12 +167,12 @@ pub fn destroy_alpha_in_out_stakes<H: AccountKey, C: AccountKey>(
     input: &DissolveInput<H, C>,
 ) -> DissolvePayout<H, C> {
     let should_refund_owner = input.registered_at < input.network_registration_start_block;
-    let (owner_alpha, owner_emission_tao) =
-        if should_refund_owner && !input.subnet_locked.is_zero() {
-            owner_emission(input)
-        } else {
-            (0, 0)
-        };
+    let (owner_alpha, owner_emission_tao) = if should_refund_owner && !input.subnet_locked.is_zero()
+    {
+        owner_emission(input)
+    } else {
+        (0, 0)
+    };
 
     let protocol_alpha_value = if input.registered_at > input.tao_in_refund_deployment_block {
         u128::from(
@@ -182,11 +185,15 @@ pub fn destroy_alpha_in_out_stakes<H: AccountKey, C: AccountKey>(
         u128::from(input.subnet_protocol_alpha.0)
     };
     let mut holders = stakers(input);
-    let total_alpha_value = holders
-        .iter()
-        .fold(protocol_alpha_value, |acc, (_, v, _)| acc.saturating_add(*v));
+    let total_alpha_value = holders.iter().fold(protocol_alpha_value, |acc, (_, v, _)| {
+        acc.saturating_add(*v)
+    });
     if protocol_alpha_value > 0 {
-        holders.push((Holder::Protocol, protocol_alpha_value, ValueSource::Protocol));
+        holders.push((
+            Holder::Protocol,
+            protocol_alpha_value,
+            ValueSource::Protocol,
+        ));
     }
 
     let pot = input.subnet_tao.0;
@@ -231,13 +238,13 @@ pub fn destroy_alpha_in_out_stakes<H: AccountKey, C: AccountKey>(
     }
 
     let refund = if should_refund_owner {
-        input
-            .subnet_locked
-            .saturating_sub(Tao(owner_emission_tao))
+        input.subnet_locked.saturating_sub(Tao(owner_emission_tao))
     } else {
         Tao::ZERO
     };
-    let mut balance = input.subnet_account_balance.saturating_sub(paid_to_coldkeys);
+    let mut balance = input
+        .subnet_account_balance
+        .saturating_sub(paid_to_coldkeys);
     let refund_paid = if refund.is_zero() {
         Tao::ZERO
     } else {

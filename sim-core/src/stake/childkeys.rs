@@ -70,9 +70,10 @@ fn self_contribution<H: AccountKey, C: AccountKey>(
         });
     let root = U96F32::saturating_from_num(info.root_stake);
     let alpha = U96F32::saturating_from_num(view.alpha_stake(hotkey));
-    let combined = alpha
-        .saturating_mul(remaining)
-        .saturating_add(root.saturating_mul(remaining).saturating_mul(view.tao_weight));
+    let combined = alpha.saturating_mul(remaining).saturating_add(
+        root.saturating_mul(remaining)
+            .saturating_mul(view.tao_weight),
+    );
     Ok(combined.saturating_to_num::<u64>())
 }
 
@@ -116,7 +117,9 @@ pub(crate) fn split_dividend<H: AccountKey, C: AccountKey>(
         if view.info(parent)?.owner != info.owner {
             burn_take = ck_burn.saturating_mul(emission);
             child_take = child_take_rate.saturating_mul(emission);
-            emission = emission.saturating_sub(burn_take).saturating_sub(child_take);
+            emission = emission
+                .saturating_sub(burn_take)
+                .saturating_sub(child_take);
             total_child_take = total_child_take.saturating_add(child_take);
             burn_recycled = burn_recycled.saturating_add(burn_take.saturating_to_num::<u64>());
         }

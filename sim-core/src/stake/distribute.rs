@@ -290,7 +290,9 @@ fn owner_hotkeys<H: AccountKey, C: AccountKey>(input: &DistributeInput<H, C>) ->
     // Uids: the first UID of each hotkey.
     let mut registered: BTreeMap<&H, (usize, BlockNumber)> = BTreeMap::new();
     for (uid, e) in input.hotkey_emission.iter().enumerate() {
-        registered.entry(&e.hotkey).or_insert((uid, e.registered_at));
+        registered
+            .entry(&e.hotkey)
+            .or_insert((uid, e.registered_at));
     }
     let mut owned: Vec<(BlockNumber, usize, &H)> = registered
         .iter()
@@ -327,7 +329,10 @@ fn credit_coldkey<H: AccountKey, C: AccountKey>(
     amount: u64,
     kind: CreditKind,
 ) {
-    pools.entry(hotkey.clone()).or_default().stake(coldkey, amount);
+    pools
+        .entry(hotkey.clone())
+        .or_default()
+        .stake(coldkey, amount);
     credits.push(Credit {
         pool_hotkey: hotkey.clone(),
         coldkey: Some(coldkey.clone()),
@@ -404,7 +409,14 @@ fn pay<H: AccountKey, C: AccountKey>(
         };
         let take = u16_fraction(info.delegate_take).saturating_mul(alpha_divs);
         let rest = floor(alpha_divs.saturating_sub(take));
-        credit_coldkey(pools, &mut credits, hotkey, &info.owner, floor(take), CreditKind::AlphaTake);
+        credit_coldkey(
+            pools,
+            &mut credits,
+            hotkey,
+            &info.owner,
+            floor(take),
+            CreditKind::AlphaTake,
+        );
         pools.entry(hotkey.clone()).or_default().add_to_all(rest);
         credits.push(Credit {
             pool_hotkey: hotkey.clone(),
@@ -426,7 +438,14 @@ fn pay<H: AccountKey, C: AccountKey>(
         };
         let take = u16_fraction(info.delegate_take).saturating_mul(root_alpha);
         let rest = floor(root_alpha.saturating_sub(take));
-        credit_coldkey(pools, &mut credits, hotkey, &info.owner, floor(take), CreditKind::RootTake);
+        credit_coldkey(
+            pools,
+            &mut credits,
+            hotkey,
+            &info.owner,
+            floor(take),
+            CreditKind::RootTake,
+        );
         let increment = root_claimable_increment(info.root_stake, rest);
         match increment {
             ClaimableIncrement::Rate(rate) => {

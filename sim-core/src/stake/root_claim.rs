@@ -181,8 +181,14 @@ pub fn root_claim_on_subnet<C: AccountKey>(
         *accounts.subnet_alpha_out = accounts.subnet_alpha_out.saturating_sub(sold.alpha_in);
         accounts.root_pool.stake(coldkey, sold.tao_out.0);
         *accounts.root_tao = accounts.root_tao.saturating_add(sold.tao_out);
-        *accounts.root_alpha_out = accounts.root_alpha_out.saturating_add(Alpha(sold.tao_out.0));
-        add_stake_adjust_root_claimed(request.root_claimable, accounts.root_claimed, sold.tao_out.0);
+        *accounts.root_alpha_out = accounts
+            .root_alpha_out
+            .saturating_add(Alpha(sold.tao_out.0));
+        add_stake_adjust_root_claimed(
+            request.root_claimable,
+            accounts.root_claimed,
+            sold.tao_out.0,
+        );
         claim.outcome = ClaimOutcome::Swapped(sold);
     } else {
         accounts.alpha_pool.stake(coldkey, claim.owed_u64);

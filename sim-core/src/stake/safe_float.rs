@@ -78,7 +78,7 @@ impl SafeFloat {
         }
         let mut m = mantissa;
         let mut e = exponent;
-        while m.to_u128().map_or(true, |v| v > SAFE_FLOAT_MAX) {
+        while !matches!(m.to_u128(), Some(v) if v <= SAFE_FLOAT_MAX) {
             m = m.checked_div(10)?;
             e = e.checked_add(1)?;
         }
@@ -96,7 +96,8 @@ impl SafeFloat {
     /// self / a, keeping 21 digits (`SafeFloat::div`). `None` when `a` is zero or the exponent
     /// leaves the i64 range.
     pub fn div(&self, a: &SafeFloat) -> Option<Self> {
-        let exponent = i128::from(self.exponent) - i128::from(a.exponent) - i128::from(SAFE_FLOAT_MAX_EXP);
+        let exponent =
+            i128::from(self.exponent) - i128::from(a.exponent) - i128::from(SAFE_FLOAT_MAX_EXP);
         let exponent = i64::try_from(exponent).ok()?;
         let scaled = U256::mul_u128(self.mantissa, SAFE_FLOAT_MAX);
         Self::normalized(scaled.checked_div(a.mantissa)?, exponent)
@@ -150,7 +151,10 @@ impl SafeFloat {
             return None;
         }
         let product = U256::mul_u128(self.mantissa, a.mantissa);
-        let exponent = self.exponent.checked_add(a.exponent)?.checked_sub(b.exponent)?;
+        let exponent = self
+            .exponent
+            .checked_add(a.exponent)?
+            .checked_sub(b.exponent)?;
         Self::normalized(product.checked_div(b.mantissa)?, exponent)
     }
 
@@ -189,7 +193,9 @@ impl SafeFloat {
 
     /// For reading only (`From<&SafeFloat> for f64`).
     pub fn to_f64(&self) -> f64 {
-        let e = self.exponent.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        let e = self
+            .exponent
+            .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
         self.mantissa as f64 * 10f64.powi(e)
     }
 }
@@ -258,6 +264,58 @@ mod tests {
             SafeFloat::from_u64(5).sub(&SafeFloat::from_u64(7)),
             Some(SafeFloat::ZERO)
         );
+    }
+
+    /// Exact sums from the share-pool crate's own table (`test_safefloat_add`), both orders:
+    /// the smaller operand is truncated to the larger one's digits before adding.
+    #[test]
+    fn addition_truncates_like_the_chain() {
+        const M: u128 = SAFE_FLOAT_MAX;
+        let table: [(u128, i64, u128, i64, u128, i64); 14] = [
+            (1, 0, 1, 0, 200_000_000_000_000_000_000, -20),
+            (0, 0, 1, -1, M, -22),
+            (1, -1000, 1, -1, M, -22),
+            (M, 0, M, 0, M * 2 / 10, 1),
+            (1, 0, M, 1, M, 1),
+            (1, 0, 1, 23, M, 2),
+            (123, 1, 1, 23, 100_000_000_000_000_000_001, 3),
+            (
+                999_999_999_999_999_999_999,
+                0,
+                1,
+                22,
+                109_999_999_999_999_999_999,
+                2,
+            ),
+            (4_200, 0, 1, 23, 100_000_000_000_000_000_004, 3),
+            (
+                999_999_999_999_999_999_999,
+                0,
+                1,
+                23,
+                100_999_999_999_999_999_999,
+                3,
+            ),
+            (999_999, 1, 1, 23, 100_000_000_000_000_009_999, 3),
+            (
+                1,
+                24,
+                123_456_789_012_345_678_901,
+                0,
+                100_012_345_678_901_234_567,
+                4,
+            ),
+            (1, 22, 1, 23, 110_000_000_000_000_000_000, 3),
+            (999_999_999_999_999_999_999, 22, 1, 22, M, 22),
+        ];
+        for (ma, ea, mb, eb, m, e) in table {
+            let (a, b) = (sf(ma, ea), sf(mb, eb));
+            let want = (m, e);
+            let ab = a.add(&b).expect("no overflow");
+            let ba = b.add(&a).expect("no overflow");
+            assert_eq!((ab.mantissa(), ab.exponent()), want, "{a:?} + {b:?}");
+            assert_eq!((ba.mantissa(), ba.exponent()), want, "{b:?} + {a:?}");
+        }
     }
 
     #[test]

@@ -222,4 +222,54 @@ mod tests {
         assert_eq!(pool.stake_of(&1), 10);
         assert_eq!(pool.stake_of(&2), 10);
     }
+
+    /// share-pool test_denom_high_precision: two 1-rao stakers survive a huge emission, a
+    /// near-total unstake, another emission and a restake, within one rao.
+    #[test]
+    fn high_precision_after_huge_emissions() {
+        let mut pool: SharePool<u16> = SharePool::new();
+        pool.stake(&1, 1);
+        pool.stake(&2, 1);
+        pool.add_to_all(999_999_999_999_998);
+        assert!(pool.unstake(&1, 499_999_999_999_990));
+        assert!(pool.unstake(&2, 499_999_999_999_990));
+        pool.add_to_all(999_999_999_999_980);
+        pool.stake(&1, 1_000_000_000_000);
+        pool.stake(&2, 1_000_000_000_000);
+        for c in [1, 2] {
+            assert!(pool.stake_of(&c).abs_diff(501_000_000_000_000) <= 1);
+        }
+    }
+
+    /// share-pool test_denom_high_precision_many_small_unstakes.
+    #[test]
+    fn many_small_unstakes_lose_nothing() {
+        let mut pool: SharePool<u16> = SharePool::new();
+        pool.stake(&1, 1);
+        pool.stake(&2, 1);
+        pool.add_to_all(1_000_000_000_000_000);
+        for _ in 0..1000 {
+            assert!(pool.unstake(&1, 500_000_000));
+            assert!(pool.unstake(&2, 500_000_000));
+        }
+        pool.add_to_all(1_000_000_000_000_000);
+        pool.stake(&1, 1_000_000_000_000);
+        pool.stake(&2, 1_000_000_000_000);
+        let expected = 1_001_000_000_000_000u64 - 1000 * 500_000_000;
+        for c in [1, 2] {
+            assert!(pool.stake_of(&c).abs_diff(expected) <= 1);
+        }
+    }
+
+    /// share-pool test_loss_due_to_precision (the SN64 case): a tiny denominator must not
+    /// make a small unstake wipe the stake.
+    #[test]
+    fn small_unstake_from_a_tiny_denominator() {
+        let tiny = |e| SafeFloat::new(1, e).expect("valid");
+        let mut pool = SharePool::from_parts(1_000_000_000_000, tiny(-14), [(1u16, tiny(-15))]);
+        let before = pool.stake_of(&1);
+        assert_eq!(before, 100_000_000_000);
+        assert!(pool.unstake(&1, 1000));
+        assert_eq!(before - pool.stake_of(&1), 1000);
+    }
 }
