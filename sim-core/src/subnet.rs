@@ -2,6 +2,7 @@
 //! flags, pending emission buckets and epoch clock.
 
 use crate::amm::Pool;
+use crate::coinbase::flow::SubnetFlow;
 use crate::schedule::EpochClock;
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
 use substrate_fixed::types::{I96F32, U96F32};
@@ -97,6 +98,8 @@ pub struct Subnet {
     /// Launch era: root alpha sold so far this epoch (`PendingAlphaSwapped`).
     pub pending_alpha_swapped: Alpha,
     pub clock: EpochClock,
+    /// TAO flow accumulators and EMAs (`SubnetTaoFlow`, `SubnetEmaTaoFlow`, and the protocol's).
+    pub flow: SubnetFlow,
     /// The last block's coinbase figures.
     pub last_emission: BlockEmission,
 }
@@ -134,6 +137,7 @@ impl Subnet {
             pending_root_tao: Tao::ZERO,
             pending_alpha_swapped: Alpha::ZERO,
             clock: EpochClock::new_subnet(netuid, tempo, registered_at),
+            flow: SubnetFlow::default(),
             last_emission: BlockEmission::default(),
         }
     }

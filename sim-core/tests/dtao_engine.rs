@@ -233,3 +233,29 @@ fn switching_the_rule_era_mid_run_changes_the_coinbase_at_that_block() {
     assert!(s.pending.server.0 > 0 && s.pending.validator.0 > 0);
     sim.finish(&mut sink).unwrap();
 }
+
+#[test]
+fn in_the_tao_flow_era_shares_follow_the_user_flow_ema() {
+    use sim_core::coinbase::flow::FlowEma;
+    use substrate_fixed::types::I64F64;
+    let mut subnets = current_subnets();
+    // Users' flow EMAs of 100 and 300 TAO per block on subnets 1 and 2; none on subnet 3.
+    for (netuid, tao) in [(1usize, 100u64), (2, 300)] {
+        subnets[netuid].flow.user_ema = Some(FlowEma {
+            last_block: START,
+            ema: I64F64::from_num(tao * RAO_PER_TAO),
+        });
+    }
+    let mut sim = Simulation::new(config(subnets, Era::TaoFlow.rules())).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    sim.step_block(&mut sink).unwrap();
+    let share = |n| subnet(&sim, n).last_emission.share;
+    // The EMA decays by (1 - 3.2e-6) a block with no new flow; the ratio stays 1 : 3.
+    assert!((share(1) - 0.25).abs() < 1e-6, "{}", share(1));
+    assert!((share(2) - 0.75).abs() < 1e-6, "{}", share(2));
+    assert_eq!(share(3), 0.0, "no user flow, no emission");
+    // Protocol inflow recorded from this block's injections (drained into the EMA next block).
+    let f = subnet(&sim, 1).flow;
+    assert!(f.protocol_flow > 0 || f.protocol_ema.is_some());
+}

@@ -19,6 +19,7 @@ use crate::amm::{launch_price, Side, SwapError, SwapResult, MAX_PRICE_LIMIT};
 use crate::rules::{Amm, EmissionSplit, RootDividends, Rules};
 use crate::subnet::{BlockEmission, Mechanism, Subnet};
 use crate::units::{Alpha, BlockNumber, Tao};
+use flow::{flow_shares, FlowParams, FlowVariant, SubnetFlow};
 use moving_price::{update_moving_price, MovingPriceInput, MovingPriceUpdate};
 use shares::{price_ema_shares, PriceShareRule, ShareInput, ShareRow, ShareTotals};
 use substrate_fixed::types::{I96F32, U64F64, U96F32};
@@ -109,6 +110,10 @@ pub struct BlockReport {
 pub struct Coinbase {
     inputs: Vec<ShareInput>,
     rows: Vec<ShareRow>,
+    flows: Vec<SubnetFlow>,
+    enabled: Vec<bool>,
+    /// The TAO-flow parameters (`FlowEmaSmoothingFactor`, `TaoFlowCutoff`, `FlowNormExponent`).
+    pub flow_params: FlowParams,
     pub report: BlockReport,
 }
 
@@ -180,13 +185,38 @@ impl Coinbase {
         }
         // 2. Shares and E_i; the root-sell flag on the same set.
         report.totals = match rules.emission_split {
+            EmissionSplit::TaoFlow | EmissionSplit::NetTaoFlow => {
+                // The flow EMAs live on the subnets; the share function works on a packed copy.
+                self.flows.clear();
+                self.enabled.clear();
+                for r in &report.subnets {
+                    self.flows.push(subnets[r.index].flow);
+                    self.enabled.push(subnets[r.index].emission_enabled);
+                }
+                let variant = if rules.emission_split == EmissionSplit::TaoFlow {
+                    FlowVariant::Plain
+                } else {
+                    FlowVariant::Net
+                };
+                let totals = flow_shares(
+                    variant,
+                    params.block,
+                    &self.flow_params,
+                    credit,
+                    &mut self.flows,
+                    &self.enabled,
+                    &mut self.rows,
+                    None,
+                );
+                for (r, f) in report.subnets.iter().zip(&self.flows) {
+                    subnets[r.index].flow = *f;
+                }
+                totals
+            }
             EmissionSplit::PriceEmaMinerBurn => {
                 price_ema_shares(&self.inputs, credit, PriceShareRule::CURRENT, &mut self.rows)
             }
-            EmissionSplit::PriceEma
-            | EmissionSplit::RootWeights
-            | EmissionSplit::TaoFlow
-            | EmissionSplit::NetTaoFlow => price_ema_shares(
+            EmissionSplit::PriceEma | EmissionSplit::RootWeights => price_ema_shares(
                 &self.inputs,
                 credit,
                 PriceShareRule {
@@ -477,6 +507,7 @@ pub fn inject_and_maybe_swap(
             Ok(result) => {
                 s.alpha_out = s.alpha_out.saturating_add(Alpha(result.amount_paid_out));
                 s.protocol_alpha = s.protocol_alpha.saturating_add(Alpha(result.amount_paid_out));
+                s.flow.record_protocol_inflow(result.amount_paid_in);
                 // The pool took amount_paid_in; anything unspent stays in the subnet account.
                 let kept = out.excess_tao_u64.saturating_sub(result.amount_paid_in);
                 s.account_surplus = s.account_surplus.saturating_add(Tao(kept));
@@ -493,6 +524,7 @@ pub fn inject_and_maybe_swap(
         *remaining -= tao.0;
         out.credit_spent += tao.0;
         s.pool.tao_reserve = s.pool.tao_reserve.saturating_add(tao);
+        s.flow.record_protocol_inflow(tao.0);
     }
     out
 }
