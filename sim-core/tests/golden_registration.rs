@@ -15,11 +15,11 @@ use sim_core::amm::{Pool, QuoteWeight};
 use sim_core::registration::q32::{decay_factor_q32, mul_q32, pow_q32};
 use sim_core::registration::{
     lock_reduction_interval, lock_reduction_interval_at_issuance, median_subnet_alpha_price,
-    register_network_pool, AdjustmentCase, BurnBounds, BurnDecay, DecayBumpConfig,
-    IntervalConfig, IntervalCounters, NetworkLock, NeuronRegistration, NeuronRegistrationConfig,
+    register_network_pool, AdjustmentCase, BurnBounds, BurnDecay, DecayBumpConfig, IntervalConfig,
+    IntervalCounters, NetworkLock, NeuronRegistration, NeuronRegistrationConfig,
     RegisterNetworkError, RegistrationError, RegistrationKind,
 };
-use sim_core::rules::{LockHandling, NeuronBurn};
+use sim_core::rules::{Era, LockHandling, NeuronBurn};
 use sim_core::{Alpha, Tao};
 use substrate_fixed::types::U64F64;
 
@@ -72,7 +72,12 @@ fn burn_decay_factor_matches_every_half_life() {
         let id = format!("half_life {half_life}");
         let factor = decay_factor_q32(half_life);
         d.eq(&id, "factor_q32", factor, u64_of(case, "factor_q32"));
-        d.eq(&id, "factor via BurnDecay", BurnDecay::new(half_life).factor_q32(), factor);
+        d.eq(
+            &id,
+            "factor via BurnDecay",
+            BurnDecay::new(half_life).factor_q32(),
+            factor,
+        );
         d.eq(
             &id,
             "pow_q32(factor, half_life)",
@@ -127,7 +132,7 @@ fn burn_trace_current_matches_every_block() {
         );
         let mut state = NeuronRegistration {
             burn: Tao(u64_of(p, "start_burn")),
-            ..NeuronRegistration::new_subnet(0)
+            ..NeuronRegistration::new_subnet(&Era::Current.rules())
         };
         let first = u64_of(p, "first_block");
         let num = u64_of(p, "num_blocks") as usize;
@@ -136,7 +141,12 @@ fn burn_trace_current_matches_every_block() {
         let end_of_block = rao_list(&trace["burn_end_of_block"]);
         let costs = trace["registration_costs"].as_array().expect("costs");
         assert_eq!(
-            [regs.len(), after_decay.len(), end_of_block.len(), costs.len()],
+            [
+                regs.len(),
+                after_decay.len(),
+                end_of_block.len(),
+                costs.len()
+            ],
             [num; 4]
         );
         for i in 0..num {
@@ -245,7 +255,12 @@ fn burn_trace_legacy_matches_every_block() {
                 Some(b) if u64_of(b, "block") == block => next.next().expect("peeked"),
                 _ => {
                     // Unlisted blocks have no attempt and, per the file, no adjustment.
-                    d.eq(&id, "unlisted block adjustment", case_name(start.adjustment), None);
+                    d.eq(
+                        &id,
+                        "unlisted block adjustment",
+                        case_name(start.adjustment),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -257,8 +272,18 @@ fn burn_trace_legacy_matches_every_block() {
                 want["adjustment_case"].as_str(),
             );
             d.eq(&id, "burn", state.burn.rao(), u64_of(want, "burn"));
-            d.eq(&id, "difficulty", state.difficulty, u64_of(want, "difficulty"));
-            for (k, attempt) in want["attempts"].as_array().expect("attempts").iter().enumerate() {
+            d.eq(
+                &id,
+                "difficulty",
+                state.difficulty,
+                u64_of(want, "difficulty"),
+            );
+            for (k, attempt) in want["attempts"]
+                .as_array()
+                .expect("attempts")
+                .iter()
+                .enumerate()
+            {
                 let kind = match attempt["type"].as_str() {
                     Some("burn") => RegistrationKind::Burned,
                     Some("pow") => RegistrationKind::Pow,
@@ -282,7 +307,10 @@ fn burn_trace_legacy_matches_every_block() {
                 u64_of(want, "registrations_this_interval_after"),
             );
         }
-        assert!(next.next().is_none(), "{name}: listed blocks outside the trace");
+        assert!(
+            next.next().is_none(),
+            "{name}: listed blocks outside the trace"
+        );
     }
     assert_eq!(listed, 48 + 142 + 47 + 43);
     assert_eq!(attempts_checked, 56 + 203 + 74 + 39);
@@ -363,7 +391,11 @@ fn register_network_matches_every_case() {
             .iter()
             .map(u64f64)
             .collect();
-        assert_eq!(u64_of(input, "existential_deposit"), 500, "{id}: ED is a constant here");
+        assert_eq!(
+            u64_of(input, "existential_deposit"),
+            500,
+            "{id}: ED is a constant here"
+        );
         let result = register_network_pool(
             LockHandling::PoolAtMedianPrice,
             Tao(u64_of(input, "lock_cost")),
@@ -376,14 +408,27 @@ fn register_network_matches_every_case() {
             d.eq(
                 id,
                 "refused",
-                matches!(result, Err(RegisterNetworkError::CannotAffordLockCost { .. })),
+                matches!(
+                    result,
+                    Err(RegisterNetworkError::CannotAffordLockCost { .. })
+                ),
                 true,
             );
             continue;
         }
         let median = median_subnet_alpha_price(prices.iter().copied());
-        d.eq(id, "median", median.price, u64f64(&out["median_subnet_alpha_price"]));
-        d.eq(id, "prices_counted", median.counted as u64, u64_of(out, "prices_counted"));
+        d.eq(
+            id,
+            "median",
+            median.price,
+            u64f64(&out["median_subnet_alpha_price"]),
+        );
+        d.eq(
+            id,
+            "prices_counted",
+            median.counted as u64,
+            u64_of(out, "prices_counted"),
+        );
         let want_targets = out["median_targets"].as_array().map(|t| {
             (
                 common::as_u64(&t[0]).expect("target") as usize,
@@ -398,17 +443,42 @@ fn register_network_matches_every_case() {
                 continue;
             }
         };
-        d.eq(id, "actual lock", pool.actual_lock.rao(), u64_of(out, "actual_tao_lock_amount"));
-        d.eq(id, "subnet_tao", pool.subnet_tao.rao(), u64_of(out, "subnet_tao"));
-        d.eq(id, "subnet_alpha_in", pool.alpha_in.rao(), u64_of(out, "subnet_alpha_in"));
-        d.eq(id, "subnet_alpha_out", pool.alpha_out.rao(), u64_of(out, "subnet_alpha_out"));
+        d.eq(
+            id,
+            "actual lock",
+            pool.actual_lock.rao(),
+            u64_of(out, "actual_tao_lock_amount"),
+        );
+        d.eq(
+            id,
+            "subnet_tao",
+            pool.subnet_tao.rao(),
+            u64_of(out, "subnet_tao"),
+        );
+        d.eq(
+            id,
+            "subnet_alpha_in",
+            pool.alpha_in.rao(),
+            u64_of(out, "subnet_alpha_in"),
+        );
+        d.eq(
+            id,
+            "subnet_alpha_out",
+            pool.alpha_out.rao(),
+            u64_of(out, "subnet_alpha_out"),
+        );
         d.eq(
             id,
             "recycled",
             pool.recycled.rao(),
             u64_of(out, "tao_recycled_for_registration"),
         );
-        d.eq(id, "subnet_locked", pool.subnet_locked.rao(), u64_of(out, "subnet_locked"));
+        d.eq(
+            id,
+            "subnet_locked",
+            pool.subnet_locked.rao(),
+            u64_of(out, "subnet_locked"),
+        );
         d.eq(
             id,
             "total_stake_increase",
@@ -421,9 +491,18 @@ fn register_network_matches_every_case() {
             Some(pool.emission_enabled),
             out["subnet_emission_enabled"].as_bool(),
         );
-        let spot = Pool::new(pool.subnet_tao, Alpha(pool.alpha_in.rao()), QuoteWeight::HALF)
-            .current_price();
-        d.eq(id, "price_with_default_weight", spot, u64f64(&out["price_with_default_weight"]));
+        let spot = Pool::new(
+            pool.subnet_tao,
+            Alpha(pool.alpha_in.rao()),
+            QuoteWeight::HALF,
+        )
+        .current_price();
+        d.eq(
+            id,
+            "price_with_default_weight",
+            spot,
+            u64f64(&out["price_with_default_weight"]),
+        );
     }
     d.finish(cases.len());
 }

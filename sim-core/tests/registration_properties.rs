@@ -7,11 +7,12 @@
 
 use proptest::prelude::*;
 use sim_core::registration::{
-    immune_owner_uids, is_immune, median_subnet_alpha_price, neuron_to_prune, register_network_pool,
-    BurnBounds, BurnDecay, DecayBumpConfig, IntervalConfig, NetworkLock, NeuronPruneView,
-    NeuronRegistration, NeuronRegistrationConfig, RegistrationKind, EXISTENTIAL_DEPOSIT,
+    immune_owner_uids, is_immune, median_subnet_alpha_price, neuron_to_prune,
+    register_network_pool, BurnBounds, BurnDecay, DecayBumpConfig, IntervalConfig, NetworkLock,
+    NeuronPruneView, NeuronRegistration, NeuronRegistrationConfig, RegistrationKind,
+    EXISTENTIAL_DEPOSIT,
 };
-use sim_core::rules::{LockHandling, NeuronBurn};
+use sim_core::rules::{Era, LockHandling, NeuronBurn, Rules};
 use sim_core::units::Uid;
 use sim_core::{Alpha, Tao};
 use substrate_fixed::types::U64F64;
@@ -50,7 +51,7 @@ proptest! {
         let rule = NeuronBurn::DecayAndBump;
         let (min, max) = (decay_bump.bounds.min, decay_bump.bounds.max);
         let start = min.rao() + (max.rao() - min.rao()) / 1_000 * start_frac;
-        let mut state = NeuronRegistration { burn: Tao(start), ..NeuronRegistration::new_subnet(0) };
+        let mut state = NeuronRegistration { burn: Tao(start), ..NeuronRegistration::new_subnet(&Rules::default()) };
         state.on_block(rule, &config, first_block);
         let mut before = state.price();
         for _ in 0..burst {
@@ -81,7 +82,7 @@ proptest! {
         let config = NeuronRegistrationConfig { decay_bump, ..Default::default() };
         let rule = NeuronBurn::DecayAndBump;
         let bounds = decay_bump.bounds;
-        let mut state = NeuronRegistration { burn: Tao(start), ..NeuronRegistration::new_subnet(0) };
+        let mut state = NeuronRegistration { burn: Tao(start), ..NeuronRegistration::new_subnet(&Rules::default()) };
         for (i, n) in regs.iter().enumerate() {
             state.on_block(rule, &config, 100 + i as u64);
             prop_assert!(state.price() >= bounds.min && state.price() <= bounds.max);
@@ -116,7 +117,8 @@ proptest! {
             },
         };
         let rule = NeuronBurn::IntervalSwapRecycleAlpha;
-        let mut state = NeuronRegistration::new_subnet(1_000);
+        let mut state = NeuronRegistration::new_subnet(&Era::TaoFlow.rules());
+        state.interval.last_adjustment_block = 1_000;
         let mut in_interval = 0u16;
         for (i, (n, pow)) in attempts.iter().enumerate() {
             let block = 1_001 + i as u64;

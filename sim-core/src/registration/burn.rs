@@ -117,7 +117,10 @@ mod tests {
             decayed_burn(Tao::from_tokens(1), &config, 1),
             Tao::from_tokens(1)
         );
-        assert_eq!(decayed_burn(Tao::from_tokens(1), &config, 2), Tao(998_076_443));
+        assert_eq!(
+            decayed_burn(Tao::from_tokens(1), &config, 2),
+            Tao(998_076_443)
+        );
     }
 
     #[test]

@@ -35,6 +35,29 @@ pub struct IntervalConfig {
     pub max_registrations_per_block: u16,
 }
 
+/// `AdjustmentAlpha` written for new subnets by `init_new_network` (launch to 2026-04): 0.97.
+pub const NEW_SUBNET_ADJUSTMENT_ALPHA: u64 = 17_893_341_751_498_265_066;
+
+impl IntervalConfig {
+    /// What `init_new_network` wrote for a new subnet while this rule was live (read at
+    /// `e2b8367b8` and `7a727dd4d`): interval 360, target 1, `AdjustmentAlpha` 0.97, and both
+    /// difficulty bounds at `u64::MAX` (so PoW difficulty jumps to the maximum at its first
+    /// adjustment). The rest are the runtime defaults; the launch code also set `MinBurn` to
+    /// 1 rao until 2025-03-26 (`9179e14ac`), which is not modelled.
+    pub fn new_subnet() -> Self {
+        Self {
+            adjustment_interval: 360,
+            target_registrations_per_interval: 1,
+            adjustment_alpha: NEW_SUBNET_ADJUSTMENT_ALPHA,
+            min_difficulty: u64::MAX,
+            max_difficulty: u64::MAX,
+            ..Self::default()
+        }
+    }
+}
+
+/// The runtime's storage defaults (`SubtensorInitial*`), which subnets created before the dTAO
+/// launch keep.
 impl Default for IntervalConfig {
     fn default() -> Self {
         Self {
@@ -90,7 +113,10 @@ impl AdjustmentCase {
     pub fn classify(counters: &IntervalCounters, target: u16) -> Self {
         use std::cmp::Ordering::*;
         let over = counters.registrations > target;
-        match (over, counters.pow_registrations.cmp(&counters.burn_registrations)) {
+        match (
+            over,
+            counters.pow_registrations.cmp(&counters.burn_registrations),
+        ) {
             (true, Greater) => AdjustmentCase::A,
             (true, Less) => AdjustmentCase::B,
             (true, Equal) => AdjustmentCase::F,

@@ -26,7 +26,8 @@ pub fn lock_reduction_interval(storage_interval: u64, block_emission: Tao) -> u6
 /// [`lock_reduction_interval`] with the emission the chain derives from `TotalIssuance`
 /// (`calculate_block_emission`), falling back to 1 TAO when that fails, as the chain does.
 pub fn lock_reduction_interval_at_issuance(storage_interval: u64, total_issuance: Tao) -> u64 {
-    let emission = block_emission_for_issuance(total_issuance.rao()).unwrap_or(DEFAULT_BLOCK_EMISSION);
+    let emission =
+        block_emission_for_issuance(total_issuance.rao()).unwrap_or(DEFAULT_BLOCK_EMISSION);
     lock_reduction_interval(storage_interval, Tao(emission))
 }
 

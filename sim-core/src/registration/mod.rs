@@ -30,7 +30,8 @@ pub use network::{
     NewSubnetPool, RegisterNetworkError,
 };
 pub use neuron::{
-    Admission, BlockStart, NeuronRegistration, NeuronRegistrationConfig, RegistrationKind,
+    initial_burn, Admission, BlockStart, NeuronRegistration, NeuronRegistrationConfig,
+    RegistrationKind,
 };
 pub use prune::{
     immune_owner_uids, is_immune, network_to_prune, neuron_to_prune, NeuronPruneView,
@@ -42,6 +43,9 @@ use thiserror::Error;
 
 /// `DefaultNeuronBurnCost`: the price a new subnet starts with (1 TAO).
 pub const DEFAULT_NEURON_BURN: Tao = Tao::from_tokens(1);
+/// The `Burn` storage default (`InitialBurn`) from 2025-05-25 (`5505242ff`) until the current
+/// rule: 0.1 TAO.
+pub const LEGACY_INITIAL_BURN: Tao = Tao(100_000_000);
 /// `MinBurn` default (runtime `SubtensorInitialMinBurn`): 0.0005 TAO.
 pub const DEFAULT_MIN_BURN: Tao = Tao(500_000);
 /// `MaxBurn` default (runtime `SubtensorInitialMaxBurn`): 100 TAO.
@@ -129,7 +133,10 @@ mod tests {
     #[test]
     fn transfers_keep_the_existential_deposit() {
         assert_eq!(preserving_transfer(Tao(1_000), Tao(1_000)), Some(Tao(500)));
-        assert_eq!(preserving_transfer(Tao(1_000), Tao(10_000)), Some(Tao(1_000)));
+        assert_eq!(
+            preserving_transfer(Tao(1_000), Tao(10_000)),
+            Some(Tao(1_000))
+        );
         assert_eq!(preserving_transfer(Tao(1_000), Tao(500)), None);
         assert_eq!(preserving_transfer(Tao::ZERO, Tao::ZERO), Some(Tao::ZERO));
     }

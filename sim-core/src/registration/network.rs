@@ -232,14 +232,26 @@ mod tests {
     fn locks_are_checked_against_the_balance() {
         let min = Tao::from_tokens(1);
         assert_eq!(
-            register_network_pool(LockHandling::PoolAtMedianPrice, Tao(10), Tao(9), min, p(1.0)),
+            register_network_pool(
+                LockHandling::PoolAtMedianPrice,
+                Tao(10),
+                Tao(9),
+                min,
+                p(1.0)
+            ),
             Err(RegisterNetworkError::CannotAffordLockCost {
                 lock: Tao(10),
                 balance: Tao(9)
             })
         );
         assert_eq!(
-            register_network_pool(LockHandling::PoolAtMedianPrice, Tao(10), Tao(500), min, p(1.0)),
+            register_network_pool(
+                LockHandling::PoolAtMedianPrice,
+                Tao(10),
+                Tao(500),
+                min,
+                p(1.0)
+            ),
             Err(RegisterNetworkError::WouldReapAccount { balance: Tao(500) })
         );
     }

@@ -10,8 +10,8 @@
 
 use super::burn::{bumped_burn, decayed_burn, DecayBumpConfig};
 use super::burn_legacy::{adjust_for_interval, AdjustmentCase, IntervalConfig, IntervalCounters};
-use super::{preserving_transfer, RegistrationError, DEFAULT_NEURON_BURN};
-use crate::rules::NeuronBurn;
+use super::{preserving_transfer, RegistrationError, DEFAULT_NEURON_BURN, LEGACY_INITIAL_BURN};
+use crate::rules::{Era, NeuronBurn, Rules};
 use crate::units::{BlockNumber, Tao};
 
 /// How a neuron asks to register. Under [`NeuronBurn::DecayAndBump`] both pay the burn (the
@@ -25,11 +25,23 @@ pub enum RegistrationKind {
 
 /// Both rules' parameters for one subnet (the current rule reads `decay_bump`, the interval
 /// rules read `interval`; each holds its own copy of `MinBurn`/`MaxBurn`, which the engine keeps
-/// equal).
+/// equal). `Default` is the runtime's storage defaults.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NeuronRegistrationConfig {
     pub decay_bump: DecayBumpConfig,
     pub interval: IntervalConfig,
+}
+
+impl NeuronRegistrationConfig {
+    /// What a subnet registered now gets: the current rule's defaults, and the interval
+    /// parameters `init_new_network` wrote while the interval rules were live
+    /// ([`IntervalConfig::new_subnet`]).
+    pub fn new_subnet() -> Self {
+        Self {
+            decay_bump: DecayBumpConfig::default(),
+            interval: IntervalConfig::new_subnet(),
+        }
+    }
 }
 
 /// What a block's start did to the price.
@@ -53,6 +65,23 @@ pub struct Admission {
     pub paid: Tao,
 }
 
+/// The price a new subnet starts with. Current rule: `DefaultNeuronBurnCost`, 1 TAO, set by
+/// `init_new_network`. Interval rules: the `Burn` storage default (`InitialBurn`), which the
+/// registration left alone: 1 TAO until 2025-05-25 (`5505242ff`), 0.1 TAO after; eras from
+/// 2025-06 on get 0.1 TAO.
+pub fn initial_burn(rules: &Rules) -> Tao {
+    match rules.neuron_burn {
+        NeuronBurn::DecayAndBump => DEFAULT_NEURON_BURN,
+        NeuronBurn::IntervalRecycled | NeuronBurn::IntervalSwapRecycleAlpha => {
+            if rules.era < Era::SwapV3 {
+                Tao::from_tokens(1)
+            } else {
+                LEGACY_INITIAL_BURN
+            }
+        }
+    }
+}
+
 /// One subnet's registration state: `Burn`, `Difficulty`, `RegistrationsThisBlock` and the
 /// interval counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,17 +93,16 @@ pub struct NeuronRegistration {
 }
 
 impl NeuronRegistration {
-    /// A new subnet's state (`init_new_network`: `Burn` = 1 TAO, difficulty at its minimum),
-    /// with the interval clock started at the registration block.
-    pub fn new_subnet(registered_at: BlockNumber) -> Self {
+    /// A new subnet's state under `rules`: `Burn` from [`initial_burn`], `Difficulty` at its
+    /// storage default (1e7), and counters and `LastAdjustmentBlock` at 0. The chain never sets
+    /// `LastAdjustmentBlock` at registration, so under the interval rules the first adjustment
+    /// comes at the new subnet's first block (any real block is past `0 + interval`).
+    pub fn new_subnet(rules: &Rules) -> Self {
         Self {
-            burn: DEFAULT_NEURON_BURN,
+            burn: initial_burn(rules),
             difficulty: super::burn_legacy::DEFAULT_MIN_DIFFICULTY,
             registrations_this_block: 0,
-            interval: IntervalCounters {
-                last_adjustment_block: registered_at,
-                ..IntervalCounters::default()
-            },
+            interval: IntervalCounters::default(),
         }
     }
 
@@ -168,8 +196,11 @@ impl NeuronRegistration {
                 balance: free_balance,
             });
         }
-        let paid = preserving_transfer(price, free_balance)
-            .ok_or(RegistrationError::WouldReapAccount { balance: free_balance })?;
+        let paid = preserving_transfer(price, free_balance).ok_or(
+            RegistrationError::WouldReapAccount {
+                balance: free_balance,
+            },
+        )?;
         Ok(Admission { price, paid })
     }
 
@@ -236,7 +267,7 @@ mod tests {
     #[test]
     fn the_current_rule_bumps_within_a_block() {
         let config = NeuronRegistrationConfig::default();
-        let mut state = NeuronRegistration::new_subnet(0);
+        let mut state = NeuronRegistration::new_subnet(&Era::Current.rules());
         state.on_block(CURRENT, &config, 1);
         let rich = Tao::from_tokens(10);
         let first = state
@@ -257,13 +288,17 @@ mod tests {
                 limit: Tao(1_259_999_999)
             })
         );
-        assert_eq!(state.price(), Tao(1_260_000_000), "a refusal changes nothing");
+        assert_eq!(
+            state.price(),
+            Tao(1_260_000_000),
+            "a refusal changes nothing"
+        );
     }
 
     #[test]
     fn the_payment_keeps_the_existential_deposit() {
         let config = NeuronRegistrationConfig::default();
-        let state = NeuronRegistration::new_subnet(0);
+        let state = NeuronRegistration::new_subnet(&Era::Current.rules());
         let one = Tao::from_tokens(1);
         let admission = state
             .admit(CURRENT, &config, RegistrationKind::Burned, one, None)
@@ -271,7 +306,13 @@ mod tests {
         assert_eq!(admission.price, one);
         assert_eq!(admission.paid, Tao(one.rao() - 500));
         assert_eq!(
-            state.admit(CURRENT, &config, RegistrationKind::Burned, Tao(999_999_999), None),
+            state.admit(
+                CURRENT,
+                &config,
+                RegistrationKind::Burned,
+                Tao(999_999_999),
+                None
+            ),
             Err(RegistrationError::NotEnoughBalance {
                 price: one,
                 balance: Tao(999_999_999)
@@ -282,7 +323,10 @@ mod tests {
     #[test]
     fn the_interval_rule_caps_and_pow_is_free() {
         let config = NeuronRegistrationConfig::default();
-        let mut state = NeuronRegistration::new_subnet(0);
+        let mut state = NeuronRegistration {
+            burn: Tao::from_tokens(1),
+            ..NeuronRegistration::new_subnet(&Era::TaoFlow.rules())
+        };
         state.on_block(LEGACY, &config, 10);
         let pow = state
             .register(LEGACY, &config, RegistrationKind::Pow, Tao::ZERO, None)
@@ -303,10 +347,29 @@ mod tests {
             state.admit(LEGACY, &config, RegistrationKind::Pow, Tao::MAX, None),
             Err(RegistrationError::TooManyRegistrationsThisInterval { max: 6 })
         );
-        // 6 registrations, 5 burned: case B at block 100 doubles the burn.
+        // LastAdjustmentBlock starts at 0, so the interval ends at block 100. 6 registrations,
+        // 5 burned: case B doubles the burn.
+        assert_eq!(state.on_block(LEGACY, &config, 99).adjustment, None);
         let start = state.on_block(LEGACY, &config, 100);
         assert_eq!(start.adjustment, Some(AdjustmentCase::B));
         assert_eq!(start.burn, Tao::from_tokens(2));
         assert_eq!(state.interval.registrations, 0);
+        assert_eq!(state.interval.last_adjustment_block, 100);
+    }
+
+    #[test]
+    fn new_subnets_start_at_the_eras_price() {
+        let start = |era: Era| NeuronRegistration::new_subnet(&era.rules()).price();
+        assert_eq!(start(Era::Current), Tao::from_tokens(1));
+        assert_eq!(start(Era::TaoFlow), Tao(100_000_000));
+        assert_eq!(start(Era::DtaoLaunch), Tao::from_tokens(1));
+        let legacy = NeuronRegistrationConfig::new_subnet().interval;
+        assert_eq!(
+            (
+                legacy.adjustment_interval,
+                legacy.target_registrations_per_interval
+            ),
+            (360, 1)
+        );
     }
 }

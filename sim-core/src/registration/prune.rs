@@ -91,8 +91,9 @@ pub fn neuron_to_prune(view: &NeuronPruneView<'_>, block: BlockNumber) -> Option
             free_count = free_count.saturating_add(1);
             &mut best_free
         };
-        if slot.map_or(true, |best| key < best) {
-            *slot = Some(key);
+        match slot {
+            Some(best) if *best <= key => {}
+            _ => *slot = Some(key),
         }
     }
     let pick = match best_free {
@@ -128,11 +129,10 @@ pub fn network_to_prune(
         {
             continue;
         }
-        let better = best.map_or(true, |b| {
-            (subnet.moving_price, subnet.registered_at) < (b.moving_price, b.registered_at)
-        });
-        if better {
-            best = Some(subnet);
+        let key = (subnet.moving_price, subnet.registered_at);
+        match best {
+            Some(b) if (b.moving_price, b.registered_at) <= key => {}
+            _ => best = Some(subnet),
         }
     }
     best.map(|s| s.netuid)
@@ -156,11 +156,20 @@ mod tests {
         reg[7] = 10;
         let owned = uids(&[3, 7, 5]);
         assert_eq!(immune_owner_uids(Some(Uid(9)), &owned, &reg, 1), uids(&[9]));
-        assert_eq!(immune_owner_uids(Some(Uid(9)), &owned, &reg, 3), uids(&[9, 5, 7]));
-        assert_eq!(immune_owner_uids(Some(Uid(9)), &owned, &reg, 2), uids(&[9, 5]));
+        assert_eq!(
+            immune_owner_uids(Some(Uid(9)), &owned, &reg, 3),
+            uids(&[9, 5, 7])
+        );
+        assert_eq!(
+            immune_owner_uids(Some(Uid(9)), &owned, &reg, 2),
+            uids(&[9, 5])
+        );
         assert_eq!(immune_owner_uids(None, &owned, &reg, 3), uids(&[5, 7, 3]));
         // Already among the kept: not inserted twice.
-        assert_eq!(immune_owner_uids(Some(Uid(7)), &owned, &reg, 2), uids(&[5, 7]));
+        assert_eq!(
+            immune_owner_uids(Some(Uid(7)), &owned, &reg, 2),
+            uids(&[5, 7])
+        );
         assert_eq!(immune_owner_uids(Some(Uid(9)), &owned, &reg, 0), uids(&[]));
     }
 
@@ -241,7 +250,10 @@ mod tests {
         assert_eq!(neuron_to_prune(&none_immune, 10_000), None);
         assert!(is_immune(5_999, 1_000, 5_000));
         assert!(!is_immune(6_000, 1_000, 5_000));
-        assert!(is_immune(0, 1_000, 1), "registered in the future: saturates to 0");
+        assert!(
+            is_immune(0, 1_000, 1),
+            "registered in the future: saturates to 0"
+        );
     }
 
     #[test]
@@ -252,13 +264,16 @@ mod tests {
             moving_price: U64F64::from_num(price),
         };
         let subnets = [
-            s(0, 0, 0.0),         // root: never
+            s(0, 0, 0.0), // root: never
             s(1, 100, 0.02),
             s(2, 50, 0.01),
             s(3, 10, 0.01),       // same price, earlier: wins the tie
             s(4, 900_000, 0.001), // immune until 1,764,000
         ];
-        assert_eq!(network_to_prune(subnets, 1_000_000, 864_000), Some(NetUid(3)));
+        assert_eq!(
+            network_to_prune(subnets, 1_000_000, 864_000),
+            Some(NetUid(3))
+        );
         assert_eq!(network_to_prune(subnets, 800_000, 864_000), None);
     }
 }
