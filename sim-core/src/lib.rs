@@ -11,6 +11,7 @@ pub mod events;
 pub mod ledger;
 pub mod lifecycle;
 pub mod network;
+pub mod neurons;
 pub mod params;
 pub mod price;
 pub mod registration;

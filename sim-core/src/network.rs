@@ -1,6 +1,7 @@
 //! The whole chain state at one block.
 
 use crate::ledger::Ledger;
+use crate::neurons::Hotkey;
 use crate::subnet::Subnet;
 use crate::units::{BlockNumber, Tao};
 
@@ -14,6 +15,8 @@ pub struct Network {
     pub block_emission: Tao,
     /// Modelled subnets in netuid order; the root subnet (netuid 0), when modelled, is first.
     pub subnets: Vec<Subnet>,
+    /// Modelled hotkeys, indexed by [`crate::neurons::HotkeyId`].
+    pub hotkeys: Vec<Hotkey>,
 }
 
 impl Network {

@@ -1,6 +1,9 @@
 //! The block engine: `Simulation::step_block` runs the chain's per-block phases in order.
 
 use crate::coinbase::{Coinbase, CoinbaseParams};
+use crate::epoch::EpochRunner;
+use crate::stake::PendingPayout;
+use std::collections::BTreeMap;
 use crate::emission::{self, block_emission_for_issuance, TOTAL_SUPPLY};
 use crate::events::{EventAction, RecycleFlow, ScheduledEvent};
 use crate::ledger::{Holder, Ledger, LedgerError, RecycleReason};
@@ -28,6 +31,8 @@ pub struct SimConfig {
     pub accounts: Vec<(String, Tao)>,
     /// Subnets at the start (e.g. from a snapshot), netuid order.
     pub subnets: Vec<Subnet>,
+    /// Modelled hotkeys that subnets' neurons and pools refer to.
+    pub hotkeys: Vec<crate::neurons::Hotkey>,
     pub rules: Rules,
     pub params: Params,
     /// Sorted by block by [`Simulation::new`]; same-block events keep their order.
@@ -84,6 +89,7 @@ pub struct Simulation {
     halvings: Vec<HalvingRecord>,
     price: Option<PricePath>,
     coinbase: Coinbase,
+    epoch: EpochRunner,
     flows_total: FlowTotals,
 }
 
@@ -116,7 +122,11 @@ impl Simulation {
         let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
         // Outstanding alpha at the start is held by the stakers the run does not model.
         for s in &mut config.subnets {
-            let assigned = s.pending_alpha() + s.protocol_alpha.0 + s.alpha_dust.0;
+            let assigned = s.pending_alpha()
+                + s.protocol_alpha.0
+                + s.alpha_dust.0
+                + s.pool_stake()
+                + s.alpha_root_owed.0;
             s.alpha_staked = Alpha(s.alpha_out.0.saturating_sub(assigned));
         }
         Ok(Self {
@@ -125,6 +135,7 @@ impl Simulation {
                 ledger,
                 block_emission: Tao(emission),
                 subnets: config.subnets,
+                hotkeys: config.hotkeys,
             },
             rules: config.rules,
             params: config.params,
@@ -144,6 +155,7 @@ impl Simulation {
                 .price
                 .map(|p| PricePath::new(p, config.seed, config.start_ms)),
             coinbase: Coinbase::default(),
+            epoch: EpochRunner::default(),
             flows_total: FlowTotals::default(),
         })
     }
@@ -319,15 +331,24 @@ impl Simulation {
         Ok(())
     }
 
-    /// `drain_pending` and the payouts. Each subnet whose epoch is due hands its pending buckets
-    /// to its stakers. No neuron is modelled one by one yet, so the alpha goes to the subnet's
-    /// aggregate stakers (`alpha_staked`) and the launch era's root TAO dividends to root stake.
+    /// `drain_pending` and the payouts (`distribute_emissions_to_subnets`). A subnet whose
+    /// epoch runs hands its pending buckets to its stakers: through the Yuma epoch and
+    /// `distribute_emission` when it has modelled neurons, else to its aggregate stakers
+    /// (`alpha_staked`). The launch era's root TAO dividends go to root stake.
     fn run_epochs(&mut self, block: BlockNumber) {
         let schedule_rule = self.rules.epoch_schedule;
         let max = self.params.max_epochs_per_block;
+        let tao_weight = self.params.tao_weight;
         let mut ran = 0u32;
         let mut root_tao = 0u64;
-        for s in self.network.subnets.iter_mut().filter(|s| !s.is_root()) {
+        let has_root = self.network.subnets.first().is_some_and(Subnet::is_root);
+        let (root_part, rest) = self
+            .network
+            .subnets
+            .split_at_mut(usize::from(has_root));
+        let no_pools = BTreeMap::new();
+        let root_pools = root_part.first().map_or(&no_pools, |r| &r.pools);
+        for s in rest.iter_mut() {
             let decision = schedule::decide(
                 schedule_rule,
                 s.netuid,
@@ -340,9 +361,30 @@ impl Simulation {
             if decision != EpochDecision::Run {
                 continue;
             }
-            let paid = s.pending_alpha();
+            let drained = s.pending;
             s.pending = Default::default();
-            s.alpha_staked = s.alpha_staked.saturating_add(Alpha(paid));
+            let paid = drained.server.0
+                + drained.validator.0
+                + drained.root.0
+                + drained.owner_cut.0
+                + drained.emission.0;
+            if s.neurons.is_empty() {
+                s.alpha_staked = s.alpha_staked.saturating_add(Alpha(paid));
+            } else {
+                // The launch era kept one bucket for miners and validators; the epoch splits
+                // it evenly, as the current split does.
+                let half = drained.emission.0 / 2;
+                let payout = PendingPayout {
+                    server: drained.server.saturating_add(Alpha(half)),
+                    validator: drained
+                        .validator
+                        .saturating_add(Alpha(drained.emission.0 - half)),
+                    root: drained.root,
+                    owner_cut: drained.owner_cut,
+                };
+                self.epoch
+                    .run(s, root_pools, &self.network.hotkeys, block, tao_weight, payout);
+            }
             root_tao = root_tao.saturating_add(s.pending_root_tao.0);
             s.pending_root_tao = Tao::ZERO;
             s.pending_alpha_swapped = Alpha::ZERO;
@@ -351,8 +393,10 @@ impl Simulation {
             self.flows_total.alpha_paid += paid;
         }
         if root_tao > 0 {
-            match self.network.subnets.iter_mut().find(|s| s.is_root()) {
-                Some(root) => root.pool.tao_reserve = root.pool.tao_reserve.saturating_add(Tao(root_tao)),
+            match root_part.first_mut() {
+                Some(root) => {
+                    root.pool.tao_reserve = root.pool.tao_reserve.saturating_add(Tao(root_tao))
+                }
                 None => self.network.ledger.credit(Holder::Unmodelled, Tao(root_tao)),
             }
         }

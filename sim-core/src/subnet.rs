@@ -3,6 +3,10 @@
 
 use crate::amm::Pool;
 use crate::coinbase::flow::SubnetFlow;
+use crate::neurons::{HotkeyId, Neurons, YumaHyper};
+use crate::stake::{RecycleOrBurn, SharePool};
+use crate::units::ColdkeyId;
+use std::collections::BTreeMap;
 use crate::schedule::EpochClock;
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
 use substrate_fixed::types::{I96F32, U96F32};
@@ -102,6 +106,20 @@ pub struct Subnet {
     pub flow: SubnetFlow,
     /// The last block's coinbase figures.
     pub last_emission: BlockEmission,
+    /// `SubnetOwner` and `SubnetOwnerHotkey`.
+    pub owner: Option<(ColdkeyId, HotkeyId)>,
+    /// `RecycleOrBurn`: what happens to the owner's own hotkeys' incentive.
+    pub recycle_or_burn: RecycleOrBurn,
+    pub neurons: Neurons,
+    pub hyper: YumaHyper,
+    /// Stake per hotkey on this subnet (`TotalHotkeyAlpha`, shares per coldkey). On the root
+    /// subnet these are root stakes.
+    pub pools: BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+    /// `RootClaimable[hotkey][netuid]`: root dividends per unit of the hotkey's root stake.
+    pub root_claimable: BTreeMap<HotkeyId, substrate_fixed::types::I96F32>,
+    /// Root dividends credited to `RootClaimable` and not claimed yet: outstanding alpha owed
+    /// to root stakers.
+    pub alpha_root_owed: Alpha,
 }
 
 impl Subnet {
@@ -139,6 +157,13 @@ impl Subnet {
             clock: EpochClock::new_subnet(netuid, tempo, registered_at),
             flow: SubnetFlow::default(),
             last_emission: BlockEmission::default(),
+            owner: None,
+            recycle_or_burn: RecycleOrBurn::default(),
+            neurons: Neurons::default(),
+            hyper: YumaHyper::default(),
+            pools: BTreeMap::new(),
+            root_claimable: BTreeMap::new(),
+            alpha_root_owed: Alpha::ZERO,
         }
     }
 
@@ -162,6 +187,13 @@ impl Subnet {
             .saturating_add(self.pending_root_tao.0)
     }
 
+    /// Alpha staked on modelled hotkeys (Σ `TotalHotkeyAlpha`).
+    pub fn pool_stake(&self) -> u64 {
+        self.pools
+            .values()
+            .fold(0u64, |acc, p| acc.saturating_add(p.value()))
+    }
+
     /// Alpha in the pending buckets.
     pub fn pending_alpha(&self) -> u64 {
         let p = &self.pending;
@@ -170,13 +202,22 @@ impl Subnet {
             .fold(0u64, |acc, a| acc.saturating_add(a.0))
     }
 
-    /// Alpha accounting (house rule 11): everything outstanding is held by stakers, waits in a
-    /// pending bucket, is protocol alpha, or is the tracked dust. `None` when it holds, else the
+    /// Alpha accounting (house rule 11): everything outstanding is held by stakers (modelled
+    /// or not), owed to root stakers, waits in a pending bucket, is protocol alpha, or is the
+    /// tracked dust. `None` when it holds, else the
     /// outstanding alpha and the sum of the parts.
+    ///
+    /// The root subnet holds TAO, 1:1: there the modelled root stakes must fit in `SubnetTAO`.
     pub fn alpha_accounting_gap(&self) -> Option<(u64, u64)> {
+        if self.is_root() {
+            let staked = self.pool_stake();
+            return (staked > self.pool.tao_reserve.0).then_some((self.pool.tao_reserve.0, staked));
+        }
         let parts = self
             .alpha_staked
             .0
+            .saturating_add(self.pool_stake())
+            .saturating_add(self.alpha_root_owed.0)
             .saturating_add(self.pending_alpha())
             .saturating_add(self.protocol_alpha.0)
             .saturating_add(self.alpha_dust.0);

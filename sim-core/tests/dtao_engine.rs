@@ -46,6 +46,7 @@ fn config(subnets: Vec<Subnet>, rules: Rules) -> SimConfig {
         total_issuance: Tao(7_871_110 * RAO_PER_TAO),
         accounts: vec![],
         subnets,
+        hotkeys: vec![],
         rules,
         params: Params::default(),
         events: vec![],
@@ -258,4 +259,81 @@ fn in_the_tao_flow_era_shares_follow_the_user_flow_ema() {
     // Protocol inflow recorded from this block's injections (drained into the EMA next block).
     let f = subnet(&sim, 1).flow;
     assert!(f.protocol_flow > 0 || f.protocol_ema.is_some());
+}
+
+#[test]
+fn an_epoch_pays_miners_validators_and_the_owner_into_share_pools() {
+    use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
+    use sim_core::stake::SharePool;
+    use sim_core::ColdkeyId;
+    let names = ["v1", "v2", "m1", "m2", "owner"];
+    let hotkeys: Vec<Hotkey> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Hotkey {
+            name: n.to_string(),
+            owner: ColdkeyId(i as u32),
+            delegate_take: DEFAULT_DELEGATE_TAKE,
+        })
+        .collect();
+    let mut subnets = current_subnets();
+    // Validator v1 also has 100k TAO on root, so it earns root dividends.
+    let pool = |c: u32, amount: u64| {
+        let mut p = SharePool::new();
+        p.stake(&ColdkeyId(c), amount);
+        p
+    };
+    subnets[0].pools.insert(HotkeyId(0), pool(0, 100_000 * RAO_PER_TAO));
+    let s = &mut subnets[1];
+    s.clock = sim_core::schedule::EpochClock::new_subnet(NetUid(1), 10, START);
+    s.owner = Some((ColdkeyId(4), HotkeyId(4)));
+    for hk in 0..4 {
+        s.neurons.push(HotkeyId(hk), START - 1_000);
+    }
+    // Weights set at the start block: the validators are active for the first epochs.
+    s.neurons.last_update[0] = START;
+    s.neurons.last_update[1] = START;
+    // They held validator permits before (the epoch masks weights by the previous permits).
+    s.neurons.validator_permit[0] = true;
+    s.neurons.validator_permit[1] = true;
+    s.neurons.weights[0] = vec![(2, 65_535), (3, 30_000)];
+    s.neurons.weights[1] = vec![(2, 40_000), (3, 65_535)];
+    s.pools.insert(HotkeyId(0), pool(0, 300_000 * RAO_PER_TAO));
+    s.pools.insert(HotkeyId(1), pool(1, 100_000 * RAO_PER_TAO));
+    let mut cfg = config(subnets, Era::Current.rules());
+    cfg.hotkeys = hotkeys;
+    cfg.accounts = names.iter().map(|n| (n.to_string(), Tao::ZERO)).collect();
+    // Raise the sum of moving prices above 1 so root alpha is paid, not recycled.
+    cfg.subnets[3].moving_price = I96F32::from_num(0.99);
+    let mut sim = Simulation::new(cfg).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    let stake = |sim: &Simulation, hk: u32, ck: u32| {
+        subnet(sim, 1)
+            .pools
+            .get(&HotkeyId(hk))
+            .map_or(0, |p| p.stake_of(&ColdkeyId(ck)))
+    };
+    let before_v1 = stake(&sim, 0, 0);
+    for _ in 0..12 {
+        sim.step_block(&mut sink).unwrap();
+    }
+    let s = subnet(&sim, 1);
+    assert_eq!(s.clock.epoch_index, 1, "one epoch in 12 blocks at tempo 10");
+    // Miners earned incentive, staked to their own coldkeys; m1 has the larger consensus weight.
+    let (m1, m2) = (stake(&sim, 2, 2), stake(&sim, 3, 3));
+    assert!(m1 > 0 && m2 > 0, "miners paid: {m1} {m2}");
+    assert!(s.neurons.incentive[2] > 0 && s.neurons.incentive[3] > 0);
+    // Validators earned dividends (v1 also its take as owner of its own hotkey).
+    assert!(stake(&sim, 0, 0) > before_v1);
+    assert!(s.neurons.dividends[0] > 0);
+    // The owner's hotkey received the owner cut.
+    assert!(stake(&sim, 4, 4) > 0, "owner cut staked");
+    // v1's root stake earned claimable root dividends.
+    assert!(s.root_claimable.get(&HotkeyId(0)).is_some_and(|r| *r > I96F32::from_num(0)));
+    assert!(s.alpha_root_owed.0 > 0);
+    // Every bucket was drained into the payout; the invariants held every block.
+    let paid = sink.network.last().unwrap().alpha_paid;
+    assert!(paid > 0);
+    sim.finish(&mut sink).unwrap();
 }

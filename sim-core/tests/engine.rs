@@ -19,6 +19,7 @@ fn config(start_issuance: u64) -> SimConfig {
         total_issuance: Tao(start_issuance),
         accounts: vec![("alice".into(), Tao::from_tokens(50))],
         subnets: vec![],
+        hotkeys: vec![],
         rules: Rules::default(),
         params: Params::default(),
         events: vec![],

@@ -269,6 +269,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             total_issuance,
             accounts,
             subnets,
+            hotkeys: vec![],
             rules,
             params,
             events,

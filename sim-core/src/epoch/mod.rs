@@ -1,1 +1,194 @@
-//! Yuma consensus epoch (spec section 3). Mirrors `epoch/run_epoch.rs::epoch_mechanism`.
+//! The epoch on the engine's own state (spec 2.8): the Yuma epoch of a subnet's neurons, then
+//! `distribute_emission` into its share pools.
+//!
+//! Mirrors `run_coinbase.rs::distribute_emissions_to_subnets` for one subnet with one mechanism:
+//! the epoch is fed S + V + R, its per-hotkey server and validator emissions go to
+//! [`crate::stake::distribute_emission`], and the payout's effects on `SubnetAlphaOut`,
+//! `MinerBurned` and `RootClaimable` are written back. No childkeys are modelled (every hotkey's
+//! stake is its own) and commit-reveal is off.
+
+use crate::neurons::{Hotkey, HotkeyId};
+use crate::stake::{
+    distribute_emission, ClaimableIncrement, DistributeInput, EmissionEntry, HotkeyInfo,
+    PendingPayout, SharePool,
+};
+use crate::subnet::Subnet;
+use crate::units::{Alpha, BlockNumber, ColdkeyId};
+use crate::yuma::{EpochInput, EpochOutput, Yuma};
+use std::collections::BTreeMap;
+
+/// What one epoch paid, for the trace and the accounting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpochPaid {
+    /// S + V + R + O handed to the payout.
+    pub pending: u64,
+    /// Credited to share pools (owner cut, incentives, takes, dividends).
+    pub to_pools: u64,
+    /// Root dividends credited to `RootClaimable` (owed to root stakers).
+    pub to_root_claimable: u64,
+    /// Removed from `SubnetAlphaOut` (recycled owner incentive and CK burn).
+    pub recycled: u64,
+    /// Left outstanding and unassigned (burned owner incentive, and the S + V + R feed when
+    /// the root-sell flag was off: spec 2.8 "conservation caveat").
+    pub unassigned: u64,
+}
+
+/// Yuma with its reusable input and output buffers.
+#[derive(Default)]
+pub struct EpochRunner {
+    yuma: Yuma,
+    input: EpochInput,
+    output: EpochOutput,
+}
+
+impl EpochRunner {
+    /// Runs the epoch of `subnet` at `block` on the drained `pending` buckets and pays it out.
+    /// `root_pools` are the root subnet's pools (each hotkey's root stake).
+    pub fn run(
+        &mut self,
+        subnet: &mut Subnet,
+        root_pools: &BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+        hotkeys: &[Hotkey],
+        block: BlockNumber,
+        tao_weight: u64,
+        pending: PendingPayout,
+    ) -> EpochPaid {
+        let n = subnet.neurons.len();
+        let nr = &subnet.neurons;
+        let h = subnet.hyper;
+        let root_stake = |hk: &HotkeyId| root_pools.get(hk).map_or(0, SharePool::value);
+        let inp = &mut self.input;
+        inp.n = n as u16;
+        inp.current_block = block;
+        inp.tempo = subnet.clock.tempo;
+        inp.activity_cutoff_factor_milli = h.activity_cutoff_factor_milli;
+        inp.last_update.clone_from(&nr.last_update);
+        inp.block_at_registration.clone_from(&nr.registered_at);
+        inp.alpha_stake.clear();
+        inp.alpha_stake.extend(
+            nr.hotkey
+                .iter()
+                .map(|hk| subnet.pools.get(hk).map_or(0, SharePool::value)),
+        );
+        inp.tao_stake.clear();
+        inp.tao_stake.extend(nr.hotkey.iter().map(root_stake));
+        inp.tao_weight = tao_weight;
+        inp.stake_threshold = h.stake_threshold;
+        inp.validator_permit.clone_from(&nr.validator_permit);
+        inp.max_allowed_validators = h.max_allowed_validators;
+        inp.owner_uid = subnet.owner.and_then(|(_, hk)| nr.uid_of(hk));
+        inp.weights.clear();
+        inp.weights.extend(
+            nr.weights
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| !row.is_empty())
+                .map(|(uid, row)| (uid as u16, row.clone())),
+        );
+        inp.bonds.clear();
+        inp.bonds.extend(
+            nr.bonds
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| !row.is_empty())
+                .map(|(uid, row)| (uid as u16, row.clone())),
+        );
+        inp.commit_reveal_enabled = false;
+        inp.earliest_active_commit_block.clear();
+        inp.kappa = h.kappa;
+        inp.bonds_penalty = h.bonds_penalty;
+        inp.bonds_moving_average = h.bonds_moving_average;
+        inp.yuma3 = h.yuma3;
+        inp.liquid_alpha = h.liquid_alpha;
+        inp.alpha_low = h.alpha_low;
+        inp.alpha_high = h.alpha_high;
+        inp.alpha_sigmoid_steepness = h.alpha_sigmoid_steepness;
+        inp.last_mechanism_step_block = subnet.clock.last_mechanism_step_block;
+        inp.rao_emission = pending
+            .server
+            .0
+            .saturating_add(pending.validator.0)
+            .saturating_add(pending.root.0);
+        self.yuma.run(&self.input, &mut self.output);
+        let out = &self.output;
+
+        // The epoch's stored outputs.
+        let nr = &mut subnet.neurons;
+        nr.validator_permit.clone_from(&out.new_validator_permit);
+        nr.bonds.clone_from(&out.bonds);
+        nr.incentive.clone_from(&out.incentive_u16);
+        nr.dividends.clone_from(&out.dividends_u16);
+        nr.consensus.clone_from(&out.consensus_u16);
+        nr.validator_trust.clone_from(&out.validator_trust_u16);
+        nr.emission.clone_from(&out.combined_emission);
+
+        // The payout.
+        let mut infos = BTreeMap::new();
+        for hk in nr.hotkey.iter().chain(subnet.owner.iter().map(|(_, hk)| hk)) {
+            let key = &hotkeys[hk.0 as usize];
+            infos.insert(
+                *hk,
+                HotkeyInfo {
+                    owner: key.owner,
+                    root_stake: root_stake(hk),
+                    delegate_take: key.delegate_take,
+                    childkey_take: 0,
+                    children: Vec::new(),
+                    parents: Vec::new(),
+                },
+            );
+        }
+        let input = DistributeInput {
+            tao_weight,
+            ck_burn: 0,
+            pending,
+            subnet_owner_coldkey: subnet
+                .owner
+                .map_or(ColdkeyId(u32::MAX), |(coldkey, _)| coldkey),
+            subnet_owner_hotkey: subnet.owner.map(|(_, hk)| hk),
+            recycle_or_burn: subnet.recycle_or_burn,
+            hotkey_emission: (0..n)
+                .map(|uid| EmissionEntry {
+                    hotkey: nr.hotkey[uid],
+                    server: Alpha(out.server_emission[uid]),
+                    validator: Alpha(out.validator_emission[uid]),
+                    registered_at: nr.registered_at[uid],
+                })
+                .collect(),
+            auto_stake_destination: BTreeMap::new(),
+            hotkeys: infos,
+        };
+        let report = distribute_emission(&input, &mut subnet.pools, &mut subnet.root_claimable)
+            .expect("every hotkey in the epoch has its info");
+        subnet.miner_burned = report.miner_burned;
+        let recycled = report.incentive_recycled.0 + report.ck_burn_recycled.0;
+        subnet.alpha_out = subnet.alpha_out.saturating_sub(Alpha(recycled));
+        let to_pools: u64 = report.credits.iter().map(|c| c.amount.0).sum();
+        let to_root_claimable: u64 = report
+            .root_claimable_increment
+            .iter()
+            .filter(|(_, inc)| matches!(inc, ClaimableIncrement::Rate(_)))
+            .map(|(hk, _)| report.root_alpha_to_claimable.get(hk).map_or(0, |a| a.0))
+            .sum();
+        subnet.alpha_root_owed = subnet.alpha_root_owed.saturating_add(Alpha(to_root_claimable));
+        let total = inp_total(&pending);
+        let unassigned = total
+            .saturating_sub(to_pools)
+            .saturating_sub(to_root_claimable)
+            .saturating_sub(recycled);
+        subnet.alpha_dust = subnet.alpha_dust.saturating_add(Alpha(unassigned));
+        EpochPaid {
+            pending: total,
+            to_pools,
+            to_root_claimable,
+            recycled,
+            unassigned,
+        }
+    }
+}
+
+fn inp_total(p: &PendingPayout) -> u64 {
+    [p.server, p.validator, p.root, p.owner_cut]
+        .iter()
+        .fold(0u64, |acc, a| acc.saturating_add(a.0))
+}

@@ -1,0 +1,106 @@
+//! Registered neurons (UIDs) of one subnet as parallel columns, their hotkeys, and the subnet's
+//! Yuma hyperparameters (spec sections 3 and 11).
+
+use crate::units::{BlockNumber, ColdkeyId};
+
+/// A hotkey, by index into [`crate::network::Network::hotkeys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HotkeyId(pub u32);
+
+/// What the chain stores about a hotkey (`Owner`, `Delegates`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hotkey {
+    pub name: String,
+    /// `Owner[hotkey]`.
+    pub owner: ColdkeyId,
+    /// `Delegates[hotkey]` (u16 / 65535): the take on alpha and root dividends.
+    pub delegate_take: u16,
+}
+
+/// `DefaultDelegateTake`: 11,796 / 65535 = 18 %.
+pub const DEFAULT_DELEGATE_TAKE: u16 = 11_796;
+
+/// A subnet's Yuma hyperparameters (spec section 8 defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YumaHyper {
+    pub kappa: u16,
+    pub bonds_penalty: u16,
+    /// Parts per million.
+    pub bonds_moving_average: u64,
+    pub yuma3: bool,
+    pub liquid_alpha: bool,
+    pub alpha_low: u16,
+    pub alpha_high: u16,
+    pub alpha_sigmoid_steepness: i16,
+    pub activity_cutoff_factor_milli: u32,
+    /// `StakeThreshold` in rao.
+    pub stake_threshold: u64,
+    pub max_allowed_validators: u16,
+}
+
+impl Default for YumaHyper {
+    fn default() -> Self {
+        Self {
+            kappa: 32_767,
+            bonds_penalty: 65_535,
+            bonds_moving_average: 975_000,
+            yuma3: true,
+            liquid_alpha: false,
+            alpha_low: 45_875,
+            alpha_high: 58_982,
+            alpha_sigmoid_steepness: 1_000,
+            activity_cutoff_factor_milli: 13_889,
+            stake_threshold: 1_000 * crate::RAO_PER_TAO,
+            max_allowed_validators: 64,
+        }
+    }
+}
+
+/// Per-UID state, one entry per UID in UID order (`Keys`, `BlockAtRegistration`, `LastUpdate`,
+/// `ValidatorPermit`, `Weights`, `Bonds`, and the last epoch's outputs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Neurons {
+    pub hotkey: Vec<crate::neurons::HotkeyId>,
+    pub registered_at: Vec<BlockNumber>,
+    pub last_update: Vec<BlockNumber>,
+    pub validator_permit: Vec<bool>,
+    /// Sparse rows `[(uid, weight u16)]`, as set.
+    pub weights: Vec<Vec<(u16, u16)>>,
+    pub bonds: Vec<Vec<(u16, u16)>>,
+    pub incentive: Vec<u16>,
+    pub dividends: Vec<u16>,
+    pub consensus: Vec<u16>,
+    pub validator_trust: Vec<u16>,
+    /// `Emission`: the last epoch's alpha per UID (the pruning score).
+    pub emission: Vec<u64>,
+}
+
+impl Neurons {
+    pub fn len(&self) -> usize {
+        self.hotkey.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hotkey.is_empty()
+    }
+
+    /// Appends a UID (registration into a free slot).
+    pub fn push(&mut self, hotkey: HotkeyId, block: BlockNumber) -> u16 {
+        self.hotkey.push(hotkey);
+        self.registered_at.push(block);
+        self.last_update.push(block);
+        self.validator_permit.push(false);
+        self.weights.push(Vec::new());
+        self.bonds.push(Vec::new());
+        self.incentive.push(0);
+        self.dividends.push(0);
+        self.consensus.push(0);
+        self.validator_trust.push(0);
+        self.emission.push(0);
+        (self.hotkey.len() - 1) as u16
+    }
+
+    pub fn uid_of(&self, hotkey: HotkeyId) -> Option<u16> {
+        self.hotkey.iter().position(|h| *h == hotkey).map(|u| u as u16)
+    }
+}
