@@ -296,6 +296,35 @@ fn every_bundled_scenario_validates() {
 }
 
 #[test]
+fn every_bundled_scenario_runs_at_reduced_length() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let out = tempfile::tempdir().unwrap();
+    for file in &files {
+        let name = file.file_stem().unwrap().to_str().unwrap();
+        let run_dir = out.path().join(name);
+        // Two days of blocks: every phase of the block loop runs, including epochs.
+        let o = taosim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--blocks",
+            "14400",
+            "--out",
+            run_dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        for f in ["network.parquet", "subnets.parquet", "manifest.json", "summary.txt"] {
+            assert!(run_dir.join(f).is_file(), "{name}: {f} missing");
+        }
+    }
+}
+
+#[test]
 fn validate_reports_each_bad_file_and_fails() {
     let (_dir, path) = scenario("blocks = 1\n");
     let o = taosim(&["validate", path.to_str().unwrap()]);
