@@ -7,6 +7,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::headline::{HalvingHeadline, Headline};
 use reports::run_charts::{issuance_chart, HalvingMark};
+use reports::subnet_charts::subnets_chart;
 use reports::{ParquetTraceSink, RunDir, RunManifest};
 use sim_core::emission::{blocks_to_reach_without_recycling, halving_threshold};
 use sim_core::events::EventAction;
@@ -93,6 +94,7 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
         })
         .collect();
     issuance_chart(dir.path(), &marks).map_err(Failure::run)?;
+    subnets_chart(dir.path()).map_err(Failure::run)?;
     let summary = summary(&sim, &scenario.name);
     let headline = headline(&sim, &scenario.name);
     let write = |name: &str, text: &str| {

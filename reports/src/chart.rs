@@ -57,8 +57,11 @@ pub fn short_number(v: f64) -> String {
         format!("{:.1}k", v / 1e3)
     } else if a >= 10.0 || v.fract() == 0.0 {
         format!("{v:.0}")
-    } else {
+    } else if a >= 0.1 {
         format!("{v:.3}")
+    } else {
+        // Small prices and shares: three significant digits, so ticks stay distinct.
+        format!("{v:.2e}")
     }
 }
 

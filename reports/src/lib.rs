@@ -8,6 +8,7 @@ pub mod output;
 pub mod parquet_sink;
 pub mod report;
 pub mod run_charts;
+pub mod subnet_charts;
 pub mod trace_read;
 
 pub use manifest::RunManifest;
