@@ -7,7 +7,8 @@
 //! * [`childkeys`]: a validator's dividend split among itself and its parents;
 //! * [`dividends`]: the alpha / root split of the dividend weights;
 //! * [`distribute`]: `distribute_emission`, the epoch payout;
-//! * [`root_claim`]: `RootClaimable` rates, claims, and the `RootClaimed` watermarks.
+//! * [`root_claim`]: `RootClaimable` rates, claims, and the `RootClaimed` watermarks;
+//! * [`ops`]: the staking extrinsics (add, remove, move, unstake all) on the network.
 //!
 //! Hotkeys and coldkeys are generic ([`AccountKey`]): the parity tests use the vectors' string
 //! ids, the engine its own ids. Every map is ordered, so results never depend on hashing.
@@ -15,6 +16,7 @@
 pub mod childkeys;
 pub mod distribute;
 pub mod dividends;
+pub mod ops;
 pub mod root_claim;
 pub mod safe_float;
 pub mod share_pool;
@@ -26,6 +28,10 @@ pub use distribute::{
     HotkeyInfo, PayoutError, PendingPayout, RecycleOrBurn,
 };
 pub use dividends::DividendSplit;
+pub use ops::{
+    add_stake, add_stake_limit, move_stake, remove_stake, remove_stake_limit, unstake_all, FeeSink,
+    Receipt, RootClaimedBook, RootDelta, RootStakeChange, StakeError,
+};
 pub use root_claim::{
     add_stake_adjust_root_claimed, remove_stake_adjust_root_claimed, root_claim_on_subnet,
     root_claimable_increment, ClaimAccounts, ClaimOutcome, ClaimableIncrement, RootClaim,
