@@ -308,12 +308,12 @@ fn every_bundled_scenario_runs_at_reduced_length() {
     for file in &files {
         let name = file.file_stem().unwrap().to_str().unwrap();
         let run_dir = out.path().join(name);
-        // Two days of blocks: every phase of the block loop runs, including epochs.
+        // Six hours of blocks: every phase of the block loop runs, including epochs.
         let o = taosim(&[
             "run",
             file.to_str().unwrap(),
             "--blocks",
-            "14400",
+            "1800",
             "--out",
             run_dir.to_str().unwrap(),
         ]);

@@ -5,7 +5,7 @@ use crate::ReportError;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 use sim_core::ledger::RecycleReason;
-use sim_core::trace::{NetworkRow, SubnetRow, TraceSink};
+use sim_core::trace::{NetworkRow, RegistrationRow, SubnetRow, TraceSink};
 use std::fs::File;
 use std::mem::take;
 use std::path::{Path, PathBuf};
@@ -227,6 +227,66 @@ impl Columns for SubnetColumns {
     }
 }
 
+#[derive(Default)]
+struct RegistrationColumns {
+    block: Vec<u64>,
+    time_ms: Vec<i64>,
+    kind: Vec<&'static str>,
+    netuid: Vec<u32>,
+    uid: Vec<Option<u32>>,
+    coldkey: Vec<String>,
+    hotkey: Vec<String>,
+    price: Vec<u64>,
+    paid: Vec<u64>,
+    replaced: Vec<Option<String>>,
+    recycled: Vec<u64>,
+    outcome: Vec<String>,
+}
+
+impl Columns for RegistrationColumns {
+    type Row = RegistrationRow;
+
+    fn push(&mut self, r: &RegistrationRow) {
+        self.block.push(r.block);
+        self.time_ms.push(r.time_ms);
+        self.kind.push(r.kind);
+        self.netuid.push(u32::from(r.netuid));
+        self.uid.push(r.uid.map(u32::from));
+        self.coldkey.push(r.coldkey.clone());
+        self.hotkey.push(r.hotkey.clone());
+        self.price.push(r.price);
+        self.paid.push(r.paid);
+        self.replaced.push(r.replaced.clone());
+        self.recycled.push(r.recycled);
+        self.outcome.push(r.outcome.clone());
+    }
+
+    fn len(&self) -> usize {
+        self.block.len()
+    }
+
+    fn take_frame(&mut self) -> PolarsResult<DataFrame> {
+        let n = self.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("block".into(), take(&mut self.block)),
+                datetime_ms("date", take(&mut self.time_ms))?,
+                Column::new("kind".into(), take(&mut self.kind)),
+                Column::new("netuid".into(), take(&mut self.netuid)),
+                Column::new("uid".into(), take(&mut self.uid)),
+                Column::new("coldkey".into(), take(&mut self.coldkey)),
+                Column::new("hotkey".into(), take(&mut self.hotkey)),
+                Column::new("price".into(), take(&mut self.price)),
+                Column::new("paid".into(), take(&mut self.paid)),
+                Column::new("replaced".into(), take(&mut self.replaced)),
+                Column::new("recycled".into(), take(&mut self.recycled)),
+                Column::new("outcome".into(), take(&mut self.outcome)),
+            ],
+        )
+    }
+}
+
 /// One table: its buffers and its file, created at the first flush.
 struct Table<C: Columns> {
     path: PathBuf,
@@ -296,6 +356,7 @@ impl<C: Columns> Table<C> {
 pub struct ParquetTraceSink {
     network: Table<NetworkColumns>,
     subnets: Table<SubnetColumns>,
+    registrations: Table<RegistrationColumns>,
     metadata: Vec<(String, String)>,
     error: Option<ReportError>,
 }
@@ -306,6 +367,7 @@ impl ParquetTraceSink {
         Self {
             network: Table::new(dir.join("network.parquet")),
             subnets: Table::new(dir.join("subnets.parquet")),
+            registrations: Table::new(dir.join("registrations.parquet")),
             metadata,
             error: None,
         }
@@ -313,7 +375,9 @@ impl ParquetTraceSink {
 
     /// The file names of the tables this sink writes.
     pub fn table_files() -> Vec<String> {
-        vec!["network.parquet".to_string(), "subnets.parquet".to_string()]
+        ["network.parquet", "subnets.parquet", "registrations.parquet"]
+            .map(String::from)
+            .to_vec()
     }
 
     /// Writes what is buffered and closes every file. Reports the first error of the run.
@@ -322,7 +386,8 @@ impl ParquetTraceSink {
             return Err(e);
         }
         self.network.finish(&self.metadata)?;
-        self.subnets.finish(&self.metadata)
+        self.subnets.finish(&self.metadata)?;
+        self.registrations.finish(&self.metadata)
     }
 }
 
@@ -336,6 +401,12 @@ impl TraceSink for ParquetTraceSink {
     fn subnet(&mut self, row: &SubnetRow) {
         if self.error.is_none() {
             self.error = self.subnets.push(row, &self.metadata).err();
+        }
+    }
+
+    fn registration(&mut self, row: &RegistrationRow) {
+        if self.error.is_none() {
+            self.error = self.registrations.push(row, &self.metadata).err();
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::ledger::{Holder, RecycleReason};
 use crate::rules::{Era, RuleOverride};
-use crate::units::{BlockNumber, Tao};
+use crate::units::{BlockNumber, NetUid, Tao};
 
 /// What a scheduled event does.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +23,23 @@ pub enum EventAction {
     SetBlockTime { block_ms: u64 },
     /// The chain stops for this long before the event's block is produced.
     Halt { duration_ms: u64 },
+    /// A wave of burned neuron registrations by one coldkey, one new hotkey each
+    /// (`burned_register`); each is recorded in the `registrations` trace, rejected or not.
+    RegisterNeurons {
+        netuid: NetUid,
+        count: u32,
+        coldkey: String,
+    },
+    /// A subnet registration (`register_network`) with a new owner hotkey.
+    RegisterSubnet {
+        coldkey: String,
+        hotkey: String,
+        tempo: u16,
+    },
+    /// The owner's start call (`start_call`).
+    StartCall { netuid: NetUid, coldkey: String },
+    /// Dissolve a subnet (`do_dissolve_network`), paying its stakers out of its pool.
+    DissolveSubnet { netuid: NetUid },
 }
 
 /// An action at a block. Events at the same block run in scenario order.

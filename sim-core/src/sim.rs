@@ -14,8 +14,12 @@ use crate::rules::{Injection, Rules};
 use crate::schedule::{self, EpochDecision};
 use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
-use crate::trace::{NetworkRow, SubnetRow, TraceSink};
-use crate::units::{Alpha, BlockNumber, Tao};
+use crate::lifecycle::ops::{
+    dissolve_subnet, register_neuron, register_subnet, start_call, NeuronRequest,
+    RegistrationState,
+};
+use crate::trace::{NetworkRow, RegistrationRow, SubnetRow, TraceSink};
+use crate::units::{Alpha, BlockNumber, NetUid, Tao};
 use substrate_fixed::types::I96F32;
 
 /// Everything a run starts from, already validated (the CLI builds it from a scenario file).
@@ -90,6 +94,7 @@ pub struct Simulation {
     price: Option<PricePath>,
     coinbase: Coinbase,
     epoch: EpochRunner,
+    registration: RegistrationState,
     flows_total: FlowTotals,
 }
 
@@ -156,6 +161,7 @@ impl Simulation {
                 .map(|p| PricePath::new(p, config.seed, config.start_ms)),
             coinbase: Coinbase::default(),
             epoch: EpochRunner::default(),
+            registration: RegistrationState::default(),
             flows_total: FlowTotals::default(),
         })
     }
@@ -210,7 +216,12 @@ impl Simulation {
         if let Some(price) = &mut self.price {
             price.step(self.clock.time_of(block), self.clock.block_ms_at(block));
         }
-        // 1. on_initialize: the block emission (`get_block_emission`), minted and placed by the
+        // 1. on_initialize: registration prices decay and per-block counters reset
+        //    (`update_registration_prices_for_networks`), for modelled subnets.
+        if self.network.subnets.iter().any(|s| !s.is_root()) {
+            self.registration.on_block(&self.network, &self.rules);
+        }
+        //    Then the block emission (`get_block_emission`), minted and placed by the
         //    coinbase (`run_coinbase` up to the drain).
         let emission = self.block_emission(block);
         self.run_coinbase(block, emission)?;
@@ -220,7 +231,7 @@ impl Simulation {
         // 3. `update_moving_prices` for the subnets emitted to.
         self.update_moving_prices(block);
         // 4. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
-        self.apply_events(block)?;
+        self.apply_events(block, sink)?;
         self.apply_flows(block)?;
         if (block - self.start_block).is_multiple_of(self.invariants_every) {
             self.check_invariants()?;
@@ -412,7 +423,11 @@ impl Simulation {
             .update_moving_prices(&self.rules, &params, &mut self.network.subnets);
     }
 
-    fn apply_events(&mut self, block: BlockNumber) -> Result<(), SimError> {
+    fn apply_events(
+        &mut self,
+        block: BlockNumber,
+        sink: &mut dyn TraceSink,
+    ) -> Result<(), SimError> {
         while let Some(event) = self
             .events
             .get(self.next_event)
@@ -440,6 +455,55 @@ impl Simulation {
                     self.clock.set_block_time(block + 1, block_ms)
                 }
                 EventAction::Halt { duration_ms } => self.clock.halt(block + 1, duration_ms),
+                EventAction::RegisterNeurons {
+                    netuid,
+                    count,
+                    coldkey,
+                } => {
+                    for i in 0..count {
+                        let hotkey = format!("{coldkey}/{}/{block}/{i}", netuid.0);
+                        let row = self.register_one_neuron(netuid, &coldkey, &hotkey);
+                        sink.registration(&row);
+                    }
+                }
+                EventAction::RegisterSubnet {
+                    coldkey,
+                    hotkey,
+                    tempo,
+                } => {
+                    let row = self.register_one_subnet(&coldkey, &hotkey, tempo);
+                    sink.registration(&row);
+                }
+                EventAction::StartCall { netuid, coldkey } => {
+                    let mut row = self.registration_row("start_call", netuid.0, &coldkey, "");
+                    if let Err(e) = start_call(
+                        &mut self.network,
+                        &self.registration,
+                        &self.rules,
+                        netuid,
+                        &coldkey,
+                    ) {
+                        row.outcome = e.to_string();
+                    }
+                    sink.registration(&row);
+                }
+                EventAction::DissolveSubnet { netuid } => {
+                    let mut row = self.registration_row("dissolve", netuid.0, "", "");
+                    match dissolve_subnet(
+                        &mut self.network,
+                        &mut self.registration,
+                        &self.rules,
+                        &self.params,
+                        netuid,
+                    ) {
+                        Ok(d) => {
+                            row.price = d.pot.0;
+                            row.recycled = d.recycled.0;
+                        }
+                        Err(e) => row.outcome = e.to_string(),
+                    }
+                    sink.registration(&row);
+                }
             }
         }
         Ok(())
@@ -457,6 +521,78 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    fn registration_row(
+        &self,
+        kind: &'static str,
+        netuid: u16,
+        coldkey: &str,
+        hotkey: &str,
+    ) -> RegistrationRow {
+        RegistrationRow {
+            block: self.network.block,
+            time_ms: self.clock.time_of(self.network.block),
+            kind,
+            netuid,
+            uid: None,
+            coldkey: coldkey.to_string(),
+            hotkey: hotkey.to_string(),
+            price: 0,
+            paid: 0,
+            replaced: None,
+            recycled: 0,
+            outcome: "ok".to_string(),
+        }
+    }
+
+    /// One burned registration; a rejection is recorded with its reason, never fatal.
+    fn register_one_neuron(&mut self, netuid: NetUid, coldkey: &str, hotkey: &str) -> RegistrationRow {
+        let mut row = self.registration_row("neuron", netuid.0, coldkey, hotkey);
+        row.price = self.registration.neuron_price(netuid, &self.rules).0;
+        match register_neuron(
+            &mut self.network,
+            &mut self.registration,
+            &self.rules,
+            &NeuronRequest::burned(netuid, coldkey, hotkey),
+        ) {
+            Ok(r) => {
+                row.uid = Some(r.uid.0);
+                row.price = r.price.0;
+                row.paid = r.paid.0;
+                row.recycled = r.payment.tao_recycled.0;
+                row.replaced = r
+                    .replaced
+                    .map(|h| self.network.hotkeys[h.0 as usize].name.clone());
+            }
+            Err(e) => row.outcome = e.to_string(),
+        }
+        row
+    }
+
+    fn register_one_subnet(&mut self, coldkey: &str, hotkey: &str, tempo: u16) -> RegistrationRow {
+        let mut row = self.registration_row("subnet", 0, coldkey, hotkey);
+        row.price = self.registration.lock_cost(&self.network, &self.params).0;
+        match register_subnet(
+            &mut self.network,
+            &mut self.registration,
+            &self.rules,
+            &self.params,
+            coldkey,
+            hotkey,
+            tempo,
+        ) {
+            Ok(r) => {
+                row.netuid = r.netuid.0;
+                row.uid = Some(0);
+                row.price = r.lock_cost.0;
+                row.paid = r.actual_lock.0;
+                row.recycled = r.recycled.0;
+                row.replaced = r.dissolved.map(|d| format!("netuid {}", d.netuid.0));
+            }
+            Err(e) => row.outcome = e.to_string(),
+        }
+        row
     }
 
     /// House rule 11: issuance equals what every holder holds, and every decrease is a

@@ -76,10 +76,37 @@ pub struct SubnetRow {
     pub alpha_staked: u64,
 }
 
+/// One row of the `registrations` table: a neuron or subnet registration, a start call or a
+/// dissolution, accepted or rejected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrationRow {
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    /// `neuron`, `subnet`, `start_call` or `dissolve`.
+    pub kind: &'static str,
+    pub netuid: u16,
+    /// The UID taken (neurons; the owner's UID 0 for subnets).
+    pub uid: Option<u16>,
+    pub coldkey: String,
+    pub hotkey: String,
+    /// The price or lock cost at the registration, rao.
+    pub price: u64,
+    /// What left the coldkey, rao.
+    pub paid: u64,
+    /// The hotkey whose UID was replaced (neurons on a full subnet), or the netuid dissolved to
+    /// make room (subnets).
+    pub replaced: Option<String>,
+    /// TAO recycled by this action, rao.
+    pub recycled: u64,
+    /// `ok`, or why the chain would refuse it.
+    pub outcome: String,
+}
+
 /// A consumer of trace rows. Sinks buffer and report their own I/O errors when finished.
 pub trait TraceSink {
     fn network(&mut self, row: &NetworkRow);
     fn subnet(&mut self, row: &SubnetRow);
+    fn registration(&mut self, row: &RegistrationRow);
 }
 
 /// Drops everything: for benchmarks of the mechanics alone.
@@ -88,6 +115,7 @@ pub struct NullSink;
 impl TraceSink for NullSink {
     fn network(&mut self, _: &NetworkRow) {}
     fn subnet(&mut self, _: &SubnetRow) {}
+    fn registration(&mut self, _: &RegistrationRow) {}
 }
 
 /// Keeps every row in memory: for tests.
@@ -95,6 +123,7 @@ impl TraceSink for NullSink {
 pub struct MemorySink {
     pub network: Vec<NetworkRow>,
     pub subnets: Vec<SubnetRow>,
+    pub registrations: Vec<RegistrationRow>,
 }
 
 impl TraceSink for MemorySink {
@@ -103,5 +132,8 @@ impl TraceSink for MemorySink {
     }
     fn subnet(&mut self, row: &SubnetRow) {
         self.subnets.push(row.clone());
+    }
+    fn registration(&mut self, row: &RegistrationRow) {
+        self.registrations.push(row.clone());
     }
 }

@@ -337,3 +337,42 @@ fn an_epoch_pays_miners_validators_and_the_owner_into_share_pools() {
     assert!(paid > 0);
     sim.finish(&mut sink).unwrap();
 }
+
+#[test]
+fn a_registration_wave_raises_the_price_and_rejections_are_recorded() {
+    let mut cfg = config(current_subnets(), Era::Current.rules());
+    cfg.accounts = vec![("miner".into(), Tao::from_tokens(10))];
+    for (at, count) in [(START + 1, 6u32), (START + 400, 1)] {
+        cfg.events.push(ScheduledEvent {
+            at_block: at,
+            action: EventAction::RegisterNeurons {
+                netuid: NetUid(2),
+                count,
+                coldkey: "miner".into(),
+            },
+        });
+    }
+    let mut sim = Simulation::new(cfg).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    sim.run_until(START + 400, &mut sink).unwrap();
+    let rows = &sink.registrations;
+    assert_eq!(rows.len(), 7);
+    let ok: Vec<_> = rows
+        .iter()
+        .filter(|r| r.outcome == "ok" && r.block == START + 1)
+        .collect();
+    assert!(ok.len() >= 2);
+    // Each registration in the burst bumps the price x1.26 (spec 4.1) until the 10 TAO run out.
+    for pair in ok.windows(2) {
+        let ratio = pair[1].price as f64 / pair[0].price as f64;
+        assert!((ratio - 1.26).abs() < 1e-6, "{ratio}");
+    }
+    let refused = rows.iter().find(|r| r.outcome != "ok").expect("a refusal");
+    assert!(refused.outcome.contains("balance"), "{}", refused.outcome);
+    assert_eq!(refused.uid, None);
+    // ~400 blocks later the price has decayed below the last price paid.
+    let last = rows.last().unwrap();
+    assert!(last.price < ok.last().unwrap().price, "decayed: {} vs {}", last.price, ok.last().unwrap().price);
+    assert_eq!(subnet(&sim, 2).neurons.len(), rows.iter().filter(|r| r.outcome == "ok").count());
+}

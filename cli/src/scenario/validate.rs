@@ -213,6 +213,18 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             );
         }
         if let Some(action) = event_action(&mut p, &at, e, &holder) {
+            let coldkey = match &action {
+                EventAction::RegisterNeurons { coldkey, .. }
+                | EventAction::RegisterSubnet { coldkey, .. }
+                | EventAction::StartCall { coldkey, .. } => Some(coldkey),
+                _ => None,
+            };
+            if let Some(c) = coldkey.filter(|c| !accounts.iter().any(|(n, _)| n == *c)) {
+                p.add(
+                    format!("{at}.coldkey"),
+                    format!("= {c:?}: no such account in [[accounts]]"),
+                );
+            }
             events.push(ScheduledEvent {
                 at_block: e.at_block,
                 action,
@@ -651,6 +663,31 @@ fn rules(p: &mut Problems, w: Option<&WireRules>) -> (Rules, serde_json::Value) 
     (rules, json!(rules))
 }
 
+/// A netuid of a registration event: 1..=65535 (root takes no registrations here).
+fn event_netuid(p: &mut Problems, at: &str, netuid: u64) -> Option<NetUid> {
+    if netuid == 0 || netuid > u64::from(u16::MAX) {
+        p.add(
+            format!("{at}.netuid"),
+            format!("= {netuid}: must be between 1 and 65535 (0 is root)"),
+        );
+        return None;
+    }
+    Some(NetUid(netuid as u16))
+}
+
+/// The coldkey of a registration event: a named account (`[[accounts]]`), checked when the
+/// accounts are known (see [`validate`]).
+fn event_coldkey(p: &mut Problems, at: &str, coldkey: &str) -> Option<String> {
+    if coldkey.is_empty() || coldkey == "rest" {
+        p.add(
+            format!("{at}.coldkey"),
+            format!("= {coldkey:?}: must name an account of [[accounts]]"),
+        );
+        return None;
+    }
+    Some(coldkey.to_string())
+}
+
 /// Stage-2 check of one `[[events]]` entry: the kind, its keys, and their values.
 fn event_action(
     p: &mut Problems,
@@ -658,7 +695,7 @@ fn event_action(
     e: &WireEvent,
     holder: &dyn Fn(&mut Problems, &str, Option<&String>) -> Holder,
 ) -> Option<EventAction> {
-    let present: [(&str, bool); 10] = [
+    let present: [(&str, bool); 15] = [
         ("amount", e.amount.is_some()),
         ("reason", e.reason.is_some()),
         ("from", e.from.is_some()),
@@ -669,6 +706,11 @@ fn event_action(
         ("variant", e.variant.is_some()),
         ("hours", e.hours.is_some()),
         ("block_seconds", e.block_seconds.is_some()),
+        ("netuid", e.netuid.is_some()),
+        ("count", e.count.is_some()),
+        ("coldkey", e.coldkey.is_some()),
+        ("hotkey", e.hotkey.is_some()),
+        ("tempo", e.tempo.is_some()),
     ];
     let (required, optional): (&[&str], &[&str]) = match e.kind.as_str() {
         "recycle" => (&["amount"], &["reason", "from"]),
@@ -677,10 +719,14 @@ fn event_action(
         "set_rule" => (&["rule", "variant"], &[]),
         "set_block_time" => (&["block_seconds"], &[]),
         "halt" => (&["hours"], &[]),
+        "register_neurons" => (&["netuid", "count", "coldkey"], &[]),
+        "register_subnet" => (&["coldkey"], &["hotkey", "tempo"]),
+        "start_call" => (&["netuid", "coldkey"], &[]),
+        "dissolve_subnet" => (&["netuid"], &[]),
         other => {
             p.add(
                 format!("{at}.kind"),
-                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt)"),
+                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt, register_neurons, register_subnet, start_call, dissolve_subnet)"),
             );
             return None;
         }
@@ -764,6 +810,41 @@ fn event_action(
                 duration_ms: ms * 3_600,
             }
         }
+        "register_neurons" => {
+            let count = e.count?;
+            if !(1..=10_000).contains(&count) {
+                p.add(format!("{at}.count"), format!("= {count}: must be between 1 and 10000"));
+                return None;
+            }
+            EventAction::RegisterNeurons {
+                netuid: event_netuid(p, at, e.netuid?)?,
+                count: count as u32,
+                coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
+            }
+        }
+        "register_subnet" => {
+            let coldkey = event_coldkey(p, at, e.coldkey.as_ref()?)?;
+            let tempo = e.tempo.unwrap_or(360);
+            if !(1..=50_400).contains(&tempo) {
+                p.add(format!("{at}.tempo"), format!("= {tempo}: must be between 1 and 50400"));
+                return None;
+            }
+            EventAction::RegisterSubnet {
+                hotkey: e
+                    .hotkey
+                    .clone()
+                    .unwrap_or_else(|| format!("{coldkey}/owner/{}", e.at_block)),
+                coldkey,
+                tempo: tempo as u16,
+            }
+        }
+        "start_call" => EventAction::StartCall {
+            netuid: event_netuid(p, at, e.netuid?)?,
+            coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
+        },
+        "dissolve_subnet" => EventAction::DissolveSubnet {
+            netuid: event_netuid(p, at, e.netuid?)?,
+        },
         _ => unreachable!("kinds were matched above"),
     })
 }

@@ -133,6 +133,11 @@ pub struct WireEvent {
     pub variant: Option<String>,
     pub hours: Option<WireNumber>,
     pub block_seconds: Option<WireNumber>,
+    pub netuid: Option<u64>,
+    pub count: Option<u64>,
+    pub coldkey: Option<String>,
+    pub hotkey: Option<String>,
+    pub tempo: Option<u64>,
 }
 
 /// A TAO amount: an integer or decimal number of TAO, or a string ("1.5", "1.5 TAO", "250 rao").
