@@ -5,7 +5,7 @@ use crate::ReportError;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 use sim_core::ledger::RecycleReason;
-use sim_core::trace::{NetworkRow, RegistrationRow, SubnetRow, TraceSink};
+use sim_core::trace::{ActionRow, NetworkRow, RegistrationRow, SubnetRow, TraceSink};
 use std::fs::File;
 use std::mem::take;
 use std::path::{Path, PathBuf};
@@ -287,6 +287,60 @@ impl Columns for RegistrationColumns {
     }
 }
 
+#[derive(Default)]
+struct ActionColumns {
+    block: Vec<u64>,
+    time_ms: Vec<i64>,
+    kind: Vec<&'static str>,
+    coldkey: Vec<String>,
+    hotkey: Vec<String>,
+    netuid: Vec<u32>,
+    amount: Vec<u64>,
+    result: Vec<u64>,
+    fee_tao: Vec<u64>,
+    outcome: Vec<String>,
+}
+
+impl Columns for ActionColumns {
+    type Row = ActionRow;
+
+    fn push(&mut self, r: &ActionRow) {
+        self.block.push(r.block);
+        self.time_ms.push(r.time_ms);
+        self.kind.push(r.kind);
+        self.coldkey.push(r.coldkey.clone());
+        self.hotkey.push(r.hotkey.clone());
+        self.netuid.push(u32::from(r.netuid));
+        self.amount.push(r.amount);
+        self.result.push(r.result);
+        self.fee_tao.push(r.fee_tao);
+        self.outcome.push(r.outcome.clone());
+    }
+
+    fn len(&self) -> usize {
+        self.block.len()
+    }
+
+    fn take_frame(&mut self) -> PolarsResult<DataFrame> {
+        let n = self.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("block".into(), take(&mut self.block)),
+                datetime_ms("date", take(&mut self.time_ms))?,
+                Column::new("kind".into(), take(&mut self.kind)),
+                Column::new("coldkey".into(), take(&mut self.coldkey)),
+                Column::new("hotkey".into(), take(&mut self.hotkey)),
+                Column::new("netuid".into(), take(&mut self.netuid)),
+                Column::new("amount".into(), take(&mut self.amount)),
+                Column::new("result".into(), take(&mut self.result)),
+                Column::new("fee_tao".into(), take(&mut self.fee_tao)),
+                Column::new("outcome".into(), take(&mut self.outcome)),
+            ],
+        )
+    }
+}
+
 /// One table: its buffers and its file, created at the first flush.
 struct Table<C: Columns> {
     path: PathBuf,
@@ -357,6 +411,7 @@ pub struct ParquetTraceSink {
     network: Table<NetworkColumns>,
     subnets: Table<SubnetColumns>,
     registrations: Table<RegistrationColumns>,
+    actions: Table<ActionColumns>,
     metadata: Vec<(String, String)>,
     error: Option<ReportError>,
 }
@@ -368,6 +423,7 @@ impl ParquetTraceSink {
             network: Table::new(dir.join("network.parquet")),
             subnets: Table::new(dir.join("subnets.parquet")),
             registrations: Table::new(dir.join("registrations.parquet")),
+            actions: Table::new(dir.join("actions.parquet")),
             metadata,
             error: None,
         }
@@ -375,7 +431,12 @@ impl ParquetTraceSink {
 
     /// The file names of the tables this sink writes.
     pub fn table_files() -> Vec<String> {
-        ["network.parquet", "subnets.parquet", "registrations.parquet"]
+        [
+            "network.parquet",
+            "subnets.parquet",
+            "registrations.parquet",
+            "actions.parquet",
+        ]
             .map(String::from)
             .to_vec()
     }
@@ -387,7 +448,8 @@ impl ParquetTraceSink {
         }
         self.network.finish(&self.metadata)?;
         self.subnets.finish(&self.metadata)?;
-        self.registrations.finish(&self.metadata)
+        self.registrations.finish(&self.metadata)?;
+        self.actions.finish(&self.metadata)
     }
 }
 
@@ -407,6 +469,12 @@ impl TraceSink for ParquetTraceSink {
     fn registration(&mut self, row: &RegistrationRow) {
         if self.error.is_none() {
             self.error = self.registrations.push(row, &self.metadata).err();
+        }
+    }
+
+    fn action(&mut self, row: &ActionRow) {
+        if self.error.is_none() {
+            self.error = self.actions.push(row, &self.metadata).err();
         }
     }
 }

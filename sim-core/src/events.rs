@@ -40,6 +40,22 @@ pub enum EventAction {
     StartCall { netuid: NetUid, coldkey: String },
     /// Dissolve a subnet (`do_dissolve_network`), paying its stakers out of its pool.
     DissolveSubnet { netuid: NetUid },
+    /// A coldkey stakes TAO on a hotkey on a subnet (`add_stake`); a hotkey not seen before is
+    /// created, owned by the coldkey.
+    AddStake {
+        coldkey: String,
+        hotkey: String,
+        netuid: NetUid,
+        tao: Tao,
+    },
+    /// A coldkey unstakes alpha (`remove_stake`), or everything it has on the hotkey there.
+    RemoveStake {
+        coldkey: String,
+        hotkey: String,
+        netuid: NetUid,
+        /// `None`: all of it.
+        alpha: Option<u64>,
+    },
 }
 
 /// An action at a block. Events at the same block run in scenario order.

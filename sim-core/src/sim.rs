@@ -18,7 +18,9 @@ use crate::lifecycle::ops::{
     dissolve_subnet, register_neuron, register_subnet, start_call, NeuronRequest,
     RegistrationState,
 };
-use crate::trace::{NetworkRow, RegistrationRow, SubnetRow, TraceSink};
+use crate::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
+use crate::stake::ops::{add_stake, remove_stake, RootClaimedBook};
+use crate::trace::{ActionRow, NetworkRow, RegistrationRow, SubnetRow, TraceSink};
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
 use substrate_fixed::types::I96F32;
 
@@ -95,6 +97,8 @@ pub struct Simulation {
     coinbase: Coinbase,
     epoch: EpochRunner,
     registration: RegistrationState,
+    /// `RootClaimed` watermarks of root stakers.
+    root_claimed: RootClaimedBook,
     flows_total: FlowTotals,
 }
 
@@ -162,6 +166,7 @@ impl Simulation {
             coinbase: Coinbase::default(),
             epoch: EpochRunner::default(),
             registration: RegistrationState::default(),
+            root_claimed: RootClaimedBook::default(),
             flows_total: FlowTotals::default(),
         })
     }
@@ -487,6 +492,24 @@ impl Simulation {
                     }
                     sink.registration(&row);
                 }
+                EventAction::AddStake {
+                    coldkey,
+                    hotkey,
+                    netuid,
+                    tao,
+                } => {
+                    let row = self.stake_action(&coldkey, &hotkey, netuid, Some(tao), None);
+                    sink.action(&row);
+                }
+                EventAction::RemoveStake {
+                    coldkey,
+                    hotkey,
+                    netuid,
+                    alpha,
+                } => {
+                    let row = self.stake_action(&coldkey, &hotkey, netuid, None, Some(alpha));
+                    sink.action(&row);
+                }
                 EventAction::DissolveSubnet { netuid } => {
                     let mut row = self.registration_row("dissolve", netuid.0, "", "");
                     match dissolve_subnet(
@@ -544,6 +567,90 @@ impl Simulation {
             recycled: 0,
             outcome: "ok".to_string(),
         }
+    }
+
+    /// One staking extrinsic (`add_stake` when `tao` is given, else `remove_stake` of `alpha`,
+    /// `Some(None)` meaning all); a refusal is recorded with its reason, never fatal.
+    fn stake_action(
+        &mut self,
+        coldkey: &str,
+        hotkey: &str,
+        netuid: NetUid,
+        tao: Option<Tao>,
+        alpha: Option<Option<u64>>,
+    ) -> ActionRow {
+        let mut row = ActionRow {
+            block: self.network.block,
+            time_ms: self.clock.time_of(self.network.block),
+            kind: if tao.is_some() { "add_stake" } else { "remove_stake" },
+            coldkey: coldkey.to_string(),
+            hotkey: hotkey.to_string(),
+            netuid: netuid.0,
+            amount: 0,
+            result: 0,
+            fee_tao: 0,
+            outcome: "ok".to_string(),
+        };
+        let Some(ck) = self.network.ledger.coldkey_id(coldkey) else {
+            row.outcome = format!("unknown coldkey `{coldkey}`");
+            return row;
+        };
+        let found = self.network.hotkeys.iter().position(|h| h.name == hotkey);
+        let hk = match (found, tao) {
+            (Some(i), _) => HotkeyId(i as u32),
+            (None, Some(_)) => {
+                self.network.hotkeys.push(Hotkey {
+                    name: hotkey.to_string(),
+                    owner: ck,
+                    delegate_take: DEFAULT_DELEGATE_TAKE,
+                });
+                HotkeyId(self.network.hotkeys.len() as u32 - 1)
+            }
+            (None, None) => {
+                row.outcome = format!("unknown hotkey `{hotkey}`");
+                return row;
+            }
+        };
+        let result = match (tao, alpha) {
+            (Some(tao), _) => {
+                row.amount = tao.0;
+                add_stake(&mut self.network, &self.rules, &self.params, ck, hk, netuid, tao, None)
+            }
+            (None, alpha) => {
+                let held = self
+                    .network
+                    .subnets
+                    .iter()
+                    .find(|s| s.netuid == netuid)
+                    .and_then(|s| s.pools.get(&hk))
+                    .map_or(0, |p| p.stake_of(&ck));
+                let amount = alpha.flatten().unwrap_or(held);
+                row.amount = amount;
+                remove_stake(
+                    &mut self.network,
+                    &self.rules,
+                    &self.params,
+                    ck,
+                    hk,
+                    netuid,
+                    Alpha(amount),
+                    None,
+                )
+            }
+        };
+        match result {
+            Ok(receipt) => {
+                self.root_claimed.apply(&self.network, &receipt);
+                row.result = if tao.is_some() {
+                    receipt.alpha_staked.0
+                } else {
+                    receipt.tao_received.0
+                };
+                row.fee_tao = receipt.fee_tao.0;
+            }
+            Err(e) => row.outcome = e.to_string(),
+        }
+        row
     }
 
     /// One burned registration; a rejection is recorded with its reason, never fatal.

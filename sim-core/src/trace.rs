@@ -102,11 +102,32 @@ pub struct RegistrationRow {
     pub outcome: String,
 }
 
+/// One row of the `actions` table: a staking action, executed or refused.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionRow {
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    /// `add_stake` or `remove_stake`.
+    pub kind: &'static str,
+    pub coldkey: String,
+    pub hotkey: String,
+    pub netuid: u16,
+    /// TAO paid in (add) or alpha requested (remove), rao.
+    pub amount: u64,
+    /// Alpha staked (add) or TAO received (remove), rao.
+    pub result: u64,
+    /// Fees in TAO, rao.
+    pub fee_tao: u64,
+    /// `ok`, or why the chain would refuse it.
+    pub outcome: String,
+}
+
 /// A consumer of trace rows. Sinks buffer and report their own I/O errors when finished.
 pub trait TraceSink {
     fn network(&mut self, row: &NetworkRow);
     fn subnet(&mut self, row: &SubnetRow);
     fn registration(&mut self, row: &RegistrationRow);
+    fn action(&mut self, row: &ActionRow);
 }
 
 /// Drops everything: for benchmarks of the mechanics alone.
@@ -116,6 +137,7 @@ impl TraceSink for NullSink {
     fn network(&mut self, _: &NetworkRow) {}
     fn subnet(&mut self, _: &SubnetRow) {}
     fn registration(&mut self, _: &RegistrationRow) {}
+    fn action(&mut self, _: &ActionRow) {}
 }
 
 /// Keeps every row in memory: for tests.
@@ -124,6 +146,7 @@ pub struct MemorySink {
     pub network: Vec<NetworkRow>,
     pub subnets: Vec<SubnetRow>,
     pub registrations: Vec<RegistrationRow>,
+    pub actions: Vec<ActionRow>,
 }
 
 impl TraceSink for MemorySink {
@@ -135,5 +158,8 @@ impl TraceSink for MemorySink {
     }
     fn registration(&mut self, row: &RegistrationRow) {
         self.registrations.push(row.clone());
+    }
+    fn action(&mut self, row: &ActionRow) {
+        self.actions.push(row.clone());
     }
 }

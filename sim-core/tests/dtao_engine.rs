@@ -376,3 +376,71 @@ fn a_registration_wave_raises_the_price_and_rejections_are_recorded() {
     assert!(last.price < ok.last().unwrap().price, "decayed: {} vs {}", last.price, ok.last().unwrap().price);
     assert_eq!(subnet(&sim, 2).neurons.len(), rows.iter().filter(|r| r.outcome == "ok").count());
 }
+
+#[test]
+fn staking_events_execute_or_are_refused_with_a_reason() {
+    let mut cfg = config(current_subnets(), Era::Current.rules());
+    cfg.accounts = vec![("whale".into(), Tao::from_tokens(50_000))];
+    let stake = |at: u64, action: EventAction| ScheduledEvent { at_block: at, action };
+    cfg.events = vec![
+        stake(
+            START + 1,
+            EventAction::AddStake {
+                coldkey: "whale".into(),
+                hotkey: "w".into(),
+                netuid: NetUid(2),
+                tao: Tao::from_tokens(10_000),
+            },
+        ),
+        stake(
+            START + 2,
+            EventAction::RemoveStake {
+                coldkey: "whale".into(),
+                hotkey: "nobody".into(),
+                netuid: NetUid(2),
+                alpha: None,
+            },
+        ),
+        stake(
+            START + 3,
+            EventAction::AddStake {
+                coldkey: "whale".into(),
+                hotkey: "w".into(),
+                netuid: NetUid(2),
+                tao: Tao::from_tokens(1_000_000),
+            },
+        ),
+        stake(
+            START + 10,
+            EventAction::RemoveStake {
+                coldkey: "whale".into(),
+                hotkey: "w".into(),
+                netuid: NetUid(2),
+                alpha: None,
+            },
+        ),
+    ];
+    let mut sim = Simulation::new(cfg).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    let price_before = subnet(&sim, 2).pool.current_price().to_num::<f64>();
+    sim.run_until(START + 1, &mut sink).unwrap();
+    assert!(subnet(&sim, 2).pool.current_price().to_num::<f64>() > price_before * 1.5);
+    sim.run_until(START + 10, &mut sink).unwrap();
+    let a = &sink.actions;
+    assert_eq!(a.len(), 4);
+    assert_eq!(a[0].outcome, "ok");
+    assert!(a[0].result > 0, "alpha bought");
+    assert!(a[1].outcome.contains("unknown hotkey"), "{}", a[1].outcome);
+    assert!(a[2].outcome.to_lowercase().contains("balance"), "{}", a[2].outcome);
+    assert_eq!(a[3].outcome, "ok");
+    assert_eq!(a[3].amount, a[0].result, "everything held is sold");
+    // Fees and slippage: the round trip returns less than was staked.
+    assert!(a[3].result < a[0].amount);
+    let whale = sim.network().ledger.coldkey_id("whale").unwrap();
+    assert_eq!(
+        sim.network().ledger.free_balance(whale).0,
+        Tao::from_tokens(40_000).0 + a[3].result
+    );
+    sim.finish(&mut sink).unwrap();
+}

@@ -216,7 +216,9 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             let coldkey = match &action {
                 EventAction::RegisterNeurons { coldkey, .. }
                 | EventAction::RegisterSubnet { coldkey, .. }
-                | EventAction::StartCall { coldkey, .. } => Some(coldkey),
+                | EventAction::StartCall { coldkey, .. }
+                | EventAction::AddStake { coldkey, .. }
+                | EventAction::RemoveStake { coldkey, .. } => Some(coldkey),
                 _ => None,
             };
             if let Some(c) = coldkey.filter(|c| !accounts.iter().any(|(n, _)| n == *c)) {
@@ -688,6 +690,15 @@ fn event_coldkey(p: &mut Problems, at: &str, coldkey: &str) -> Option<String> {
     Some(coldkey.to_string())
 }
 
+/// The hotkey of a staking event: any non-empty name.
+fn event_hotkey(p: &mut Problems, at: &str, hotkey: &str) -> Option<String> {
+    if hotkey.is_empty() {
+        p.add(format!("{at}.hotkey"), "= \"\": must name a hotkey");
+        return None;
+    }
+    Some(hotkey.to_string())
+}
+
 /// Stage-2 check of one `[[events]]` entry: the kind, its keys, and their values.
 fn event_action(
     p: &mut Problems,
@@ -723,10 +734,12 @@ fn event_action(
         "register_subnet" => (&["coldkey"], &["hotkey", "tempo"]),
         "start_call" => (&["netuid", "coldkey"], &[]),
         "dissolve_subnet" => (&["netuid"], &[]),
+        "add_stake" => (&["netuid", "coldkey", "hotkey", "amount"], &[]),
+        "remove_stake" => (&["netuid", "coldkey", "hotkey"], &["amount"]),
         other => {
             p.add(
                 format!("{at}.kind"),
-                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt, register_neurons, register_subnet, start_call, dissolve_subnet)"),
+                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt, register_neurons, register_subnet, start_call, dissolve_subnet, add_stake, remove_stake)"),
             );
             return None;
         }
@@ -844,6 +857,21 @@ fn event_action(
         },
         "dissolve_subnet" => EventAction::DissolveSubnet {
             netuid: event_netuid(p, at, e.netuid?)?,
+        },
+        "add_stake" => EventAction::AddStake {
+            netuid: event_netuid(p, at, e.netuid?)?,
+            coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
+            hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
+            tao: amount(p, &format!("{at}.amount"), e.amount.as_ref()?)?,
+        },
+        "remove_stake" => EventAction::RemoveStake {
+            netuid: event_netuid(p, at, e.netuid?)?,
+            coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
+            hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
+            alpha: match &e.amount {
+                Some(a) => Some(amount(p, &format!("{at}.amount"), a)?.0),
+                None => None,
+            },
         },
         _ => unreachable!("kinds were matched above"),
     })
