@@ -10,7 +10,7 @@ use crate::ledger::{Holder, Ledger, LedgerError, RecycleReason};
 use crate::network::Network;
 use crate::params::Params;
 use crate::price::{PriceConfig, PricePath};
-use crate::rules::{Injection, Rules};
+use crate::rules::{Injection, RootDividends, Rules};
 use crate::schedule::{self, EpochDecision};
 use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
@@ -99,6 +99,10 @@ pub struct Simulation {
     registration: RegistrationState,
     /// `RootClaimed` watermarks of root stakers.
     root_claimed: RootClaimedBook,
+    /// Draws of block production (auto-claim coldkey selection).
+    block_rng: crate::rng::SimRng,
+    /// Scratch: root stakers' coldkeys.
+    root_stakers: Vec<crate::units::ColdkeyId>,
     flows_total: FlowTotals,
 }
 
@@ -167,6 +171,8 @@ impl Simulation {
             epoch: EpochRunner::default(),
             registration: RegistrationState::default(),
             root_claimed: RootClaimedBook::default(),
+            block_rng: crate::rng::stream(config.seed, crate::rng::Stream::Blocks),
+            root_stakers: Vec::new(),
             flows_total: FlowTotals::default(),
         })
     }
@@ -235,7 +241,16 @@ impl Simulation {
         self.run_epochs(block);
         // 3. `update_moving_prices` for the subnets emitted to.
         self.update_moving_prices(block);
-        // 4. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
+        // 4. `run_auto_claim_root_divs`: a few root stakers claim their root dividends.
+        if self.rules.root_dividends == RootDividends::Claimable {
+            crate::epoch::root_claims::run_auto_claims(
+                &mut self.network.subnets,
+                &mut self.root_claimed,
+                &mut self.block_rng,
+                &mut self.root_stakers,
+            );
+        }
+        // 5. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
         self.apply_events(block, sink)?;
         self.apply_flows(block)?;
         if (block - self.start_block).is_multiple_of(self.invariants_every) {

@@ -7,6 +7,8 @@
 //! `MinerBurned` and `RootClaimable` are written back. No childkeys are modelled (every hotkey's
 //! stake is its own) and commit-reveal is off.
 
+pub mod root_claims;
+
 use crate::neurons::{Hotkey, HotkeyId};
 use crate::stake::{
     distribute_emission, ClaimableIncrement, DistributeInput, EmissionEntry, HotkeyInfo,
