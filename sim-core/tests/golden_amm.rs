@@ -43,31 +43,7 @@ fn weight(parts: u64) -> QuoteWeight {
     QuoteWeight::from_parts(parts).expect("every vector's weight is within [0.01, 0.99]")
 }
 
-/// Collects mismatches so that one run shows all of them.
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
-        if got != want {
-            self.0
-                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
-        }
-    }
-    fn finish(self, total: usize) {
-        assert!(
-            self.0.is_empty(),
-            "{} mismatches over {total} cases:\n{}",
-            self.0.len(),
-            self.0
-                .iter()
-                .take(40)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-}
+use common::Diffs;
 
 #[test]
 fn balancer_swaps_match_every_vector() {

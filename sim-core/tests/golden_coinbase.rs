@@ -47,24 +47,7 @@ fn bool_of(v: &Value, key: &str) -> bool {
         .unwrap_or_else(|| panic!("{key} is not a bool: {v}"))
 }
 
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
-        if got != want {
-            self.0.push(format!("{id} {what}: got {got:?}, want {want:?}"));
-        }
-    }
-    fn finish(self, total: usize) {
-        assert!(
-            self.0.is_empty(),
-            "{} mismatches over {total} cases:\n{}",
-            self.0.len(),
-            self.0.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-        );
-    }
-}
+use common::Diffs;
 
 /// A dynamic subnet with the given pool state and HEAD defaults elsewhere.
 fn subnet(netuid: u16, tao: u64, alpha_in: u64, alpha_out: u64, weight: u64) -> Subnet {

@@ -9,31 +9,7 @@ use sim_core::lifecycle::{destroy_alpha_in_out_stakes, DissolveInput, Holder, Va
 use sim_core::{Alpha, Tao};
 use substrate_fixed::types::U64F64;
 
-/// Collects mismatches so that one run shows all of them.
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
-        if got != want {
-            self.0
-                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
-        }
-    }
-    fn finish(self, total: usize) {
-        assert!(
-            self.0.is_empty(),
-            "{} mismatches over {total} cases:\n{}",
-            self.0.len(),
-            self.0
-                .iter()
-                .take(60)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-}
+use common::Diffs;
 
 fn u128_field(v: &Value, key: &str) -> u128 {
     as_u128(&v[key]).unwrap_or_else(|| panic!("field {key} is not a u128: {}", v[key]))

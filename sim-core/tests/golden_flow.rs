@@ -51,30 +51,7 @@ fn bool_of(v: &Value) -> bool {
     v.as_bool().unwrap_or_else(|| panic!("not a bool: {v}"))
 }
 
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
-        if got != want {
-            self.0
-                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
-        }
-    }
-    fn finish(self, total: usize) {
-        assert!(
-            self.0.is_empty(),
-            "{} mismatches over {total} cases:\n{}",
-            self.0.len(),
-            self.0
-                .iter()
-                .take(40)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-}
+use common::Diffs;
 
 /// Compares one per-netuid EMA output map against the detail's reads and the state after.
 fn check_ema(

@@ -17,61 +17,9 @@ use sim_core::stake::{
 };
 use sim_core::{Alpha, NetUid, Tao};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Debug;
 use substrate_fixed::types::{I96F32, U96F32};
 
-/// Collects mismatches so that one run shows all of them.
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn eq<T: PartialEq + Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
-        if got != want {
-            self.0
-                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
-        }
-    }
-
-    /// Compares two maps key by key, reporting missing, extra and different entries.
-    fn map_eq<T: PartialEq + Debug>(
-        &mut self,
-        id: &str,
-        what: &str,
-        got: &BTreeMap<String, T>,
-        want: &BTreeMap<String, T>,
-    ) {
-        for (k, w) in want {
-            match got.get(k) {
-                Some(g) if g == w => {}
-                Some(g) => self
-                    .0
-                    .push(format!("{id} {what}[{k}]: got {g:?}, want {w:?}")),
-                None => self
-                    .0
-                    .push(format!("{id} {what}[{k}]: missing, want {w:?}")),
-            }
-        }
-        for (k, g) in got {
-            if !want.contains_key(k) {
-                self.0.push(format!("{id} {what}[{k}]: extra {g:?}"));
-            }
-        }
-    }
-
-    fn finish(self, total: usize) {
-        assert!(
-            self.0.is_empty(),
-            "{} mismatches over {total} cases:\n{}",
-            self.0.len(),
-            self.0
-                .iter()
-                .take(60)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-}
+use common::Diffs;
 
 fn u64_of(v: &Value) -> u64 {
     as_u64(v).unwrap_or_else(|| panic!("not a u64: {v}"))

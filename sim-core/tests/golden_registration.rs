@@ -35,31 +35,7 @@ fn u64f64(v: &Value) -> U64F64 {
     U64F64::from_bits(common::as_u128(&v["bits"]).unwrap_or_else(|| panic!("not bits: {v}")))
 }
 
-/// Collects mismatches so that one run shows all of them.
-#[derive(Default)]
-struct Diffs(Vec<String>);
-
-impl Diffs {
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
-        if got != want {
-            self.0
-                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
-        }
-    }
-    fn finish(self, total: usize) {
-        assert!(
-            self.0.is_empty(),
-            "{} mismatches over {total} cases:\n{}",
-            self.0.len(),
-            self.0
-                .iter()
-                .take(40)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    }
-}
+use common::Diffs;
 
 #[test]
 fn burn_decay_factor_matches_every_half_life() {

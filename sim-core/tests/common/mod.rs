@@ -81,3 +81,47 @@ pub fn fixed_bits(v: &serde_json::Value) -> i128 {
         .or_else(|| v["bits"].as_i64().map(i128::from))
         .unwrap_or_else(|| panic!("not a fixed-point bits object: {v}"))
 }
+
+/// Collects mismatches so that one run of a golden test shows all of them, not just the first.
+#[derive(Default)]
+pub struct Diffs(pub Vec<String>);
+
+impl Diffs {
+    pub fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
+        if got != want {
+            self.0.push(format!("{id} {what}: got {got:?}, want {want:?}"));
+        }
+    }
+
+    /// Compares two maps key by key, reporting missing, extra and different entries.
+    pub fn map_eq<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        id: &str,
+        what: &str,
+        got: &std::collections::BTreeMap<String, T>,
+        want: &std::collections::BTreeMap<String, T>,
+    ) {
+        for (k, w) in want {
+            match got.get(k) {
+                Some(g) if g == w => {}
+                Some(g) => self.0.push(format!("{id} {what}[{k}]: got {g:?}, want {w:?}")),
+                None => self.0.push(format!("{id} {what}[{k}]: missing, want {w:?}")),
+            }
+        }
+        for (k, g) in got {
+            if !want.contains_key(k) {
+                self.0.push(format!("{id} {what}[{k}]: extra {g:?}"));
+            }
+        }
+    }
+
+    /// Fails the test with the first 60 mismatches when there are any.
+    pub fn finish(self, total: usize) {
+        assert!(
+            self.0.is_empty(),
+            "{} mismatches over {total} cases:\n{}",
+            self.0.len(),
+            self.0.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
