@@ -398,3 +398,46 @@ fn a_price_path_adds_usd_values_and_follows_the_seed() {
     let bad = format!("{MINIMAL}\n[price]\nmodel = \"walk\"\n");
     assert_rejected(&bad, &["price.model = \"walk\": unknown price model"]);
 }
+
+/// Pre-dTAO root network from a scenario: root validators' weights split the emission and root's
+/// own share (here 137/1000 of the weight) is recycled.
+#[test]
+fn root_validators_split_pre_dtao_emission() {
+    let body = r#"
+name = "root-net"
+blocks = 100
+[start]
+block = 3_942_034
+date = "2024-10-01"
+total_issuance = "7528676.54"
+[rules]
+era = "pre-dtao"
+[initial]
+root_stake = "5817082"
+[initial.uniform_subnets]
+count = 2
+tao = 1
+alpha_in = 1
+[[accounts]]
+coldkey = "v"
+balance = 0
+[[initial.root_validators]]
+coldkey = "v"
+hotkey = "rv"
+stake = 4000000
+weights = { 0 = 137, 1 = 600, 2 = 263 }
+"#;
+    let (dir, path) = scenario(body);
+    let out = dir.path().join("out");
+    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    // 0.137 TAO a block for 100 blocks, plus a few rao of truncation dust a block.
+    assert!(summary.contains("unspent_emission  13.70000"), "{summary}");
+
+    let bad = body.replace("stake = 4000000", "stake = 9000000");
+    let (_d, path) = scenario(&bad);
+    let o = taosim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("more than initial.root_stake"), "{}", stderr(&o));
+}

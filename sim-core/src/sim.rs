@@ -10,7 +10,7 @@ use crate::ledger::{Holder, Ledger, LedgerError, RecycleReason};
 use crate::network::Network;
 use crate::params::Params;
 use crate::price::{PriceConfig, PricePath};
-use crate::rules::{Injection, RootDividends, Rules};
+use crate::rules::{EmissionSplit, Injection, RootDividends, Rules};
 use crate::schedule::{self, EpochDecision};
 use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
@@ -103,6 +103,8 @@ pub struct Simulation {
     block_rng: crate::rng::SimRng,
     /// Scratch: root stakers' coldkeys.
     root_stakers: Vec<crate::units::ColdkeyId>,
+    /// Pre-dTAO `EmissionValues`: TAO per block per netuid, set by the root epoch.
+    emission_values: Vec<(NetUid, u64)>,
     flows_total: FlowTotals,
 }
 
@@ -173,6 +175,7 @@ impl Simulation {
             root_claimed: RootClaimedBook::default(),
             block_rng: crate::rng::stream(config.seed, crate::rng::Stream::Blocks),
             root_stakers: Vec::new(),
+            emission_values: Vec::new(),
             flows_total: FlowTotals::default(),
         })
     }
@@ -332,6 +335,14 @@ impl Simulation {
     fn run_coinbase(&mut self, block: BlockNumber, emission: Tao) -> Result<(), SimError> {
         let ledger_err = |source| SimError::Ledger { block, source };
         let modelled = self.network.subnets.iter().any(|s| !s.is_root());
+        let root_network = self
+            .network
+            .subnets
+            .first()
+            .is_some_and(|r| r.is_root() && !r.neurons.is_empty());
+        if modelled && root_network && self.rules.emission_split == EmissionSplit::RootWeights {
+            return self.run_root_network_coinbase(block, emission);
+        }
         if !modelled || self.rules.injection == Injection::None {
             let credit = self.network.ledger.mint(emission).map_err(ledger_err)?;
             self.network.ledger.credit(Holder::Unmodelled, credit);
@@ -359,6 +370,55 @@ impl Simulation {
         self.network
             .ledger
             .recycle_credit(left, RecycleReason::UnspentEmission);
+        Ok(())
+    }
+
+    /// The pre-dTAO coinbase (`run_coinbase` with `root_epoch`, late 2024): every root tempo the
+    /// root validators' weights set `EmissionValues`; each block every subnet that allows
+    /// registration receives its value, paid to its (unmodelled) stakers, and root's own value
+    /// is recycled, as is what the values leave of the block emission.
+    fn run_root_network_coinbase(&mut self, block: BlockNumber, emission: Tao) -> Result<(), SimError> {
+        let ledger_err = |source| SimError::Ledger { block, source };
+        let root = &self.network.subnets[0];
+        if self.emission_values.is_empty() || root.clock.legacy_due(root.netuid, block) {
+            let stakes: Vec<u64> = root
+                .neurons
+                .hotkey
+                .iter()
+                .map(|h| root.pools.get(h).map_or(0, |p| p.value()))
+                .collect();
+            let netuids: Vec<NetUid> = self.network.subnets.iter().map(|s| s.netuid).collect();
+            let values = crate::coinbase::root_weights::root_epoch(
+                &stakes,
+                &root.neurons.weights,
+                &netuids,
+                crate::coinbase::root_weights::ROOT_KAPPA,
+                crate::coinbase::root_weights::ROOT_RHO,
+                emission.0,
+            );
+            self.emission_values = netuids.into_iter().zip(values).collect();
+        }
+        let credit = self.network.ledger.mint(emission).map_err(ledger_err)?;
+        let mut placed = 0u64;
+        for s in self.network.subnets.iter_mut() {
+            s.last_emission = Default::default();
+        }
+        for (netuid, value) in &self.emission_values {
+            let Some(s) = self.network.subnets.iter_mut().find(|s| s.netuid == *netuid) else {
+                continue;
+            };
+            if s.is_root() || !s.registration_allowed {
+                continue;
+            }
+            let value = (*value).min(credit.0 - placed);
+            placed += value;
+            s.last_emission.tao_emission = Tao(value);
+            s.last_emission.share = value as f64 / credit.0.max(1) as f64;
+            self.network.ledger.credit(Holder::Unmodelled, Tao(value));
+        }
+        self.network
+            .ledger
+            .recycle_credit(Tao(credit.0 - placed), RecycleReason::UnspentEmission);
         Ok(())
     }
 

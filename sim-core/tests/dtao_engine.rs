@@ -448,3 +448,47 @@ fn staking_events_execute_or_are_refused_with_a_reason() {
     );
     sim.finish(&mut sink).unwrap();
 }
+
+#[test]
+fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
+    use sim_core::ledger::RecycleReason;
+    use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
+    use sim_core::stake::SharePool;
+    use sim_core::ColdkeyId;
+    let mut subnets = launch_subnets(2);
+    // Two root validators (all of root's modelled stake), agreeing: root 0.2, subnet 1 0.6,
+    // subnet 2 0.2.
+    let root = &mut subnets[0];
+    for (hk, stake) in [(0u32, 3_000_000u64), (1, 1_000_000)] {
+        root.neurons.push(HotkeyId(hk), 0);
+        root.neurons.weights[hk as usize] = vec![(0, 2), (1, 6), (2, 2)];
+        let mut p = SharePool::new();
+        p.stake(&ColdkeyId(hk), stake * RAO_PER_TAO);
+        root.pools.insert(HotkeyId(hk), p);
+    }
+    let mut cfg = config(subnets, Era::PreDtao.rules());
+    cfg.accounts = vec![("a".into(), Tao::ZERO), ("b".into(), Tao::ZERO)];
+    cfg.hotkeys = (0..2)
+        .map(|i| Hotkey {
+            name: format!("rv{i}"),
+            owner: ColdkeyId(i),
+            delegate_take: DEFAULT_DELEGATE_TAKE,
+        })
+        .collect();
+    let mut sim = Simulation::new(cfg).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    let ti0 = sim.network().ledger.total_issuance().0;
+    sim.run_until(START + 10, &mut sink).unwrap();
+    // Full agreement: every subnet has full trust, so shares follow the weights.
+    let e1 = subnet(&sim, 1).last_emission.tao_emission.0 as i64;
+    let e2 = subnet(&sim, 2).last_emission.tao_emission.0 as i64;
+    assert!((e1 - 600_000_000).abs() <= 3, "{e1}");
+    assert!((e2 - 200_000_000).abs() <= 3, "{e2}");
+    // Root's 0.2 is recycled: issuance grows by about 0.8 TAO a block.
+    let recycled = sim.network().ledger.recycled().get(RecycleReason::UnspentEmission).0;
+    assert!((recycled as i64 - 10 * 200_000_000).abs() <= 100, "{recycled}");
+    assert_eq!(sim.network().ledger.total_issuance().0, ti0 + 10 * RAO_PER_TAO - recycled);
+    // No pools move before dTAO.
+    assert_eq!(subnet(&sim, 1).pool.tao_reserve, Tao(RAO_PER_TAO));
+}

@@ -12,6 +12,7 @@ use sim_core::rules::{Era, RuleOverride, Rules};
 use sim_core::sim::SimConfig;
 use sim_core::time::{parse_utc, DEFAULT_BLOCK_MILLIS};
 use sim_core::amm::{Pool, QuoteWeight};
+use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
 use sim_core::subnet::{Mechanism, Subnet};
 use sim_core::units::{format_rao, parse_tokens, Alpha, ColdkeyId, NetUid, Tao};
 use substrate_fixed::types::I96F32;
@@ -203,6 +204,12 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         });
     }
 
+    let mut subnets = subnets;
+    let hotkeys = match &w.initial {
+        Some(initial) => root_validators(&mut p, initial, &accounts, &mut subnets),
+        None => Vec::new(),
+    };
+
     let mut events = Vec::new();
     for (i, e) in w.events.iter().enumerate() {
         let at = format!("events[{i}]");
@@ -283,7 +290,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             total_issuance,
             accounts,
             subnets,
-            hotkeys: vec![],
+            hotkeys,
             rules,
             params,
             events,
@@ -663,6 +670,87 @@ fn rules(p: &mut Problems, w: Option<&WireRules>) -> (Rules, serde_json::Value) 
         }
     }
     (rules, json!(rules))
+}
+
+/// `[[initial.root_validators]]`: root neurons with their root stake (a share pool of their
+/// coldkey on root, within `root_stake`) and weights over netuids, for the pre-dTAO root network.
+fn root_validators(
+    p: &mut Problems,
+    initial: &WireInitial,
+    accounts: &[(String, Tao)],
+    subnets: &mut [Subnet],
+) -> Vec<Hotkey> {
+    let mut hotkeys = Vec::new();
+    if initial.root_validators.is_empty() {
+        return hotkeys;
+    }
+    let netuids: Vec<u16> = subnets.iter().map(|s| s.netuid.0).collect();
+    let Some(root) = subnets.iter_mut().find(|s| s.is_root()) else {
+        p.add(
+            "initial.root_validators",
+            "needs the root subnet: give initial.root_stake or a snapshot with netuid 0",
+        );
+        return hotkeys;
+    };
+    let mut staked = 0u128;
+    for (i, v) in initial.root_validators.iter().enumerate() {
+        let at = format!("initial.root_validators[{i}]");
+        let Some(coldkey) = accounts.iter().position(|(n, _)| *n == v.coldkey) else {
+            p.add(
+                format!("{at}.coldkey"),
+                format!("= {:?}: no such account in [[accounts]]", v.coldkey),
+            );
+            continue;
+        };
+        if hotkeys.iter().any(|h: &Hotkey| h.name == v.hotkey) || v.hotkey.is_empty() {
+            p.add(format!("{at}.hotkey"), format!("= {:?}: must be a new, non-empty name", v.hotkey));
+            continue;
+        }
+        let Some(stake) = amount(p, &format!("{at}.stake"), &v.stake) else {
+            continue;
+        };
+        let mut row = Vec::new();
+        for (key, value) in &v.weights {
+            let netuid = key.parse::<u16>().ok().filter(|n| netuids.contains(n));
+            let weight = value.as_integer().filter(|w| (0..=65_535).contains(w));
+            match (netuid, weight) {
+                (Some(n), Some(w)) => row.push((n, w as u16)),
+                (None, _) => p.add(
+                    format!("{at}.weights.{key}"),
+                    "must be the netuid of a modelled subnet (0 is root)",
+                ),
+                (_, None) => p.add(
+                    format!("{at}.weights.{key}"),
+                    format!("= {value}: must be an integer between 0 and 65535"),
+                ),
+            }
+        }
+        row.sort_unstable();
+        staked += u128::from(stake.0);
+        let hk = HotkeyId(hotkeys.len() as u32);
+        hotkeys.push(Hotkey {
+            name: v.hotkey.clone(),
+            owner: ColdkeyId(coldkey as u32),
+            delegate_take: DEFAULT_DELEGATE_TAKE,
+        });
+        let uid = root.neurons.push(hk, 0);
+        root.neurons.weights[uid as usize] = row;
+        root.pools
+            .entry(hk)
+            .or_default()
+            .stake(&ColdkeyId(coldkey as u32), stake.0);
+    }
+    if staked > u128::from(root.pool.tao_reserve.0) {
+        p.add(
+            "initial.root_validators",
+            format!(
+                "stakes add up to {} TAO, more than initial.root_stake = {} TAO",
+                format_rao(staked as u64),
+                format_rao(root.pool.tao_reserve.0)
+            ),
+        );
+    }
+    hotkeys
 }
 
 /// A netuid of a registration event: 1..=65535 (root takes no registrations here).

@@ -85,6 +85,19 @@ pub struct WireInitial {
     pub root_stake: Option<WireAmount>,
     /// A run of identical new subnets (e.g. the dTAO launch's 1 TAO : 1 alpha pools).
     pub uniform_subnets: Option<WireUniformSubnets>,
+    /// Pre-dTAO root validators: their root stake and weights over netuids.
+    #[serde(default)]
+    pub root_validators: Vec<WireRootValidator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRootValidator {
+    pub coldkey: String,
+    pub hotkey: String,
+    pub stake: WireAmount,
+    /// netuid -> relative weight (0..65535).
+    pub weights: toml::Table,
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,7 @@
 
 pub mod flow;
 pub mod moving_price;
+pub mod root_weights;
 pub mod shares;
 pub mod terms;
 
