@@ -56,6 +56,19 @@ pub enum EventAction {
         /// `None`: all of it.
         alpha: Option<u64>,
     },
+    /// A coldkey moves alpha from one (hotkey, subnet) position to another (`move_stake`);
+    /// across subnets it is sold and bought back.
+    MoveStake {
+        coldkey: String,
+        hotkey: String,
+        netuid: NetUid,
+        to_hotkey: String,
+        to_netuid: NetUid,
+        /// `None`: all of it.
+        alpha: Option<u64>,
+    },
+    /// A coldkey sells all its stake on a hotkey on every subnet (`unstake_all`).
+    UnstakeAll { coldkey: String, hotkey: String },
 }
 
 /// An action at a block. Events at the same block run in scenario order.

@@ -19,7 +19,7 @@ use crate::lifecycle::ops::{
     RegistrationState,
 };
 use crate::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
-use crate::stake::ops::{add_stake, remove_stake, RootClaimedBook};
+use crate::stake::ops::{add_stake, move_stake, remove_stake, unstake_all, RootClaimedBook};
 use crate::trace::{ActionRow, NetworkRow, RegistrationRow, SubnetRow, TraceSink};
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
 use substrate_fixed::types::I96F32;
@@ -585,6 +585,25 @@ impl Simulation {
                     let row = self.stake_action(&coldkey, &hotkey, netuid, None, Some(alpha));
                     sink.action(&row);
                 }
+                EventAction::MoveStake {
+                    coldkey,
+                    hotkey,
+                    netuid,
+                    to_hotkey,
+                    to_netuid,
+                    alpha,
+                } => {
+                    let row = self.move_or_unstake_all(
+                        &coldkey,
+                        &hotkey,
+                        Some((netuid, to_hotkey.as_str(), to_netuid, alpha)),
+                    );
+                    sink.action(&row);
+                }
+                EventAction::UnstakeAll { coldkey, hotkey } => {
+                    let row = self.move_or_unstake_all(&coldkey, &hotkey, None);
+                    sink.action(&row);
+                }
                 EventAction::DissolveSubnet { netuid } => {
                     let mut row = self.registration_row("dissolve", netuid.0, "", "");
                     match dissolve_subnet(
@@ -717,6 +736,77 @@ impl Simulation {
             Ok(receipt) => {
                 self.root_claimed.apply(&self.network, &receipt);
                 row.result = if tao.is_some() {
+                    receipt.alpha_staked.0
+                } else {
+                    receipt.tao_received.0
+                };
+                row.fee_tao = receipt.fee_tao.0;
+            }
+            Err(e) => row.outcome = e.to_string(),
+        }
+        row
+    }
+
+    /// `move_stake` (with a destination) or `unstake_all` (without); a refusal is recorded.
+    fn move_or_unstake_all(
+        &mut self,
+        coldkey: &str,
+        hotkey: &str,
+        destination: Option<(NetUid, &str, NetUid, Option<u64>)>,
+    ) -> ActionRow {
+        let mut row = ActionRow {
+            block: self.network.block,
+            time_ms: self.clock.time_of(self.network.block),
+            kind: if destination.is_some() { "move_stake" } else { "unstake_all" },
+            coldkey: coldkey.to_string(),
+            hotkey: hotkey.to_string(),
+            netuid: destination.map_or(0, |d| d.0 .0),
+            amount: 0,
+            result: 0,
+            fee_tao: 0,
+            outcome: "ok".to_string(),
+        };
+        let find = |name: &str| {
+            self.network
+                .hotkeys
+                .iter()
+                .position(|h| h.name == name)
+                .map(|i| HotkeyId(i as u32))
+        };
+        let (Some(ck), Some(hk)) = (self.network.ledger.coldkey_id(coldkey), find(hotkey)) else {
+            row.outcome = format!("unknown coldkey `{coldkey}` or hotkey `{hotkey}`");
+            return row;
+        };
+        let result = match destination {
+            Some((netuid, to_hotkey, to_netuid, alpha)) => {
+                let Some(to) = find(to_hotkey) else {
+                    row.outcome = format!("unknown hotkey `{to_hotkey}`");
+                    return row;
+                };
+                let held = self
+                    .network
+                    .subnets
+                    .iter()
+                    .find(|s| s.netuid == netuid)
+                    .and_then(|s| s.pools.get(&hk))
+                    .map_or(0, |p| p.stake_of(&ck));
+                row.amount = alpha.unwrap_or(held);
+                move_stake(
+                    &mut self.network,
+                    &self.rules,
+                    &self.params,
+                    ck,
+                    (hk, netuid),
+                    (to, to_netuid),
+                    Alpha(row.amount),
+                )
+            }
+            None => unstake_all(&mut self.network, &self.rules, &self.params, ck, hk),
+        };
+        match result {
+            Ok(receipt) => {
+                self.root_claimed.apply(&self.network, &receipt);
+                row.result = if destination.is_some() {
                     receipt.alpha_staked.0
                 } else {
                     receipt.tao_received.0

@@ -450,6 +450,68 @@ fn staking_events_execute_or_are_refused_with_a_reason() {
 }
 
 #[test]
+fn move_stake_and_unstake_all_events_follow_the_positions() {
+    let mut cfg = config(current_subnets(), Era::Current.rules());
+    cfg.accounts = vec![("n".into(), Tao::from_tokens(20_000))];
+    let ev = |at: u64, action: EventAction| ScheduledEvent { at_block: at, action };
+    let add = |netuid: u16| EventAction::AddStake {
+        coldkey: "n".into(),
+        hotkey: "h".into(),
+        netuid: NetUid(netuid),
+        tao: Tao::from_tokens(5_000),
+    };
+    cfg.events = vec![
+        ev(START + 1, add(0)),
+        ev(START + 1, add(1)),
+        ev(
+            START + 2,
+            EventAction::MoveStake {
+                coldkey: "n".into(),
+                hotkey: "h".into(),
+                netuid: NetUid(1),
+                to_hotkey: "h".into(),
+                to_netuid: NetUid(3),
+                alpha: None,
+            },
+        ),
+        ev(
+            START + 3,
+            EventAction::UnstakeAll {
+                coldkey: "n".into(),
+                hotkey: "h".into(),
+            },
+        ),
+    ];
+    let mut sim = Simulation::new(cfg).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    sim.run_until(START + 3, &mut sink).unwrap();
+    let a = &sink.actions;
+    assert!(a.iter().all(|r| r.outcome == "ok"), "{a:#?}");
+    // Root staking is 1:1.
+    assert_eq!(a[0].result, Tao::from_tokens(5_000).0);
+    assert_eq!(a[2].kind, "move_stake");
+    assert!(a[2].result > 0, "alpha bought on subnet 3");
+    // unstake_all sold the subnet-3 and root positions: nothing is left anywhere.
+    let n = sim.network().ledger.coldkey_id("n").unwrap();
+    for s in &sim.network().subnets {
+        let left = s
+            .pools
+            .values()
+            .map(|p| p.stake_of(&n))
+            .sum::<u64>();
+        assert_eq!(left, 0, "netuid {}", s.netuid.0);
+    }
+    // 20,000 TAO less the two stakes of 5,000, plus what unstake_all returned.
+    assert_eq!(
+        sim.network().ledger.free_balance(n).0,
+        Tao::from_tokens(10_000).0 + a[3].result
+    );
+    assert!(a[3].result > Tao::from_tokens(5_000).0, "root 1:1 plus the subnet-3 position");
+    sim.finish(&mut sink).unwrap();
+}
+
+#[test]
 fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
     use sim_core::ledger::RecycleReason;
     use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};

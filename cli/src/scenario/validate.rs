@@ -225,7 +225,9 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
                 | EventAction::RegisterSubnet { coldkey, .. }
                 | EventAction::StartCall { coldkey, .. }
                 | EventAction::AddStake { coldkey, .. }
-                | EventAction::RemoveStake { coldkey, .. } => Some(coldkey),
+                | EventAction::RemoveStake { coldkey, .. }
+                | EventAction::MoveStake { coldkey, .. }
+                | EventAction::UnstakeAll { coldkey, .. } => Some(coldkey),
                 _ => None,
             };
             if let Some(c) = coldkey.filter(|c| !accounts.iter().any(|(n, _)| n == *c)) {
@@ -778,6 +780,17 @@ fn event_coldkey(p: &mut Problems, at: &str, coldkey: &str) -> Option<String> {
     Some(coldkey.to_string())
 }
 
+/// A netuid of a staking event: root (0) included.
+fn event_netuid_or_root(p: &mut Problems, key: &str, netuid: u64) -> Option<NetUid> {
+    match u16::try_from(netuid) {
+        Ok(n) => Some(NetUid(n)),
+        Err(_) => {
+            p.add(key, format!("= {netuid}: must be between 0 and 65535"));
+            None
+        }
+    }
+}
+
 /// The hotkey of a staking event: any non-empty name.
 fn event_hotkey(p: &mut Problems, at: &str, hotkey: &str) -> Option<String> {
     if hotkey.is_empty() {
@@ -794,7 +807,7 @@ fn event_action(
     e: &WireEvent,
     holder: &dyn Fn(&mut Problems, &str, Option<&String>) -> Holder,
 ) -> Option<EventAction> {
-    let present: [(&str, bool); 15] = [
+    let present: [(&str, bool); 17] = [
         ("amount", e.amount.is_some()),
         ("reason", e.reason.is_some()),
         ("from", e.from.is_some()),
@@ -810,6 +823,8 @@ fn event_action(
         ("coldkey", e.coldkey.is_some()),
         ("hotkey", e.hotkey.is_some()),
         ("tempo", e.tempo.is_some()),
+        ("to_hotkey", e.to_hotkey.is_some()),
+        ("to_netuid", e.to_netuid.is_some()),
     ];
     let (required, optional): (&[&str], &[&str]) = match e.kind.as_str() {
         "recycle" => (&["amount"], &["reason", "from"]),
@@ -824,10 +839,15 @@ fn event_action(
         "dissolve_subnet" => (&["netuid"], &[]),
         "add_stake" => (&["netuid", "coldkey", "hotkey", "amount"], &[]),
         "remove_stake" => (&["netuid", "coldkey", "hotkey"], &["amount"]),
+        "move_stake" => (
+            &["netuid", "coldkey", "hotkey", "to_hotkey", "to_netuid"],
+            &["amount"],
+        ),
+        "unstake_all" => (&["coldkey", "hotkey"], &[]),
         other => {
             p.add(
                 format!("{at}.kind"),
-                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt, register_neurons, register_subnet, start_call, dissolve_subnet, add_stake, remove_stake)"),
+                format!("= {other:?}: unknown event kind (known: recycle, set_param, switch_era, set_rule, set_block_time, halt, register_neurons, register_subnet, start_call, dissolve_subnet, add_stake, remove_stake, move_stake, unstake_all)"),
             );
             return None;
         }
@@ -947,19 +967,34 @@ fn event_action(
             netuid: event_netuid(p, at, e.netuid?)?,
         },
         "add_stake" => EventAction::AddStake {
-            netuid: event_netuid(p, at, e.netuid?)?,
+            netuid: event_netuid_or_root(p, &format!("{at}.netuid"), e.netuid?)?,
             coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
             hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
             tao: amount(p, &format!("{at}.amount"), e.amount.as_ref()?)?,
         },
         "remove_stake" => EventAction::RemoveStake {
-            netuid: event_netuid(p, at, e.netuid?)?,
+            netuid: event_netuid_or_root(p, &format!("{at}.netuid"), e.netuid?)?,
             coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
             hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
             alpha: match &e.amount {
                 Some(a) => Some(amount(p, &format!("{at}.amount"), a)?.0),
                 None => None,
             },
+        },
+        "move_stake" => EventAction::MoveStake {
+            netuid: event_netuid_or_root(p, &format!("{at}.netuid"), e.netuid?)?,
+            coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
+            hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
+            to_hotkey: event_hotkey(p, at, e.to_hotkey.as_ref()?)?,
+            to_netuid: event_netuid_or_root(p, &format!("{at}.to_netuid"), e.to_netuid?)?,
+            alpha: match &e.amount {
+                Some(a) => Some(amount(p, &format!("{at}.amount"), a)?.0),
+                None => None,
+            },
+        },
+        "unstake_all" => EventAction::UnstakeAll {
+            coldkey: event_coldkey(p, at, e.coldkey.as_ref()?)?,
+            hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
         },
         _ => unreachable!("kinds were matched above"),
     })

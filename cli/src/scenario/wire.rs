@@ -151,6 +151,8 @@ pub struct WireEvent {
     pub coldkey: Option<String>,
     pub hotkey: Option<String>,
     pub tempo: Option<u64>,
+    pub to_hotkey: Option<String>,
+    pub to_netuid: Option<u64>,
 }
 
 /// A TAO amount: an integer or decimal number of TAO, or a string ("1.5", "1.5 TAO", "250 rao").
