@@ -120,6 +120,12 @@ pub struct Subnet {
     /// Root dividends credited to `RootClaimable` and not claimed yet: outstanding alpha owed
     /// to root stakers.
     pub alpha_root_owed: Alpha,
+    /// `ChildKeys[parent][netuid]`: (proportion u64 / u64::MAX, child), storage order.
+    pub children: BTreeMap<HotkeyId, Vec<(u64, HotkeyId)>>,
+    /// `ParentKeys[child][netuid]`: (proportion, parent), storage order.
+    pub parents: BTreeMap<HotkeyId, Vec<(u64, HotkeyId)>>,
+    /// `ChildkeyTake[child][netuid]` (u16 / 65535), default 0.
+    pub childkey_take: BTreeMap<HotkeyId, u16>,
 }
 
 impl Subnet {
@@ -164,6 +170,9 @@ impl Subnet {
             pools: BTreeMap::new(),
             root_claimable: BTreeMap::new(),
             alpha_root_owed: Alpha::ZERO,
+            children: BTreeMap::new(),
+            parents: BTreeMap::new(),
+            childkey_take: BTreeMap::new(),
         }
     }
 
@@ -185,6 +194,17 @@ impl Subnet {
             .saturating_add(self.locked.0)
             .saturating_add(self.account_surplus.0)
             .saturating_add(self.pending_root_tao.0)
+    }
+
+    /// Sets `parent`'s stake delegation to `child` on this subnet (`do_set_children`, applied at
+    /// once: the pending cooldown is not modelled).
+    pub fn set_child(&mut self, parent: HotkeyId, child: HotkeyId, proportion: u64) {
+        let kids = self.children.entry(parent).or_default();
+        kids.retain(|(_, c)| *c != child);
+        kids.push((proportion, child));
+        let ps = self.parents.entry(child).or_default();
+        ps.retain(|(_, p)| *p != parent);
+        ps.push((proportion, parent));
     }
 
     /// Alpha staked on modelled hotkeys (Σ `TotalHotkeyAlpha`).

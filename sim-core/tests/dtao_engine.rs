@@ -554,3 +554,62 @@ fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
     // No pools move before dTAO.
     assert_eq!(subnet(&sim, 1).pool.tao_reserve, Tao(RAO_PER_TAO));
 }
+
+#[test]
+fn a_root_validator_parent_earns_through_its_child_on_the_subnet() {
+    use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
+    use sim_core::stake::SharePool;
+    use sim_core::ColdkeyId;
+    // Hotkeys: 0 = v (a subnet validator with a little alpha), 1 = m (a miner),
+    // 2 = R (a root validator, not registered on the subnet, 100 % parent of v).
+    let names = ["v", "m", "R"];
+    let hotkeys: Vec<Hotkey> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Hotkey {
+            name: n.to_string(),
+            owner: ColdkeyId(i as u32),
+            delegate_take: DEFAULT_DELEGATE_TAKE,
+        })
+        .collect();
+    let pool = |c: u32, amount: u64| {
+        let mut p = SharePool::new();
+        p.stake(&ColdkeyId(c), amount);
+        p
+    };
+    let mut subnets = current_subnets();
+    subnets[0].pools.insert(HotkeyId(2), pool(2, 1_000_000 * RAO_PER_TAO));
+    let s = &mut subnets[1];
+    s.clock = sim_core::schedule::EpochClock::new_subnet(NetUid(1), 10, START);
+    s.neurons.push(HotkeyId(0), START - 1_000);
+    s.neurons.push(HotkeyId(1), START - 1_000);
+    s.neurons.last_update[0] = START;
+    s.neurons.validator_permit[0] = true;
+    s.neurons.weights[0] = vec![(1, 65_535)];
+    // v's own 2,000 alpha is above the stake threshold on its own.
+    s.pools.insert(HotkeyId(0), pool(0, 2_000 * RAO_PER_TAO));
+    s.set_child(HotkeyId(2), HotkeyId(0), u64::MAX);
+    let mut cfg = config(subnets, Era::Current.rules());
+    cfg.hotkeys = hotkeys;
+    cfg.accounts = names.iter().map(|n| (n.to_string(), Tao::ZERO)).collect();
+    cfg.subnets[3].moving_price = I96F32::from_num(0.99);
+    let mut sim = Simulation::new(cfg).unwrap();
+    let mut sink = MemorySink::default();
+    sim.start(&mut sink).unwrap();
+    for _ in 0..12 {
+        sim.step_block(&mut sink).unwrap();
+    }
+    let s = subnet(&sim, 1);
+    assert_eq!(s.clock.epoch_index, 1);
+    // v's epoch stake inherits R's root stake, so v holds the validator permit and earns
+    // dividends; R's contribution (0.18 x 1M TAO) dwarfs v's own 2,000 alpha, so nearly all of
+    // v's dividend goes up to R. R holds no alpha there: its part is a root dividend, credited to
+    // RootClaimable[R][1] and auto-claimed (sold, restaked on root) by R's coldkey.
+    assert!(s.root_claimable.get(&HotkeyId(2)).is_some_and(|r| *r > I96F32::from_num(0)));
+    let r_root = subnet(&sim, 0).pools[&HotkeyId(2)].stake_of(&ColdkeyId(2));
+    assert!(r_root > 1_000_000 * RAO_PER_TAO, "R's root stake grew by its claims: {r_root}");
+    // The child keeps its own share of the dividend.
+    assert!(s.pools[&HotkeyId(0)].value() > 2_000 * RAO_PER_TAO);
+    assert!(s.neurons.dividends[0] > 0);
+    sim.finish(&mut sink).unwrap();
+}

@@ -4,8 +4,9 @@
 //! Mirrors `run_coinbase.rs::distribute_emissions_to_subnets` for one subnet with one mechanism:
 //! the epoch is fed S + V + R, its per-hotkey server and validator emissions go to
 //! [`crate::stake::distribute_emission`], and the payout's effects on `SubnetAlphaOut`,
-//! `MinerBurned` and `RootClaimable` are written back. No childkeys are modelled (every hotkey's
-//! stake is its own) and commit-reveal is off.
+//! `MinerBurned` and `RootClaimable` are written back. Stakes are inherited through the
+//! subnet's childkeys, and the payout splits dividends between children and parents; pending
+//! childkey changes and their cooldown are not modelled, and commit-reveal is off.
 
 pub mod root_claims;
 
@@ -18,6 +19,7 @@ use crate::subnet::Subnet;
 use crate::units::{Alpha, BlockNumber, ColdkeyId};
 use crate::yuma::{EpochInput, EpochOutput, Yuma};
 use std::collections::BTreeMap;
+use substrate_fixed::types::U96F32;
 
 /// What one epoch paid, for the trace and the accounting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,14 +68,16 @@ impl EpochRunner {
         inp.activity_cutoff_factor_milli = h.activity_cutoff_factor_milli;
         inp.last_update.clone_from(&nr.last_update);
         inp.block_at_registration.clone_from(&nr.registered_at);
+        // Stakes inherited through childkeys (`get_inherited_for_hotkey_on_subnet`,
+        // `get_tao_inherited_for_hotkey_on_subnet`).
+        let alpha_own = |hk: HotkeyId| subnet.pools.get(&hk).map_or(0, SharePool::value);
+        let tao_own = |hk: HotkeyId| root_stake(&hk);
         inp.alpha_stake.clear();
-        inp.alpha_stake.extend(
-            nr.hotkey
-                .iter()
-                .map(|hk| subnet.pools.get(hk).map_or(0, SharePool::value)),
-        );
+        inp.alpha_stake
+            .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, alpha_own)));
         inp.tao_stake.clear();
-        inp.tao_stake.extend(nr.hotkey.iter().map(root_stake));
+        inp.tao_stake
+            .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, tao_own)));
         inp.tao_weight = tao_weight;
         inp.stake_threshold = h.stake_threshold;
         inp.validator_permit.clone_from(&nr.validator_permit);
@@ -126,7 +130,18 @@ impl EpochRunner {
 
         // The payout.
         let mut infos = BTreeMap::new();
-        for hk in nr.hotkey.iter().chain(subnet.owner.iter().map(|(_, hk)| hk)) {
+        let parents_of_neurons = nr
+            .hotkey
+            .iter()
+            .filter_map(|hk| subnet.parents.get(hk))
+            .flatten()
+            .map(|(_, p)| p);
+        for hk in nr
+            .hotkey
+            .iter()
+            .chain(subnet.owner.iter().map(|(_, hk)| hk))
+            .chain(parents_of_neurons)
+        {
             let key = &hotkeys[hk.0 as usize];
             infos.insert(
                 *hk,
@@ -134,9 +149,9 @@ impl EpochRunner {
                     owner: key.owner,
                     root_stake: root_stake(hk),
                     delegate_take: key.delegate_take,
-                    childkey_take: 0,
-                    children: Vec::new(),
-                    parents: Vec::new(),
+                    childkey_take: subnet.childkey_take.get(hk).copied().unwrap_or(0),
+                    children: subnet.children.get(hk).cloned().unwrap_or_default(),
+                    parents: subnet.parents.get(hk).cloned().unwrap_or_default(),
                 },
             );
         }
@@ -187,6 +202,38 @@ impl EpochRunner {
             unassigned,
         }
     }
+}
+
+/// A hotkey's stake after childkey delegation, as the chain computes it in U96F32: its own stake,
+/// less each child's proportion of it, plus each parent's proportion of the parent's own stake,
+/// floored.
+fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
+    let fraction = |p: u64| {
+        U96F32::saturating_from_num(p)
+            .checked_div(U96F32::saturating_from_num(u64::MAX))
+            .unwrap_or_default()
+    };
+    let initial = U96F32::saturating_from_num(own(hotkey));
+    let to_children = subnet
+        .children
+        .get(&hotkey)
+        .into_iter()
+        .flatten()
+        .fold(U96F32::from_num(0), |acc, (p, _)| {
+            acc.saturating_add(initial.saturating_mul(fraction(*p)))
+        });
+    let from_parents = subnet
+        .parents
+        .get(&hotkey)
+        .into_iter()
+        .flatten()
+        .fold(U96F32::from_num(0), |acc, (p, parent)| {
+            acc.saturating_add(U96F32::saturating_from_num(own(*parent)).saturating_mul(fraction(*p)))
+        });
+    initial
+        .saturating_sub(to_children)
+        .saturating_add(from_parents)
+        .saturating_to_num::<u64>()
 }
 
 fn inp_total(p: &PendingPayout) -> u64 {
