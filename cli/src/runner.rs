@@ -160,6 +160,40 @@ fn headline(sim: &Simulation, name: &str) -> Headline {
 }
 
 /// The short report printed at the end and saved as `summary.txt`.
+/// The subnets of a run with modelled subnets: how many, the pools' TAO, and the five with the
+/// largest share of the last block's TAO, with their prices.
+fn subnet_lines(s: &mut String, sim: &Simulation) {
+    let n = sim.network();
+    let mut subnets: Vec<_> = n.subnets.iter().filter(|x| !x.is_root()).collect();
+    if subnets.is_empty() {
+        return;
+    }
+    let pools: u64 = subnets.iter().map(|x| x.pool.tao_reserve.0).sum();
+    let _ = writeln!(
+        s,
+        "  subnets          {} (pools hold {}; root stake {})",
+        subnets.len(),
+        sim_core::Tao(pools),
+        sim_core::Tao(n.subnets.first().filter(|r| r.is_root()).map_or(0, |r| r.pool.tao_reserve.0))
+    );
+    subnets.sort_by(|a, b| {
+        b.last_emission
+            .share
+            .total_cmp(&a.last_emission.share)
+            .then(a.netuid.cmp(&b.netuid))
+    });
+    for x in subnets.iter().take(5) {
+        let _ = writeln!(
+            s,
+            "    netuid {:<4} share {:>6.2} %  spot {:.6}  moving {:.6} TAO/alpha",
+            x.netuid.0,
+            100.0 * x.last_emission.share,
+            sim_core::coinbase::spot_price_f64(sim.rules().amm, x),
+            x.moving_price_f64()
+        );
+    }
+}
+
 fn summary(sim: &Simulation, name: &str) -> String {
     let n = sim.network();
     let ledger = &n.ledger;
@@ -196,6 +230,7 @@ fn summary(sim: &Simulation, name: &str) -> String {
             cap / 1e6
         );
     }
+    subnet_lines(&mut s, sim);
     if sim.halvings().is_empty() {
         let _ = writeln!(s, "  no halving reached");
     }
