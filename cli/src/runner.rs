@@ -174,7 +174,12 @@ fn subnet_lines(s: &mut String, sim: &Simulation) {
         "  subnets          {} (pools hold {}; root stake {})",
         subnets.len(),
         sim_core::Tao(pools),
-        sim_core::Tao(n.subnets.first().filter(|r| r.is_root()).map_or(0, |r| r.pool.tao_reserve.0))
+        sim_core::Tao(
+            n.subnets
+                .first()
+                .filter(|r| r.is_root())
+                .map_or(0, |r| r.pool.tao_reserve.0)
+        )
     );
     subnets.sort_by(|a, b| {
         b.last_emission

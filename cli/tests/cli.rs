@@ -318,7 +318,12 @@ fn every_bundled_scenario_runs_at_reduced_length() {
             run_dir.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
-        for f in ["network.parquet", "subnets.parquet", "manifest.json", "summary.txt"] {
+        for f in [
+            "network.parquet",
+            "subnets.parquet",
+            "manifest.json",
+            "summary.txt",
+        ] {
             assert!(run_dir.join(f).is_file(), "{name}: {f} missing");
         }
     }
@@ -429,7 +434,12 @@ weights = { 0 = 137, 1 = 600, 2 = 263 }
 "#;
     let (dir, path) = scenario(body);
     let out = dir.path().join("out");
-    let o = taosim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     // 0.137 TAO a block for 100 blocks, plus a few rao of truncation dust a block.
@@ -439,5 +449,9 @@ weights = { 0 = 137, 1 = 600, 2 = 263 }
     let (_d, path) = scenario(&bad);
     let o = taosim(&["validate", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("more than initial.root_stake"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("more than initial.root_stake"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -214,8 +214,14 @@ impl Columns for SubnetColumns {
                 Column::new("emission_share".into(), take(&mut self.emission_share)),
                 Column::new("tao_emission".into(), take(&mut self.tao_emission)),
                 Column::new("tao_in".into(), take(&mut self.tao_in)),
-                Column::new("alpha_in_emission".into(), take(&mut self.alpha_in_emission)),
-                Column::new("alpha_out_emission".into(), take(&mut self.alpha_out_emission)),
+                Column::new(
+                    "alpha_in_emission".into(),
+                    take(&mut self.alpha_in_emission),
+                ),
+                Column::new(
+                    "alpha_out_emission".into(),
+                    take(&mut self.alpha_out_emission),
+                ),
                 Column::new("excess_tao".into(), take(&mut self.excess_tao)),
                 Column::new("owner_cut".into(), take(&mut self.owner_cut)),
                 Column::new("root_alpha".into(), take(&mut self.root_alpha)),
@@ -437,8 +443,8 @@ impl ParquetTraceSink {
             "registrations.parquet",
             "actions.parquet",
         ]
-            .map(String::from)
-            .to_vec()
+        .map(String::from)
+        .to_vec()
     }
 
     /// Writes what is buffered and closes every file. Reports the first error of the run.

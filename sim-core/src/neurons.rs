@@ -101,6 +101,9 @@ impl Neurons {
     }
 
     pub fn uid_of(&self, hotkey: HotkeyId) -> Option<u16> {
-        self.hotkey.iter().position(|h| *h == hotkey).map(|u| u as u16)
+        self.hotkey
+            .iter()
+            .position(|h| *h == hotkey)
+            .map(|u| u as u16)
     }
 }

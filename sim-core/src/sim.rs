@@ -3,23 +3,23 @@
 mod extrinsics;
 
 use crate::coinbase::{Coinbase, CoinbaseParams};
-use crate::epoch::EpochRunner;
-use crate::stake::PendingPayout;
-use std::collections::BTreeMap;
 use crate::emission::{self, block_emission_for_issuance, TOTAL_SUPPLY};
+use crate::epoch::EpochRunner;
 use crate::events::{EventAction, RecycleFlow, ScheduledEvent};
 use crate::ledger::{Holder, Ledger, LedgerError, RecycleReason};
+use crate::lifecycle::ops::{dissolve_subnet, start_call, RegistrationState};
 use crate::network::Network;
 use crate::params::Params;
 use crate::price::{PriceConfig, PricePath};
 use crate::rules::{EmissionSplit, Injection, RootDividends, Rules};
 use crate::schedule::{self, EpochDecision};
+use crate::stake::ops::RootClaimedBook;
+use crate::stake::PendingPayout;
 use crate::subnet::Subnet;
 use crate::time::{BlockClock, UnixMillis};
-use crate::lifecycle::ops::{dissolve_subnet, start_call, RegistrationState};
-use crate::stake::ops::RootClaimedBook;
 use crate::trace::{NetworkRow, SubnetRow, TraceSink};
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
+use std::collections::BTreeMap;
 use substrate_fixed::types::I96F32;
 
 /// Everything a run starts from, already validated (the CLI builds it from a scenario file).
@@ -122,11 +122,7 @@ pub struct FlowTotals {
 impl Simulation {
     pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
         let block = config.start_block;
-        let in_pools: Tao = Tao(config
-            .subnets
-            .iter()
-            .map(|s| s.tao_held())
-            .sum());
+        let in_pools: Tao = Tao(config.subnets.iter().map(|s| s.tao_held()).sum());
         let ledger = Ledger::new(config.total_issuance, &config.accounts, in_pools)
             .map_err(|source| SimError::Ledger { block, source })?;
         // Stable: same-block events keep scenario order.
@@ -375,7 +371,11 @@ impl Simulation {
     /// root validators' weights set `EmissionValues`; each block every subnet that allows
     /// registration receives its value, paid to its (unmodelled) stakers, and root's own value
     /// is recycled, as is what the values leave of the block emission.
-    fn run_root_network_coinbase(&mut self, block: BlockNumber, emission: Tao) -> Result<(), SimError> {
+    fn run_root_network_coinbase(
+        &mut self,
+        block: BlockNumber,
+        emission: Tao,
+    ) -> Result<(), SimError> {
         let ledger_err = |source| SimError::Ledger { block, source };
         let root = &self.network.subnets[0];
         if self.emission_values.is_empty() || root.clock.legacy_due(root.netuid, block) {
@@ -402,7 +402,12 @@ impl Simulation {
             s.last_emission = Default::default();
         }
         for (netuid, value) in &self.emission_values {
-            let Some(s) = self.network.subnets.iter_mut().find(|s| s.netuid == *netuid) else {
+            let Some(s) = self
+                .network
+                .subnets
+                .iter_mut()
+                .find(|s| s.netuid == *netuid)
+            else {
                 continue;
             };
             if s.is_root() || !s.registration_allowed {
@@ -431,10 +436,7 @@ impl Simulation {
         let mut ran = 0u32;
         let mut root_tao = 0u64;
         let has_root = self.network.subnets.first().is_some_and(Subnet::is_root);
-        let (root_part, rest) = self
-            .network
-            .subnets
-            .split_at_mut(usize::from(has_root));
+        let (root_part, rest) = self.network.subnets.split_at_mut(usize::from(has_root));
         let no_pools = BTreeMap::new();
         let root_pools = root_part.first().map_or(&no_pools, |r| &r.pools);
         for s in rest.iter_mut() {
@@ -471,8 +473,14 @@ impl Simulation {
                     root: drained.root,
                     owner_cut: drained.owner_cut,
                 };
-                self.epoch
-                    .run(s, root_pools, &self.network.hotkeys, block, tao_weight, payout);
+                self.epoch.run(
+                    s,
+                    root_pools,
+                    &self.network.hotkeys,
+                    block,
+                    tao_weight,
+                    payout,
+                );
             }
             root_tao = root_tao.saturating_add(s.pending_root_tao.0);
             s.pending_root_tao = Tao::ZERO;
@@ -486,7 +494,10 @@ impl Simulation {
                 Some(root) => {
                     root.pool.tao_reserve = root.pool.tao_reserve.saturating_add(Tao(root_tao))
                 }
-                None => self.network.ledger.credit(Holder::Unmodelled, Tao(root_tao)),
+                None => self
+                    .network
+                    .ledger
+                    .credit(Holder::Unmodelled, Tao(root_tao)),
             }
         }
     }

@@ -4,11 +4,11 @@
 use crate::amm::Pool;
 use crate::coinbase::flow::SubnetFlow;
 use crate::neurons::{HotkeyId, Neurons, YumaHyper};
+use crate::schedule::EpochClock;
 use crate::stake::{RecycleOrBurn, SharePool};
 use crate::units::ColdkeyId;
-use std::collections::BTreeMap;
-use crate::schedule::EpochClock;
 use crate::units::{Alpha, BlockNumber, NetUid, Tao};
+use std::collections::BTreeMap;
 use substrate_fixed::types::{I96F32, U96F32};
 
 /// `InitialEmaPriceHalvingPeriod`: blocks over which a young subnet's EMA weight ramps up.

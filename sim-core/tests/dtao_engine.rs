@@ -16,7 +16,12 @@ const START: u64 = 4_917_000;
 const ROOT_STAKE: u64 = 5_900_000 * RAO_PER_TAO;
 
 fn root() -> Subnet {
-    let mut r = Subnet::new(NetUid(0), Pool::new(Tao(ROOT_STAKE), Alpha::ZERO, QuoteWeight::HALF), 100, 0);
+    let mut r = Subnet::new(
+        NetUid(0),
+        Pool::new(Tao(ROOT_STAKE), Alpha::ZERO, QuoteWeight::HALF),
+        100,
+        0,
+    );
     r.mechanism = Mechanism::Stable;
     r
 }
@@ -80,7 +85,11 @@ fn the_first_launch_blocks_follow_the_launch_rules() {
     let s = subnet(&sim, 1);
     assert_eq!(s.last_emission.tao_in, Tao(0));
     assert_eq!(s.last_emission.alpha_in, Alpha(0));
-    assert_eq!(s.last_emission.alpha_out, Alpha(RAO_PER_TAO), "alpha_out = 1 alpha");
+    assert_eq!(
+        s.last_emission.alpha_out,
+        Alpha(RAO_PER_TAO),
+        "alpha_out = 1 alpha"
+    );
     // Owner cut 11796/65535 of 1 alpha.
     let cut = (11_796u128 * 1_000_000_000 / 65_535) as u64;
     assert_eq!(s.last_emission.owner_cut.0, cut);
@@ -97,7 +106,10 @@ fn the_first_launch_blocks_follow_the_launch_rules() {
     let tao_out = 1_000_000_000 - new_tao as u64;
     assert_eq!(s.pool.tao_reserve.0, 1_000_000_000 - tao_out);
     assert_eq!(s.pool.alpha_reserve.0, 1_000_000_000 + a as u64);
-    assert_eq!(s.pending_root_tao.0, tao_out, "the root sell's TAO waits for the epoch");
+    assert_eq!(
+        s.pending_root_tao.0, tao_out,
+        "the root sell's TAO waits for the epoch"
+    );
     assert_eq!(s.alpha_out.0, 1_000_000_000 - a as u64);
     // The EMA (launch hotfix: spot capped at 1) moved off 0 by α·spot.
     let spot = s.pool.tao_reserve.0 as f64 / s.pool.alpha_reserve.0 as f64;
@@ -159,7 +171,11 @@ fn current_subnets() -> Vec<Subnet> {
     ] {
         let mut s = Subnet::new(
             NetUid(netuid),
-            Pool::new(Tao(tao * RAO_PER_TAO), Alpha(alpha * RAO_PER_TAO), QuoteWeight::HALF),
+            Pool::new(
+                Tao(tao * RAO_PER_TAO),
+                Alpha(alpha * RAO_PER_TAO),
+                QuoteWeight::HALF,
+            ),
             360,
             START - 100_000,
         );
@@ -176,7 +192,9 @@ fn under_the_current_rules_the_credit_is_placed_or_recycled_every_block() {
     let mut sim = Simulation::new(config(current_subnets(), Era::Current.rules())).unwrap();
     let mut sink = MemorySink::default();
     sim.start(&mut sink).unwrap();
-    let moving_before: Vec<f64> = (1..=3).map(|n| subnet(&sim, n).moving_price_f64()).collect();
+    let moving_before: Vec<f64> = (1..=3)
+        .map(|n| subnet(&sim, n).moving_price_f64())
+        .collect();
     for _ in 0..1_000 {
         let ti = sim.network().ledger.total_issuance().0;
         let pools = sim.network().pools_and_locks().0;
@@ -184,14 +202,24 @@ fn under_the_current_rules_the_credit_is_placed_or_recycled_every_block() {
         sim.step_block(&mut sink).unwrap();
         let placed = sim.network().pools_and_locks().0 - pools;
         let rec = sim.network().ledger.recycled().total().0 - recycled;
-        assert_eq!(placed + rec, 1_000_000_000, "E = placed in subnets + recycled");
+        assert_eq!(
+            placed + rec,
+            1_000_000_000,
+            "E = placed in subnets + recycled"
+        );
         assert_eq!(sim.network().ledger.total_issuance().0, ti + placed);
     }
     // Shares follow the moving prices: 0.05 : 0.01 : 0.4 of 0.46.
-    let shares: Vec<f64> = (1..=3).map(|n| subnet(&sim, n).last_emission.share).collect();
+    let shares: Vec<f64> = (1..=3)
+        .map(|n| subnet(&sim, n).last_emission.share)
+        .collect();
     let total: f64 = moving_before.iter().sum();
     for (got, m) in shares.iter().zip(&moving_before) {
-        assert!((got - m / total).abs() < 1e-3, "share {got} vs {}", m / total);
+        assert!(
+            (got - m / total).abs() < 1e-3,
+            "share {got} vs {}",
+            m / total
+        );
     }
     // Subnet 3 is priced at 0.5 TAO/alpha: alpha_in = E_3/0.5 exceeds the cap root_prop * 1
     // alpha, so it gets a chain buy and keeps the bought alpha as protocol alpha.
@@ -207,7 +235,10 @@ fn under_the_current_rules_the_credit_is_placed_or_recycled_every_block() {
         let spot = s.pool.current_price().to_num::<f64>().min(1.0);
         let before = moving_before[n as usize - 1];
         let now = s.moving_price_f64();
-        assert!((now - before).signum() == (spot - before).signum(), "netuid {n}");
+        assert!(
+            (now - before).signum() == (spot - before).signum(),
+            "netuid {n}"
+        );
     }
 }
 
@@ -225,10 +256,16 @@ fn switching_the_rule_era_mid_run_changes_the_coinbase_at_that_block() {
     sim.run_until(switch_at, &mut sink).unwrap();
     assert_eq!(sim.rules().era, Era::Current);
     let minted_launch = sim.network().ledger.minted().0;
-    assert!(minted_launch < 50 * RAO_PER_TAO, "the launch coinbase minted only what it injected");
+    assert!(
+        minted_launch < 50 * RAO_PER_TAO,
+        "the launch coinbase minted only what it injected"
+    );
     // From the next block on: the whole emission is minted each block, placed or recycled.
     sim.run_until(switch_at + 20, &mut sink).unwrap();
-    assert_eq!(sim.network().ledger.minted().0 - minted_launch, 20 * RAO_PER_TAO);
+    assert_eq!(
+        sim.network().ledger.minted().0 - minted_launch,
+        20 * RAO_PER_TAO
+    );
     // The current split: pending server/validator buckets instead of the launch bucket.
     let s = subnet(&sim, 1);
     assert!(s.pending.server.0 > 0 && s.pending.validator.0 > 0);
@@ -283,7 +320,9 @@ fn an_epoch_pays_miners_validators_and_the_owner_into_share_pools() {
         p.stake(&ColdkeyId(c), amount);
         p
     };
-    subnets[0].pools.insert(HotkeyId(0), pool(0, 100_000 * RAO_PER_TAO));
+    subnets[0]
+        .pools
+        .insert(HotkeyId(0), pool(0, 100_000 * RAO_PER_TAO));
     let s = &mut subnets[1];
     s.clock = sim_core::schedule::EpochClock::new_subnet(NetUid(1), 10, START);
     s.owner = Some((ColdkeyId(4), HotkeyId(4)));
@@ -330,15 +369,24 @@ fn an_epoch_pays_miners_validators_and_the_owner_into_share_pools() {
     // The owner's hotkey received the owner cut.
     assert!(stake(&sim, 4, 4) > 0, "owner cut staked");
     // v1's root stake earned claimable root dividends.
-    assert!(s.root_claimable.get(&HotkeyId(0)).is_some_and(|r| *r > I96F32::from_num(0)));
+    assert!(s
+        .root_claimable
+        .get(&HotkeyId(0))
+        .is_some_and(|r| *r > I96F32::from_num(0)));
     // Every bucket was drained into the payout; the invariants held every block.
     let paid = sink.network.last().unwrap().alpha_paid;
     assert!(paid > 0);
     // Auto-claims (Swap): v1's owner (the only root staker, so drawn every block) claimed in the
     // blocks after the epoch, selling the owed alpha into subnet 1's pool and restaking the TAO.
     let root_after = subnet(&sim, 0).pools[&HotkeyId(0)].stake_of(&ColdkeyId(0));
-    assert!(root_after > 100_000 * RAO_PER_TAO, "root stake grew by the claim: {root_after}");
-    assert!(s.alpha_root_owed.0 < 500_000, "what is left owed is below the claim threshold");
+    assert!(
+        root_after > 100_000 * RAO_PER_TAO,
+        "root stake grew by the claim: {root_after}"
+    );
+    assert!(
+        s.alpha_root_owed.0 < 500_000,
+        "what is left owed is below the claim threshold"
+    );
     sim.finish(&mut sink).unwrap();
 }
 
@@ -377,15 +425,26 @@ fn a_registration_wave_raises_the_price_and_rejections_are_recorded() {
     assert_eq!(refused.uid, None);
     // ~400 blocks later the price has decayed below the last price paid.
     let last = rows.last().unwrap();
-    assert!(last.price < ok.last().unwrap().price, "decayed: {} vs {}", last.price, ok.last().unwrap().price);
-    assert_eq!(subnet(&sim, 2).neurons.len(), rows.iter().filter(|r| r.outcome == "ok").count());
+    assert!(
+        last.price < ok.last().unwrap().price,
+        "decayed: {} vs {}",
+        last.price,
+        ok.last().unwrap().price
+    );
+    assert_eq!(
+        subnet(&sim, 2).neurons.len(),
+        rows.iter().filter(|r| r.outcome == "ok").count()
+    );
 }
 
 #[test]
 fn staking_events_execute_or_are_refused_with_a_reason() {
     let mut cfg = config(current_subnets(), Era::Current.rules());
     cfg.accounts = vec![("whale".into(), Tao::from_tokens(50_000))];
-    let stake = |at: u64, action: EventAction| ScheduledEvent { at_block: at, action };
+    let stake = |at: u64, action: EventAction| ScheduledEvent {
+        at_block: at,
+        action,
+    };
     cfg.events = vec![
         stake(
             START + 1,
@@ -436,7 +495,11 @@ fn staking_events_execute_or_are_refused_with_a_reason() {
     assert_eq!(a[0].outcome, "ok");
     assert!(a[0].result > 0, "alpha bought");
     assert!(a[1].outcome.contains("unknown hotkey"), "{}", a[1].outcome);
-    assert!(a[2].outcome.to_lowercase().contains("balance"), "{}", a[2].outcome);
+    assert!(
+        a[2].outcome.to_lowercase().contains("balance"),
+        "{}",
+        a[2].outcome
+    );
     assert_eq!(a[3].outcome, "ok");
     assert_eq!(a[3].amount, a[0].result, "everything held is sold");
     // Fees and slippage: the round trip returns less than was staked.
@@ -453,7 +516,10 @@ fn staking_events_execute_or_are_refused_with_a_reason() {
 fn move_stake_and_unstake_all_events_follow_the_positions() {
     let mut cfg = config(current_subnets(), Era::Current.rules());
     cfg.accounts = vec![("n".into(), Tao::from_tokens(20_000))];
-    let ev = |at: u64, action: EventAction| ScheduledEvent { at_block: at, action };
+    let ev = |at: u64, action: EventAction| ScheduledEvent {
+        at_block: at,
+        action,
+    };
     let add = |netuid: u16| EventAction::AddStake {
         coldkey: "n".into(),
         hotkey: "h".into(),
@@ -495,11 +561,7 @@ fn move_stake_and_unstake_all_events_follow_the_positions() {
     // unstake_all sold the subnet-3 and root positions: nothing is left anywhere.
     let n = sim.network().ledger.coldkey_id("n").unwrap();
     for s in &sim.network().subnets {
-        let left = s
-            .pools
-            .values()
-            .map(|p| p.stake_of(&n))
-            .sum::<u64>();
+        let left = s.pools.values().map(|p| p.stake_of(&n)).sum::<u64>();
         assert_eq!(left, 0, "netuid {}", s.netuid.0);
     }
     // 20,000 TAO less the two stakes of 5,000, plus what unstake_all returned.
@@ -507,7 +569,10 @@ fn move_stake_and_unstake_all_events_follow_the_positions() {
         sim.network().ledger.free_balance(n).0,
         Tao::from_tokens(10_000).0 + a[3].result
     );
-    assert!(a[3].result > Tao::from_tokens(5_000).0, "root 1:1 plus the subnet-3 position");
+    assert!(
+        a[3].result > Tao::from_tokens(5_000).0,
+        "root 1:1 plus the subnet-3 position"
+    );
     sim.finish(&mut sink).unwrap();
 }
 
@@ -548,9 +613,20 @@ fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
     assert!((e1 - 600_000_000).abs() <= 3, "{e1}");
     assert!((e2 - 200_000_000).abs() <= 3, "{e2}");
     // Root's 0.2 is recycled: issuance grows by about 0.8 TAO a block.
-    let recycled = sim.network().ledger.recycled().get(RecycleReason::UnspentEmission).0;
-    assert!((recycled as i64 - 10 * 200_000_000).abs() <= 100, "{recycled}");
-    assert_eq!(sim.network().ledger.total_issuance().0, ti0 + 10 * RAO_PER_TAO - recycled);
+    let recycled = sim
+        .network()
+        .ledger
+        .recycled()
+        .get(RecycleReason::UnspentEmission)
+        .0;
+    assert!(
+        (recycled as i64 - 10 * 200_000_000).abs() <= 100,
+        "{recycled}"
+    );
+    assert_eq!(
+        sim.network().ledger.total_issuance().0,
+        ti0 + 10 * RAO_PER_TAO - recycled
+    );
     // No pools move before dTAO.
     assert_eq!(subnet(&sim, 1).pool.tao_reserve, Tao(RAO_PER_TAO));
 }
@@ -578,7 +654,9 @@ fn a_root_validator_parent_earns_through_its_child_on_the_subnet() {
         p
     };
     let mut subnets = current_subnets();
-    subnets[0].pools.insert(HotkeyId(2), pool(2, 1_000_000 * RAO_PER_TAO));
+    subnets[0]
+        .pools
+        .insert(HotkeyId(2), pool(2, 1_000_000 * RAO_PER_TAO));
     let s = &mut subnets[1];
     s.clock = sim_core::schedule::EpochClock::new_subnet(NetUid(1), 10, START);
     s.neurons.push(HotkeyId(0), START - 1_000);
@@ -605,9 +683,15 @@ fn a_root_validator_parent_earns_through_its_child_on_the_subnet() {
     // dividends; R's contribution (0.18 x 1M TAO) dwarfs v's own 2,000 alpha, so nearly all of
     // v's dividend goes up to R. R holds no alpha there: its part is a root dividend, credited to
     // RootClaimable[R][1] and auto-claimed (sold, restaked on root) by R's coldkey.
-    assert!(s.root_claimable.get(&HotkeyId(2)).is_some_and(|r| *r > I96F32::from_num(0)));
+    assert!(s
+        .root_claimable
+        .get(&HotkeyId(2))
+        .is_some_and(|r| *r > I96F32::from_num(0)));
     let r_root = subnet(&sim, 0).pools[&HotkeyId(2)].stake_of(&ColdkeyId(2));
-    assert!(r_root > 1_000_000 * RAO_PER_TAO, "R's root stake grew by its claims: {r_root}");
+    assert!(
+        r_root > 1_000_000 * RAO_PER_TAO,
+        "R's root stake grew by its claims: {r_root}"
+    );
     // The child keeps its own share of the dividend.
     assert!(s.pools[&HotkeyId(0)].value() > 2_000 * RAO_PER_TAO);
     assert!(s.neurons.dividends[0] > 0);

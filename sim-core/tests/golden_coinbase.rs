@@ -103,7 +103,11 @@ fn subnet_terms_match_every_vector() {
                 block_emission,
                 alpha_issuance: s.alpha_issuance(),
                 price: current_alpha_price(Amm::Balancer, &s),
-                root_proportion: root_proportion(params.root_tao, params.tao_weight, s.alpha_issuance()),
+                root_proportion: root_proportion(
+                    params.root_tao,
+                    params.tao_weight,
+                    s.alpha_issuance(),
+                ),
             },
         );
         let t = &o["terms"];
@@ -125,10 +129,30 @@ fn subnet_terms_match_every_vector() {
         let inj = inject_and_maybe_swap(&terms, &mut s, &mut remaining);
         let j = &o["injection"];
         d.eq(id, "tao_in_u64", inj.tao_in_u64, u64_of(j, "tao_in_u64"));
-        d.eq(id, "alpha_in_u64", inj.alpha_in_u64, u64_of(j, "alpha_in_u64"));
-        d.eq(id, "excess_tao_u64", inj.excess_tao_u64, u64_of(j, "excess_tao_u64"));
-        d.eq(id, "actual_injected_tao", inj.actual_tao, u64_of(j, "actual_injected_tao"));
-        d.eq(id, "actual_injected_alpha", inj.actual_alpha, u64_of(j, "actual_injected_alpha"));
+        d.eq(
+            id,
+            "alpha_in_u64",
+            inj.alpha_in_u64,
+            u64_of(j, "alpha_in_u64"),
+        );
+        d.eq(
+            id,
+            "excess_tao_u64",
+            inj.excess_tao_u64,
+            u64_of(j, "excess_tao_u64"),
+        );
+        d.eq(
+            id,
+            "actual_injected_tao",
+            inj.actual_tao,
+            u64_of(j, "actual_injected_tao"),
+        );
+        d.eq(
+            id,
+            "actual_injected_alpha",
+            inj.actual_alpha,
+            u64_of(j, "actual_injected_alpha"),
+        );
         d.eq(
             id,
             "quote_weight_parts_after_adjust",
@@ -137,21 +161,52 @@ fn subnet_terms_match_every_vector() {
         );
         check_chain_buy(&mut d, id, &inj.chain_buy, &j["chain_buy"]);
 
-        let split = split_alpha_out(&rules, &params, &terms, bool_of(i, "root_sell_flag"), &mut s);
+        let split = split_alpha_out(
+            &rules,
+            &params,
+            &terms,
+            bool_of(i, "root_sell_flag"),
+            &mut s,
+        );
         check_split(&mut d, id, &split, &o["split"]);
 
         let a = &o["state_after"];
-        d.eq(id, "subnet_tao", s.pool.tao_reserve.0, u64_of(a, "subnet_tao"));
-        d.eq(id, "subnet_alpha_in", s.pool.alpha_reserve.0, u64_of(a, "subnet_alpha_in"));
-        d.eq(id, "subnet_alpha_out", s.alpha_out.0, u64_of(a, "subnet_alpha_out"));
+        d.eq(
+            id,
+            "subnet_tao",
+            s.pool.tao_reserve.0,
+            u64_of(a, "subnet_tao"),
+        );
+        d.eq(
+            id,
+            "subnet_alpha_in",
+            s.pool.alpha_reserve.0,
+            u64_of(a, "subnet_alpha_in"),
+        );
+        d.eq(
+            id,
+            "subnet_alpha_out",
+            s.alpha_out.0,
+            u64_of(a, "subnet_alpha_out"),
+        );
         d.eq(
             id,
             "subnet_protocol_alpha_delta",
             s.protocol_alpha.0,
             u64_of(a, "subnet_protocol_alpha_delta"),
         );
-        d.eq(id, "quote_weight_parts", s.pool.weight.parts(), u64_of(a, "quote_weight_parts"));
-        d.eq(id, "price", s.pool.current_price().to_bits(), bits(&a["price"]));
+        d.eq(
+            id,
+            "quote_weight_parts",
+            s.pool.weight.parts(),
+            u64_of(a, "quote_weight_parts"),
+        );
+        d.eq(
+            id,
+            "price",
+            s.pool.current_price().to_bits(),
+            bits(&a["price"]),
+        );
 
         let update = update_moving_price(
             MovingPrice::CappedRamped,
@@ -165,7 +220,12 @@ fn subnet_terms_match_every_vector() {
             },
         );
         let e = &o["ema"];
-        d.eq(id, "effective_alpha", update.effective_alpha.to_bits(), bits(&e["effective_alpha"]));
+        d.eq(
+            id,
+            "effective_alpha",
+            update.effective_alpha.to_bits(),
+            bits(&e["effective_alpha"]),
+        );
         d.eq(
             id,
             "new_moving_price",
@@ -186,8 +246,18 @@ fn check_chain_buy(
         (None, true) => {}
         (Some(Ok(r)), false) if !want["ok"].is_null() => {
             let w = &want["ok"];
-            d.eq(id, "chain_buy.amount_paid_in", r.amount_paid_in, u64_of(w, "amount_paid_in"));
-            d.eq(id, "chain_buy.amount_paid_out", r.amount_paid_out, u64_of(w, "amount_paid_out"));
+            d.eq(
+                id,
+                "chain_buy.amount_paid_in",
+                r.amount_paid_in,
+                u64_of(w, "amount_paid_in"),
+            );
+            d.eq(
+                id,
+                "chain_buy.amount_paid_out",
+                r.amount_paid_out,
+                u64_of(w, "amount_paid_out"),
+            );
             d.eq(id, "chain_buy.fee_paid", r.fee_paid, u64_of(w, "fee_paid"));
         }
         (Some(Err(_)), false) if !want["err"].is_null() => {}
@@ -196,21 +266,66 @@ fn check_chain_buy(
 }
 
 fn check_split(d: &mut Diffs, id: &str, split: &sim_core::coinbase::Split, w: &Value) {
-    d.eq(id, "alpha_created", split.alpha_created, u64_of(w, "alpha_created"));
-    d.eq(id, "owner_cut", split.owner_cut.to_bits(), bits(&w["owner_cut"]));
-    d.eq(id, "owner_cut_u64", split.owner_cut_u64, u64_of(w, "owner_cut_u64"));
+    d.eq(
+        id,
+        "alpha_created",
+        split.alpha_created,
+        u64_of(w, "alpha_created"),
+    );
+    d.eq(
+        id,
+        "owner_cut",
+        split.owner_cut.to_bits(),
+        bits(&w["owner_cut"]),
+    );
+    d.eq(
+        id,
+        "owner_cut_u64",
+        split.owner_cut_u64,
+        u64_of(w, "owner_cut_u64"),
+    );
     d.eq(
         id,
         "root_proportion_after_mint",
         split.root_proportion_after_mint.to_bits(),
         bits(&w["root_proportion_after_mint"]),
     );
-    d.eq(id, "root_alpha", split.root_alpha.to_bits(), bits(&w["root_alpha"]));
-    d.eq(id, "root_alpha_u64", split.root_alpha_u64, u64_of(w, "root_alpha_u64"));
-    d.eq(id, "root_alpha_recycled", split.root_alpha_recycled, bool_of(w, "root_alpha_recycled"));
-    d.eq(id, "pending_server", split.pending_server.to_bits(), bits(&w["pending_server"]));
-    d.eq(id, "pending_server_u64", split.pending_server_u64, u64_of(w, "pending_server_u64"));
-    d.eq(id, "pending_validator", split.pending_validator.to_bits(), bits(&w["pending_validator"]));
+    d.eq(
+        id,
+        "root_alpha",
+        split.root_alpha.to_bits(),
+        bits(&w["root_alpha"]),
+    );
+    d.eq(
+        id,
+        "root_alpha_u64",
+        split.root_alpha_u64,
+        u64_of(w, "root_alpha_u64"),
+    );
+    d.eq(
+        id,
+        "root_alpha_recycled",
+        split.root_alpha_recycled,
+        bool_of(w, "root_alpha_recycled"),
+    );
+    d.eq(
+        id,
+        "pending_server",
+        split.pending_server.to_bits(),
+        bits(&w["pending_server"]),
+    );
+    d.eq(
+        id,
+        "pending_server_u64",
+        split.pending_server_u64,
+        u64_of(w, "pending_server_u64"),
+    );
+    d.eq(
+        id,
+        "pending_validator",
+        split.pending_validator.to_bits(),
+        bits(&w["pending_validator"]),
+    );
     d.eq(
         id,
         "pending_validator_u64",
@@ -228,7 +343,8 @@ fn moving_price_sequences_match() {
     let mut steps = 0;
     for seq in seqs {
         let name = seq["name"].as_str().unwrap();
-        let mut price = I96F32::from_bits(common::as_u128(&seq["initial_moving_price_bits"]).unwrap() as i128);
+        let mut price =
+            I96F32::from_bits(common::as_u128(&seq["initial_moving_price_bits"]).unwrap() as i128);
         let moving_alpha =
             I96F32::from_bits(common::as_u128(&seq["subnet_moving_alpha_bits"]).unwrap() as i128);
         for step in seq["steps"].as_array().unwrap() {
@@ -296,28 +412,98 @@ fn price_ema_shares_match_every_vector() {
             .collect();
         let block_emission = u64_of(i, "block_emission");
         let totals = price_ema_shares(&input, block_emission, PriceShareRule::CURRENT, &mut rows);
-        d.eq(id, "total_moving_prices", totals.total_moving_prices.to_bits(), bits(&o["total_moving_prices"]));
-        d.eq(id, "total_weight", totals.total_weight.to_bits(), bits(&o["total_weight"]));
-        d.eq(id, "fallback_to_price_shares", totals.fallback_to_price_shares, bool_of(o, "fallback_to_price_shares"));
-        d.eq(id, "has_disabled_subnets", totals.has_disabled_subnets, bool_of(o, "has_disabled_subnets"));
-        d.eq(id, "enabled_share_sum", totals.enabled_share_sum.to_bits(), bits(&o["enabled_share_sum"]));
-        d.eq(id, "root_sell_flag", root_sell_flag(&input), bool_of(o, "root_sell_flag"));
+        d.eq(
+            id,
+            "total_moving_prices",
+            totals.total_moving_prices.to_bits(),
+            bits(&o["total_moving_prices"]),
+        );
+        d.eq(
+            id,
+            "total_weight",
+            totals.total_weight.to_bits(),
+            bits(&o["total_weight"]),
+        );
+        d.eq(
+            id,
+            "fallback_to_price_shares",
+            totals.fallback_to_price_shares,
+            bool_of(o, "fallback_to_price_shares"),
+        );
+        d.eq(
+            id,
+            "has_disabled_subnets",
+            totals.has_disabled_subnets,
+            bool_of(o, "has_disabled_subnets"),
+        );
+        d.eq(
+            id,
+            "enabled_share_sum",
+            totals.enabled_share_sum.to_bits(),
+            bits(&o["enabled_share_sum"]),
+        );
+        d.eq(
+            id,
+            "root_sell_flag",
+            root_sell_flag(&input),
+            bool_of(o, "root_sell_flag"),
+        );
         let mut sum = 0u64;
         for ((s, row), inp) in list.iter().zip(&rows).zip(&input) {
             let key = s["netuid"].to_string();
             let at = format!("{id}[{key}]");
-            d.eq(&at, "moving_alpha_price", inp.moving_price.to_bits(), bits(&o["moving_alpha_price"][&key]));
-            d.eq(&at, "price_shares", row.price_share.to_bits(), bits(&o["price_shares"][&key]));
-            d.eq(&at, "miner_burn_weighted", row.miner_burn_weighted.to_bits(), bits(&o["miner_burn_weighted"][&key]));
+            d.eq(
+                &at,
+                "moving_alpha_price",
+                inp.moving_price.to_bits(),
+                bits(&o["moving_alpha_price"][&key]),
+            );
+            d.eq(
+                &at,
+                "price_shares",
+                row.price_share.to_bits(),
+                bits(&o["price_shares"][&key]),
+            );
+            d.eq(
+                &at,
+                "miner_burn_weighted",
+                row.miner_burn_weighted.to_bits(),
+                bits(&o["miner_burn_weighted"][&key]),
+            );
             d.eq(&at, "shares", row.share.to_bits(), bits(&o["shares"][&key]));
-            d.eq(&at, "final_share", row.final_share.to_bits(), bits(&o["final_share"][&key]));
-            d.eq(&at, "tao_emission", row.tao_emission.to_bits(), bits(&o["tao_emission"][&key]));
+            d.eq(
+                &at,
+                "final_share",
+                row.final_share.to_bits(),
+                bits(&o["final_share"][&key]),
+            );
+            d.eq(
+                &at,
+                "tao_emission",
+                row.tao_emission.to_bits(),
+                bits(&o["tao_emission"][&key]),
+            );
             let floor = row.tao_emission.saturating_to_num::<u64>();
-            d.eq(&at, "tao_emission_u64", floor, u64_of(&o["tao_emission_u64"], &key));
+            d.eq(
+                &at,
+                "tao_emission_u64",
+                floor,
+                u64_of(&o["tao_emission_u64"], &key),
+            );
             sum += floor;
         }
-        d.eq(id, "tao_emission_u64_sum", sum, u64_of(o, "tao_emission_u64_sum"));
-        d.eq(id, "unassigned_rao", block_emission - sum, u64_of(o, "unassigned_rao"));
+        d.eq(
+            id,
+            "tao_emission_u64_sum",
+            sum,
+            u64_of(o, "tao_emission_u64_sum"),
+        );
+        d.eq(
+            id,
+            "unassigned_rao",
+            block_emission - sum,
+            u64_of(o, "unassigned_rao"),
+        );
     }
     d.finish(cases.len());
 }
@@ -373,12 +559,36 @@ fn multi_subnet_blocks_match_every_vector() {
         let credit = u64_of(i, "block_emission");
         let report = coinbase.run(&rules, &params, credit, &mut subnets).clone();
         coinbase.update_moving_prices(&rules, &params, &mut subnets);
-        let emit: Vec<u64> = report.subnets.iter().map(|r| subnets[r.index].netuid.0 as u64).collect();
-        let want_emit: Vec<u64> = o["emit_set"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let emit: Vec<u64> = report
+            .subnets
+            .iter()
+            .map(|r| subnets[r.index].netuid.0 as u64)
+            .collect();
+        let want_emit: Vec<u64> = o["emit_set"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
         d.eq(id, "emit_set", emit, want_emit);
-        d.eq(id, "root_sell_flag", report.root_sell_flag, bool_of(o, "root_sell_flag"));
-        d.eq(id, "total_ema_price", report.totals.total_moving_prices.to_bits(), bits(&o["total_ema_price"]));
-        d.eq(id, "credit_recycled", report.credit_left, u64_of(o, "credit_recycled"));
+        d.eq(
+            id,
+            "root_sell_flag",
+            report.root_sell_flag,
+            bool_of(o, "root_sell_flag"),
+        );
+        d.eq(
+            id,
+            "total_ema_price",
+            report.totals.total_moving_prices.to_bits(),
+            bits(&o["total_ema_price"]),
+        );
+        d.eq(
+            id,
+            "credit_recycled",
+            report.credit_left,
+            u64_of(o, "credit_recycled"),
+        );
         let emitted = coinbase.report.subnets.clone();
         for (s, w) in subnets.iter().zip(o["subnets"].as_array().unwrap()) {
             let at = format!("{id}[{}]", s.netuid.0);
@@ -386,38 +596,153 @@ fn multi_subnet_blocks_match_every_vector() {
             let r = emitted.iter().find(|r| subnets[r.index].netuid == s.netuid);
             d.eq(&at, "in_emit_set", r.is_some(), bool_of(w, "in_emit_set"));
             if let Some(r) = r {
-                d.eq(&at, "share", r.share.final_share.to_bits(), bits(&w["share"]));
-                d.eq(&at, "tao_emission", r.share.tao_emission.to_bits(), bits(&w["tao_emission"]));
+                d.eq(
+                    &at,
+                    "share",
+                    r.share.final_share.to_bits(),
+                    bits(&w["share"]),
+                );
+                d.eq(
+                    &at,
+                    "tao_emission",
+                    r.share.tao_emission.to_bits(),
+                    bits(&w["tao_emission"]),
+                );
                 let t = &w["terms"];
-                d.eq(&at, "terms.tao_in", r.terms.tao_in.to_bits(), bits(&t["tao_in"]));
-                d.eq(&at, "terms.alpha_in", r.terms.alpha_in.to_bits(), bits(&t["alpha_in"]));
-                d.eq(&at, "terms.excess_tao", r.terms.excess_tao.to_bits(), bits(&t["excess_tao"]));
-                d.eq(&at, "terms.root_proportion", r.terms.root_proportion.to_bits(), bits(&t["root_proportion"]));
-                d.eq(&at, "terms.price", r.terms.price.to_bits(), bits(&t["price"]));
+                d.eq(
+                    &at,
+                    "terms.tao_in",
+                    r.terms.tao_in.to_bits(),
+                    bits(&t["tao_in"]),
+                );
+                d.eq(
+                    &at,
+                    "terms.alpha_in",
+                    r.terms.alpha_in.to_bits(),
+                    bits(&t["alpha_in"]),
+                );
+                d.eq(
+                    &at,
+                    "terms.excess_tao",
+                    r.terms.excess_tao.to_bits(),
+                    bits(&t["excess_tao"]),
+                );
+                d.eq(
+                    &at,
+                    "terms.root_proportion",
+                    r.terms.root_proportion.to_bits(),
+                    bits(&t["root_proportion"]),
+                );
+                d.eq(
+                    &at,
+                    "terms.price",
+                    r.terms.price.to_bits(),
+                    bits(&t["price"]),
+                );
                 d.eq(&at, "terms.capped", r.terms.capped, bool_of(t, "capped"));
                 let j = &w["injection"];
-                d.eq(&at, "actual_injected_tao", r.injected.actual_tao, u64_of(j, "actual_injected_tao"));
-                d.eq(&at, "actual_injected_alpha", r.injected.actual_alpha, u64_of(j, "actual_injected_alpha"));
-                d.eq(&at, "weight_after_adjust", r.injected.quote_weight_after_adjust, u64_of(j, "quote_weight_parts_after_adjust"));
+                d.eq(
+                    &at,
+                    "actual_injected_tao",
+                    r.injected.actual_tao,
+                    u64_of(j, "actual_injected_tao"),
+                );
+                d.eq(
+                    &at,
+                    "actual_injected_alpha",
+                    r.injected.actual_alpha,
+                    u64_of(j, "actual_injected_alpha"),
+                );
+                d.eq(
+                    &at,
+                    "weight_after_adjust",
+                    r.injected.quote_weight_after_adjust,
+                    u64_of(j, "quote_weight_parts_after_adjust"),
+                );
                 check_chain_buy(&mut d, &at, &r.injected.chain_buy, &j["chain_buy"]);
-                d.eq(&at, "credit_spent", r.injected.credit_spent, u64_of(w, "credit_spent"));
+                d.eq(
+                    &at,
+                    "credit_spent",
+                    r.injected.credit_spent,
+                    u64_of(w, "credit_spent"),
+                );
                 check_split(&mut d, &at, &r.split, &w["split"]);
                 let e = &w["ema"];
                 let ema = r.ema.expect("emit subnets get an EMA update");
-                d.eq(&at, "effective_alpha", ema.effective_alpha.to_bits(), bits(&e["effective_alpha"]));
-                d.eq(&at, "new_moving_price", ema.new_moving_price.to_bits(), ibits(&e["new_moving_price"]));
+                d.eq(
+                    &at,
+                    "effective_alpha",
+                    ema.effective_alpha.to_bits(),
+                    bits(&e["effective_alpha"]),
+                );
+                d.eq(
+                    &at,
+                    "new_moving_price",
+                    ema.new_moving_price.to_bits(),
+                    ibits(&e["new_moving_price"]),
+                );
             }
             let a = &w["state_after"];
-            d.eq(&at, "subnet_tao", s.pool.tao_reserve.0, u64_of(a, "subnet_tao"));
-            d.eq(&at, "subnet_alpha_in", s.pool.alpha_reserve.0, u64_of(a, "subnet_alpha_in"));
-            d.eq(&at, "subnet_alpha_out", s.alpha_out.0, u64_of(a, "subnet_alpha_out"));
-            d.eq(&at, "quote_weight_parts", s.pool.weight.parts(), u64_of(a, "quote_weight_parts"));
-            d.eq(&at, "subnet_protocol_alpha", s.protocol_alpha.0, u64_of(a, "subnet_protocol_alpha"));
-            d.eq(&at, "pending_server", s.pending.server.0, u64_of(a, "pending_server_emission"));
-            d.eq(&at, "pending_validator", s.pending.validator.0, u64_of(a, "pending_validator_emission"));
-            d.eq(&at, "pending_root", s.pending.root.0, u64_of(a, "pending_root_alpha_divs"));
-            d.eq(&at, "pending_owner_cut", s.pending.owner_cut.0, u64_of(a, "pending_owner_cut"));
-            d.eq(&at, "price_after", s.pool.current_price().to_bits(), bits(&w["price_after"]));
+            d.eq(
+                &at,
+                "subnet_tao",
+                s.pool.tao_reserve.0,
+                u64_of(a, "subnet_tao"),
+            );
+            d.eq(
+                &at,
+                "subnet_alpha_in",
+                s.pool.alpha_reserve.0,
+                u64_of(a, "subnet_alpha_in"),
+            );
+            d.eq(
+                &at,
+                "subnet_alpha_out",
+                s.alpha_out.0,
+                u64_of(a, "subnet_alpha_out"),
+            );
+            d.eq(
+                &at,
+                "quote_weight_parts",
+                s.pool.weight.parts(),
+                u64_of(a, "quote_weight_parts"),
+            );
+            d.eq(
+                &at,
+                "subnet_protocol_alpha",
+                s.protocol_alpha.0,
+                u64_of(a, "subnet_protocol_alpha"),
+            );
+            d.eq(
+                &at,
+                "pending_server",
+                s.pending.server.0,
+                u64_of(a, "pending_server_emission"),
+            );
+            d.eq(
+                &at,
+                "pending_validator",
+                s.pending.validator.0,
+                u64_of(a, "pending_validator_emission"),
+            );
+            d.eq(
+                &at,
+                "pending_root",
+                s.pending.root.0,
+                u64_of(a, "pending_root_alpha_divs"),
+            );
+            d.eq(
+                &at,
+                "pending_owner_cut",
+                s.pending.owner_cut.0,
+                u64_of(a, "pending_owner_cut"),
+            );
+            d.eq(
+                &at,
+                "price_after",
+                s.pool.current_price().to_bits(),
+                bits(&w["price_after"]),
+            );
         }
     }
     d.finish(cases.len());
@@ -470,11 +795,23 @@ fn launch_blocks_match_every_vector() {
             moving_alpha: i96(&i["subnet_moving_alpha"]),
         };
         let stake_before: i128 = subnets.iter().map(|s| s.pool.tao_reserve.0 as i128).sum();
-        let report = coinbase.run_launch(&params, u64_of(i, "block_emission"), &mut subnets).clone();
+        let report = coinbase
+            .run_launch(&params, u64_of(i, "block_emission"), &mut subnets)
+            .clone();
         coinbase.update_moving_prices(&rules, &params, &mut subnets);
         let stake_after: i128 = subnets.iter().map(|s| s.pool.tao_reserve.0 as i128).sum();
-        d.eq(id, "total_moving_prices", report.totals.total_moving_prices.to_bits(), bits(&o["total_moving_prices"]) << 32);
-        d.eq(id, "total_issuance_increase", report.launch_minted, u64_of(o, "total_issuance_increase"));
+        d.eq(
+            id,
+            "total_moving_prices",
+            report.totals.total_moving_prices.to_bits(),
+            bits(&o["total_moving_prices"]) << 32,
+        );
+        d.eq(
+            id,
+            "total_issuance_increase",
+            report.launch_minted,
+            u64_of(o, "total_issuance_increase"),
+        );
         d.eq(
             id,
             "total_stake_delta",
@@ -488,37 +825,157 @@ fn launch_blocks_match_every_vector() {
             d.eq(&at, "netuid", s.netuid.0 as u64, u64_of(w, "netuid"));
             let b = |x: U96F32| x.to_bits();
             d.eq(&at, "price", b(r.terms.price), bits(&w["price"]));
-            d.eq(&at, "tao_in_before_rule", b(r.share.tao_emission), bits(&w["tao_in_before_registration_rule"]));
+            d.eq(
+                &at,
+                "tao_in_before_rule",
+                b(r.share.tao_emission),
+                bits(&w["tao_in_before_registration_rule"]),
+            );
             d.eq(&at, "tao_in", b(r.terms.tao_in), bits(&w["tao_in"]));
-            d.eq(&at, "alpha_emission", b(r.terms.alpha_emission), bits(&w["alpha_emission"]));
+            d.eq(
+                &at,
+                "alpha_emission",
+                b(r.terms.alpha_emission),
+                bits(&w["alpha_emission"]),
+            );
             d.eq(&at, "alpha_in", b(r.terms.alpha_in), bits(&w["alpha_in"]));
-            d.eq(&at, "alpha_out", b(r.terms.alpha_out), bits(&w["alpha_out"]));
-            d.eq(&at, "tao_in_u64", r.injected.tao_in_u64, u64_of(w, "tao_in_u64"));
-            d.eq(&at, "alpha_in_u64", r.injected.alpha_in_u64, u64_of(w, "alpha_in_u64"));
-            d.eq(&at, "alpha_out_u64", r.split.alpha_created, u64_of(w, "alpha_out_u64"));
-            d.eq(&at, "owner_cut", b(r.split.owner_cut), bits(&w["owner_cut"]));
-            d.eq(&at, "owner_cut_u64", r.split.owner_cut_u64, u64_of(w, "owner_cut_u64"));
-            d.eq(&at, "root_proportion", b(r.terms.root_proportion), bits(&w["root_proportion"]));
-            d.eq(&at, "root_alpha", b(r.split.root_alpha), bits(&w["root_alpha"]));
-            d.eq(&at, "root_alpha_u64", r.split.root_alpha_u64, u64_of(w, "root_alpha_u64"));
-            d.eq(&at, "pending_alpha", b(r.split.pending_server), bits(&w["pending_alpha"]));
-            d.eq(&at, "pending_alpha_u64", r.split.pending_server_u64, u64_of(w, "pending_alpha_u64"));
-            d.eq(&at, "root_sell_executed", r.split.root_sell_executed, bool_of(w, "root_sell_executed"));
-            d.eq(&at, "root_sell_tao", r.split.root_sell_tao, u64_of(w, "root_sell_tao"));
+            d.eq(
+                &at,
+                "alpha_out",
+                b(r.terms.alpha_out),
+                bits(&w["alpha_out"]),
+            );
+            d.eq(
+                &at,
+                "tao_in_u64",
+                r.injected.tao_in_u64,
+                u64_of(w, "tao_in_u64"),
+            );
+            d.eq(
+                &at,
+                "alpha_in_u64",
+                r.injected.alpha_in_u64,
+                u64_of(w, "alpha_in_u64"),
+            );
+            d.eq(
+                &at,
+                "alpha_out_u64",
+                r.split.alpha_created,
+                u64_of(w, "alpha_out_u64"),
+            );
+            d.eq(
+                &at,
+                "owner_cut",
+                b(r.split.owner_cut),
+                bits(&w["owner_cut"]),
+            );
+            d.eq(
+                &at,
+                "owner_cut_u64",
+                r.split.owner_cut_u64,
+                u64_of(w, "owner_cut_u64"),
+            );
+            d.eq(
+                &at,
+                "root_proportion",
+                b(r.terms.root_proportion),
+                bits(&w["root_proportion"]),
+            );
+            d.eq(
+                &at,
+                "root_alpha",
+                b(r.split.root_alpha),
+                bits(&w["root_alpha"]),
+            );
+            d.eq(
+                &at,
+                "root_alpha_u64",
+                r.split.root_alpha_u64,
+                u64_of(w, "root_alpha_u64"),
+            );
+            d.eq(
+                &at,
+                "pending_alpha",
+                b(r.split.pending_server),
+                bits(&w["pending_alpha"]),
+            );
+            d.eq(
+                &at,
+                "pending_alpha_u64",
+                r.split.pending_server_u64,
+                u64_of(w, "pending_alpha_u64"),
+            );
+            d.eq(
+                &at,
+                "root_sell_executed",
+                r.split.root_sell_executed,
+                bool_of(w, "root_sell_executed"),
+            );
+            d.eq(
+                &at,
+                "root_sell_tao",
+                r.split.root_sell_tao,
+                u64_of(w, "root_sell_tao"),
+            );
             let price_after = match s.mechanism {
                 Mechanism::Stable => I96F32::from_num(1),
                 Mechanism::Dynamic => s.pool.launch_price(),
             };
-            d.eq(&at, "price_after", price_after.to_bits(), ibits(&w["price_after"]));
-            d.eq(&at, "new_moving_price", s.moving_price.to_bits(), ibits(&w["new_moving_price"]));
+            d.eq(
+                &at,
+                "price_after",
+                price_after.to_bits(),
+                ibits(&w["price_after"]),
+            );
+            d.eq(
+                &at,
+                "new_moving_price",
+                s.moving_price.to_bits(),
+                ibits(&w["new_moving_price"]),
+            );
             let a = &w["state_after"];
-            d.eq(&at, "subnet_tao", s.pool.tao_reserve.0, u64_of(a, "subnet_tao"));
-            d.eq(&at, "subnet_alpha_in", s.pool.alpha_reserve.0, u64_of(a, "subnet_alpha_in"));
-            d.eq(&at, "subnet_alpha_out", s.alpha_out.0, u64_of(a, "subnet_alpha_out"));
-            d.eq(&at, "pending_emission", s.pending.emission.0, u64_of(a, "pending_emission"));
-            d.eq(&at, "pending_root_divs", s.pending_root_tao.0, u64_of(a, "pending_root_divs"));
-            d.eq(&at, "pending_alpha_swapped", s.pending_alpha_swapped.0, u64_of(a, "pending_alpha_swapped"));
-            d.eq(&at, "pending_owner_cut", s.pending.owner_cut.0, u64_of(a, "pending_owner_cut"));
+            d.eq(
+                &at,
+                "subnet_tao",
+                s.pool.tao_reserve.0,
+                u64_of(a, "subnet_tao"),
+            );
+            d.eq(
+                &at,
+                "subnet_alpha_in",
+                s.pool.alpha_reserve.0,
+                u64_of(a, "subnet_alpha_in"),
+            );
+            d.eq(
+                &at,
+                "subnet_alpha_out",
+                s.alpha_out.0,
+                u64_of(a, "subnet_alpha_out"),
+            );
+            d.eq(
+                &at,
+                "pending_emission",
+                s.pending.emission.0,
+                u64_of(a, "pending_emission"),
+            );
+            d.eq(
+                &at,
+                "pending_root_divs",
+                s.pending_root_tao.0,
+                u64_of(a, "pending_root_divs"),
+            );
+            d.eq(
+                &at,
+                "pending_alpha_swapped",
+                s.pending_alpha_swapped.0,
+                u64_of(a, "pending_alpha_swapped"),
+            );
+            d.eq(
+                &at,
+                "pending_owner_cut",
+                s.pending.owner_cut.0,
+                u64_of(a, "pending_owner_cut"),
+            );
         }
     }
     d.finish(cases.len());

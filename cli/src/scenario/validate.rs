@@ -4,19 +4,19 @@
 use super::wire::*;
 use super::{Problem, Scenario};
 use serde_json::json;
+use sim_core::amm::{Pool, QuoteWeight};
 use sim_core::events::{EventAction, RecycleFlow, ScheduledEvent};
 use sim_core::ledger::{Holder, RecycleReason};
+use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
 use sim_core::params::Params;
 use sim_core::price::{PriceConfig, PriceModel};
 use sim_core::rules::{Era, RuleOverride, Rules};
 use sim_core::sim::SimConfig;
-use sim_core::time::{parse_utc, DEFAULT_BLOCK_MILLIS};
-use sim_core::amm::{Pool, QuoteWeight};
-use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
 use sim_core::subnet::{Mechanism, Subnet};
+use sim_core::time::{parse_utc, DEFAULT_BLOCK_MILLIS};
 use sim_core::units::{format_rao, parse_tokens, Alpha, ColdkeyId, NetUid, Tao};
-use substrate_fixed::types::I96F32;
 use std::path::Path;
+use substrate_fixed::types::I96F32;
 
 /// Longest run accepted: 100 years of 12 s blocks.
 const MAX_BLOCKS: u64 = 263_000_000;
@@ -320,7 +320,12 @@ fn initial_subnets(
                 "is given twice: the snapshot already has netuid 0",
             );
         } else if let Some(tao) = amount(p, "initial.root_stake", stake) {
-            let mut root = Subnet::new(NetUid(0), Pool::new(tao, Alpha::ZERO, QuoteWeight::HALF), 100, 0);
+            let mut root = Subnet::new(
+                NetUid(0),
+                Pool::new(tao, Alpha::ZERO, QuoteWeight::HALF),
+                100,
+                0,
+            );
             root.mechanism = Mechanism::Stable;
             root.name = "root".to_string();
             subnets.push(root);
@@ -332,7 +337,10 @@ fn initial_subnets(
         let tempo = u.tempo.unwrap_or(360);
         let mut ok = true;
         if u.count == 0 || u.count > 1_024 {
-            p.add(format!("{at}.count"), format!("= {}: must be between 1 and 1024", u.count));
+            p.add(
+                format!("{at}.count"),
+                format!("= {}: must be between 1 and 1024", u.count),
+            );
             ok = false;
         }
         if first == 0 || first + u.count > u64::from(u16::MAX) {
@@ -343,7 +351,10 @@ fn initial_subnets(
             ok = false;
         }
         if !(1..=50_400).contains(&tempo) {
-            p.add(format!("{at}.tempo"), format!("= {tempo}: must be between 1 and 50400"));
+            p.add(
+                format!("{at}.tempo"),
+                format!("= {tempo}: must be between 1 and 50400"),
+            );
             ok = false;
         }
         let tao = amount(p, &format!("{at}.tao"), &u.tao);
@@ -354,16 +365,23 @@ fn initial_subnets(
         };
         let moving_price = u.moving_price.map(number).unwrap_or(0.0);
         if !(0.0..=1e6).contains(&moving_price) {
-            p.add(format!("{at}.moving_price"), format!("= {moving_price}: must be between 0 and 1e6"));
+            p.add(
+                format!("{at}.moving_price"),
+                format!("= {moving_price}: must be between 0 and 1e6"),
+            );
             ok = false;
         }
-        let (Some(tao), Some(alpha_in), Some(alpha_out), true) = (tao, alpha_in, alpha_out, ok) else {
+        let (Some(tao), Some(alpha_in), Some(alpha_out), true) = (tao, alpha_in, alpha_out, ok)
+        else {
             return;
         };
         for netuid in first..first + u.count {
             let netuid = NetUid(netuid as u16);
             if subnets.iter().any(|s| s.netuid == netuid) {
-                p.add(format!("{at}"), format!("netuid {netuid} is already given by the snapshot"));
+                p.add(
+                    format!("{at}"),
+                    format!("netuid {netuid} is already given by the snapshot"),
+                );
                 return;
             }
             let mut s = Subnet::new(
@@ -705,7 +723,10 @@ fn root_validators(
             continue;
         };
         if hotkeys.iter().any(|h: &Hotkey| h.name == v.hotkey) || v.hotkey.is_empty() {
-            p.add(format!("{at}.hotkey"), format!("= {:?}: must be a new, non-empty name", v.hotkey));
+            p.add(
+                format!("{at}.hotkey"),
+                format!("= {:?}: must be a new, non-empty name", v.hotkey),
+            );
             continue;
         }
         let Some(stake) = amount(p, &format!("{at}.stake"), &v.stake) else {
@@ -934,7 +955,10 @@ fn event_action(
         "register_neurons" => {
             let count = e.count?;
             if !(1..=10_000).contains(&count) {
-                p.add(format!("{at}.count"), format!("= {count}: must be between 1 and 10000"));
+                p.add(
+                    format!("{at}.count"),
+                    format!("= {count}: must be between 1 and 10000"),
+                );
                 return None;
             }
             EventAction::RegisterNeurons {
@@ -947,7 +971,10 @@ fn event_action(
             let coldkey = event_coldkey(p, at, e.coldkey.as_ref()?)?;
             let tempo = e.tempo.unwrap_or(360);
             if !(1..=50_400).contains(&tempo) {
-                p.add(format!("{at}.tempo"), format!("= {tempo}: must be between 1 and 50400"));
+                p.add(
+                    format!("{at}.tempo"),
+                    format!("= {tempo}: must be between 1 and 50400"),
+                );
                 return None;
             }
             EventAction::RegisterSubnet {

@@ -214,9 +214,12 @@ impl Coinbase {
                 }
                 totals
             }
-            EmissionSplit::PriceEmaMinerBurn => {
-                price_ema_shares(&self.inputs, credit, PriceShareRule::CURRENT, &mut self.rows)
-            }
+            EmissionSplit::PriceEmaMinerBurn => price_ema_shares(
+                &self.inputs,
+                credit,
+                PriceShareRule::CURRENT,
+                &mut self.rows,
+            ),
             EmissionSplit::PriceEma | EmissionSplit::RootWeights => price_ema_shares(
                 &self.inputs,
                 credit,
@@ -370,7 +373,9 @@ impl Coinbase {
             let root_alpha_u64 = root_alpha.saturating_to_num::<u64>();
             let sold = launch_sell(s, root_alpha_u64);
             let root_tao = sold.unwrap_or(0);
-            s.pending_alpha_swapped = s.pending_alpha_swapped.saturating_add(Alpha(root_alpha_u64));
+            s.pending_alpha_swapped = s
+                .pending_alpha_swapped
+                .saturating_add(Alpha(root_alpha_u64));
             s.pending.emission = s
                 .pending
                 .emission
@@ -481,11 +486,7 @@ impl Coinbase {
 /// fee-less chain buy of the excess at the maximum price (before the injected reserves are
 /// added, as the chain does), then the alpha and TAO injections. `remaining` is the block's
 /// unspent credit.
-pub fn inject_and_maybe_swap(
-    terms: &Terms,
-    s: &mut Subnet,
-    remaining: &mut u64,
-) -> Injected {
+pub fn inject_and_maybe_swap(terms: &Terms, s: &mut Subnet, remaining: &mut u64) -> Injected {
     let mut out = Injected {
         tao_in_u64: floor_u64(terms.tao_in),
         alpha_in_u64: floor_u64(terms.alpha_in),
@@ -507,7 +508,9 @@ pub fn inject_and_maybe_swap(
         match buy {
             Ok(result) => {
                 s.alpha_out = s.alpha_out.saturating_add(Alpha(result.amount_paid_out));
-                s.protocol_alpha = s.protocol_alpha.saturating_add(Alpha(result.amount_paid_out));
+                s.protocol_alpha = s
+                    .protocol_alpha
+                    .saturating_add(Alpha(result.amount_paid_out));
                 s.flow.record_protocol_inflow(result.amount_paid_in);
                 // The pool took amount_paid_in; anything unspent stays in the subnet account.
                 let kept = out.excess_tao_u64.saturating_sub(result.amount_paid_in);
@@ -572,7 +575,10 @@ pub fn split_alpha_out(
                 .saturating_sub(out.pending_server)
                 .saturating_sub(out.root_alpha);
             out.pending_validator_u64 = floor_u64(out.pending_validator);
-            s.pending.server = s.pending.server.saturating_add(Alpha(out.pending_server_u64));
+            s.pending.server = s
+                .pending
+                .server
+                .saturating_add(Alpha(out.pending_server_u64));
             s.pending.validator = s
                 .pending
                 .validator
@@ -588,7 +594,10 @@ pub fn split_alpha_out(
             let pending = alpha_out.saturating_sub(out.root_alpha);
             out.pending_server = pending;
             out.pending_server_u64 = floor_u64(pending);
-            s.pending.emission = s.pending.emission.saturating_add(Alpha(out.pending_server_u64));
+            s.pending.emission = s
+                .pending
+                .emission
+                .saturating_add(Alpha(out.pending_server_u64));
             let sold = match (rules.amm, s.mechanism) {
                 (Amm::ConstantProductFlatFee, _) | (_, Mechanism::Stable) => {
                     launch_sell(s, out.root_alpha_u64)
@@ -596,7 +605,12 @@ pub fn split_alpha_out(
                 _ => {
                     let sold = s
                         .pool
-                        .swap(Side::Sell, out.root_alpha_u64, crate::amm::MIN_PRICE_LIMIT, true)
+                        .swap(
+                            Side::Sell,
+                            out.root_alpha_u64,
+                            crate::amm::MIN_PRICE_LIMIT,
+                            true,
+                        )
                         .ok()
                         .map(|r| r.amount_paid_out);
                     if sold.is_some() {

@@ -51,7 +51,8 @@ pub fn update_moving_price(rule: MovingPrice, input: MovingPriceInput) -> Moving
             let alpha = U64F64::saturating_from_num(input.moving_alpha).saturating_mul(ramp);
             let one_minus_alpha = U64F64::from_num(1).saturating_sub(alpha);
             let spot = alpha.saturating_mul(input.spot_price.min(U64F64::from_num(1)));
-            let old = one_minus_alpha.saturating_mul(U64F64::saturating_from_num(input.moving_price));
+            let old =
+                one_minus_alpha.saturating_mul(U64F64::saturating_from_num(input.moving_price));
             MovingPriceUpdate {
                 effective_alpha: alpha,
                 new_moving_price: I96F32::saturating_from_num(spot.saturating_add(old)),
@@ -63,13 +64,11 @@ pub fn update_moving_price(rule: MovingPrice, input: MovingPriceInput) -> Moving
             if rule == MovingPrice::Capped {
                 spot = spot.min(I96F32::from_num(1));
             }
-            let new = alpha
-                .saturating_mul(spot)
-                .saturating_add(
-                    I96F32::from_num(1)
-                        .saturating_sub(alpha)
-                        .saturating_mul(input.moving_price),
-                );
+            let new = alpha.saturating_mul(spot).saturating_add(
+                I96F32::from_num(1)
+                    .saturating_sub(alpha)
+                    .saturating_mul(input.moving_price),
+            );
             MovingPriceUpdate {
                 effective_alpha: U64F64::saturating_from_num(alpha),
                 new_moving_price: new,

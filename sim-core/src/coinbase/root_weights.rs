@@ -16,7 +16,9 @@ pub const ROOT_KAPPA: u16 = 32_767;
 pub const ROOT_RHO: u16 = 10;
 
 fn normalize(x: &mut [I64F64]) {
-    let sum = x.iter().fold(I64F64::from_num(0), |a, v| a.saturating_add(*v));
+    let sum = x
+        .iter()
+        .fold(I64F64::from_num(0), |a, v| a.saturating_add(*v));
     if sum == I64F64::from_num(0) {
         return;
     }
@@ -38,7 +40,10 @@ pub fn root_epoch(
 ) -> Vec<u64> {
     let k = netuids.len();
     let zero = I64F64::from_num(0);
-    let mut stake: Vec<I64F64> = stakes.iter().map(|s| I64F64::saturating_from_num(*s)).collect();
+    let mut stake: Vec<I64F64> = stakes
+        .iter()
+        .map(|s| I64F64::saturating_from_num(*s))
+        .collect();
     normalize(&mut stake);
     // Weight matrix n x k, rows normalised.
     let mut matrix: Vec<Vec<I64F64>> = weights
@@ -91,7 +96,9 @@ pub fn root_epoch(
         .iter()
         .zip(&ranks)
         .map(|(t, rank)| {
-            let shifted = t.saturating_sub(kappa).saturating_mul(I64F64::from_num(rho));
+            let shifted = t
+                .saturating_sub(kappa)
+                .saturating_mul(I64F64::from_num(rho));
             let e: I64F64 = exp(shifted.saturating_neg()).unwrap_or(I64F64::max_value());
             let consensus = one.saturating_div(one.saturating_add(e));
             consensus.saturating_mul(*rank)
@@ -114,7 +121,14 @@ mod tests {
         // Two validators agree: 3 : 1 over subnets 1 and 2. Both subnets have full trust, so
         // the consensus factor is the same and shares follow the ranks: 0.75 and 0.25.
         let w = vec![vec![(1, 3), (2, 1)], vec![(1, 30), (2, 10)]];
-        let e = root_epoch(&[100, 300], &w, &[NetUid(1), NetUid(2)], ROOT_KAPPA, ROOT_RHO, 1_000_000_000);
+        let e = root_epoch(
+            &[100, 300],
+            &w,
+            &[NetUid(1), NetUid(2)],
+            ROOT_KAPPA,
+            ROOT_RHO,
+            1_000_000_000,
+        );
         assert!((e[0] as i64 - 750_000_000).abs() <= 2, "{e:?}");
         assert!((e[1] as i64 - 250_000_000).abs() <= 2, "{e:?}");
     }
@@ -125,7 +139,14 @@ mod tests {
         // subnet 2's trust (0.1) is far below κ = 0.5, so its consensus factor
         // 1/(1+e^(10·0.4)) ≈ 0.018 shrinks it further, while subnet 1's is 1/(1+e^(-4)) ≈ 0.982.
         let w = vec![vec![(1, 1)], vec![(2, 1)]];
-        let e = root_epoch(&[900, 100], &w, &[NetUid(1), NetUid(2)], ROOT_KAPPA, ROOT_RHO, 1_000_000_000);
+        let e = root_epoch(
+            &[900, 100],
+            &w,
+            &[NetUid(1), NetUid(2)],
+            ROOT_KAPPA,
+            ROOT_RHO,
+            1_000_000_000,
+        );
         let c1 = 1.0 / (1.0 + (-10.0f64 * (0.9 - 0.5)).exp());
         let c2 = 1.0 / (1.0 + (-10.0f64 * (0.1 - 0.5)).exp());
         let s2 = c2 * 0.1 / (c1 * 0.9 + c2 * 0.1);
@@ -135,7 +156,14 @@ mod tests {
 
     #[test]
     fn no_stake_no_emission() {
-        let e = root_epoch(&[0, 0], &[vec![(1, 1)], vec![]], &[NetUid(1)], ROOT_KAPPA, ROOT_RHO, 1_000_000_000);
+        let e = root_epoch(
+            &[0, 0],
+            &[vec![(1, 1)], vec![]],
+            &[NetUid(1)],
+            ROOT_KAPPA,
+            ROOT_RHO,
+            1_000_000_000,
+        );
         assert_eq!(e, vec![0]);
     }
 }

@@ -129,9 +129,9 @@ pub fn price_ema_shares(
 /// `get_network_root_sell_flag`: root alpha is paid out (not recycled) only while the moving
 /// prices of the emit set sum to more than 1.
 pub fn root_sell_flag(input: &[ShareInput]) -> bool {
-    let total = input
-        .iter()
-        .fold(U64F64::from_num(0), |acc, s| acc.saturating_add(s.moving_price));
+    let total = input.iter().fold(U64F64::from_num(0), |acc, s| {
+        acc.saturating_add(s.moving_price)
+    });
     total > U64F64::from_num(1)
 }
 

@@ -71,10 +71,7 @@ pub fn subnet_terms(rule: Injection, input: TermsInput) -> Terms {
         tao_in: input.tao_emission,
         ..Terms::default()
     };
-    terms.alpha_in = input
-        .tao_emission
-        .checked_div(price)
-        .unwrap_or(zero);
+    terms.alpha_in = input.tao_emission.checked_div(price).unwrap_or(zero);
     let block_emission = U96F32::from_num(input.block_emission);
     match rule {
         Injection::None | Injection::LaunchUncapped => return Terms::default(),

@@ -187,7 +187,9 @@ impl EpochRunner {
             .filter(|(_, inc)| matches!(inc, ClaimableIncrement::Rate(_)))
             .map(|(hk, _)| report.root_alpha_to_claimable.get(hk).map_or(0, |a| a.0))
             .sum();
-        subnet.alpha_root_owed = subnet.alpha_root_owed.saturating_add(Alpha(to_root_claimable));
+        subnet.alpha_root_owed = subnet
+            .alpha_root_owed
+            .saturating_add(Alpha(to_root_claimable));
         let total = inp_total(&pending);
         let unassigned = total
             .saturating_sub(to_pools)
@@ -222,14 +224,14 @@ fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -
         .fold(U96F32::from_num(0), |acc, (p, _)| {
             acc.saturating_add(initial.saturating_mul(fraction(*p)))
         });
-    let from_parents = subnet
-        .parents
-        .get(&hotkey)
-        .into_iter()
-        .flatten()
-        .fold(U96F32::from_num(0), |acc, (p, parent)| {
-            acc.saturating_add(U96F32::saturating_from_num(own(*parent)).saturating_mul(fraction(*p)))
-        });
+    let from_parents = subnet.parents.get(&hotkey).into_iter().flatten().fold(
+        U96F32::from_num(0),
+        |acc, (p, parent)| {
+            acc.saturating_add(
+                U96F32::saturating_from_num(own(*parent)).saturating_mul(fraction(*p)),
+            )
+        },
+    );
     initial
         .saturating_sub(to_children)
         .saturating_add(from_parents)

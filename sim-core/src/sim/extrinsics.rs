@@ -4,9 +4,9 @@
 use super::Simulation;
 use crate::lifecycle::ops::{register_neuron, register_subnet, NeuronRequest};
 use crate::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
-use crate::stake::ops::{add_stake, move_stake, remove_stake, unstake_all};
+use crate::stake::ops::{add_stake, move_stake, remove_stake, unstake_all, Receipt, StakeError};
 use crate::trace::{ActionRow, RegistrationRow};
-use crate::units::{Alpha, NetUid, Tao};
+use crate::units::{Alpha, ColdkeyId, NetUid, Tao};
 
 impl Simulation {
     pub(super) fn registration_row(
@@ -42,18 +42,12 @@ impl Simulation {
         tao: Option<Tao>,
         alpha: Option<Option<u64>>,
     ) -> ActionRow {
-        let mut row = ActionRow {
-            block: self.network.block,
-            time_ms: self.clock.time_of(self.network.block),
-            kind: if tao.is_some() { "add_stake" } else { "remove_stake" },
-            coldkey: coldkey.to_string(),
-            hotkey: hotkey.to_string(),
-            netuid: netuid.0,
-            amount: 0,
-            result: 0,
-            fee_tao: 0,
-            outcome: "ok".to_string(),
+        let kind = if tao.is_some() {
+            "add_stake"
+        } else {
+            "remove_stake"
         };
+        let mut row = self.action_row(kind, coldkey, hotkey, netuid.0);
         let Some(ck) = self.network.ledger.coldkey_id(coldkey) else {
             row.outcome = format!("unknown coldkey `{coldkey}`");
             return row;
@@ -77,17 +71,21 @@ impl Simulation {
         let result = match (tao, alpha) {
             (Some(tao), _) => {
                 row.amount = tao.0;
-                add_stake(&mut self.network, &self.rules, &self.params, ck, hk, netuid, tao, None)
+                add_stake(
+                    &mut self.network,
+                    &self.rules,
+                    &self.params,
+                    ck,
+                    hk,
+                    netuid,
+                    tao,
+                    None,
+                )
             }
             (None, alpha) => {
-                let held = self
-                    .network
-                    .subnets
-                    .iter()
-                    .find(|s| s.netuid == netuid)
-                    .and_then(|s| s.pools.get(&hk))
-                    .map_or(0, |p| p.stake_of(&ck));
-                let amount = alpha.flatten().unwrap_or(held);
+                let amount = alpha
+                    .flatten()
+                    .unwrap_or_else(|| self.stake_held(netuid, hk, ck));
                 row.amount = amount;
                 remove_stake(
                     &mut self.network,
@@ -101,10 +99,22 @@ impl Simulation {
                 )
             }
         };
+        self.record_receipt(&mut row, result, tao.is_some());
+        row
+    }
+
+    /// Writes a staking result into its row (alpha gained when `buys`, else TAO received) and
+    /// keeps the RootClaimed watermarks in step with any root stake change.
+    fn record_receipt(
+        &mut self,
+        row: &mut ActionRow,
+        result: Result<Receipt, StakeError>,
+        buys: bool,
+    ) {
         match result {
             Ok(receipt) => {
                 self.root_claimed.apply(&self.network, &receipt);
-                row.result = if tao.is_some() {
+                row.result = if buys {
                     receipt.alpha_staked.0
                 } else {
                     receipt.tao_received.0
@@ -113,7 +123,37 @@ impl Simulation {
             }
             Err(e) => row.outcome = e.to_string(),
         }
-        row
+    }
+
+    /// A coldkey's stake on a hotkey on a subnet (0 when there is none).
+    fn stake_held(&self, netuid: NetUid, hotkey: HotkeyId, coldkey: ColdkeyId) -> u64 {
+        self.network
+            .subnets
+            .iter()
+            .find(|s| s.netuid == netuid)
+            .and_then(|s| s.pools.get(&hotkey))
+            .map_or(0, |p| p.stake_of(&coldkey))
+    }
+
+    fn action_row(
+        &self,
+        kind: &'static str,
+        coldkey: &str,
+        hotkey: &str,
+        netuid: u16,
+    ) -> ActionRow {
+        ActionRow {
+            block: self.network.block,
+            time_ms: self.clock.time_of(self.network.block),
+            kind,
+            coldkey: coldkey.to_string(),
+            hotkey: hotkey.to_string(),
+            netuid,
+            amount: 0,
+            result: 0,
+            fee_tao: 0,
+            outcome: "ok".to_string(),
+        }
     }
 
     /// `move_stake` (with a destination) or `unstake_all` (without); a refusal is recorded.
@@ -123,18 +163,13 @@ impl Simulation {
         hotkey: &str,
         destination: Option<(NetUid, &str, NetUid, Option<u64>)>,
     ) -> ActionRow {
-        let mut row = ActionRow {
-            block: self.network.block,
-            time_ms: self.clock.time_of(self.network.block),
-            kind: if destination.is_some() { "move_stake" } else { "unstake_all" },
-            coldkey: coldkey.to_string(),
-            hotkey: hotkey.to_string(),
-            netuid: destination.map_or(0, |d| d.0 .0),
-            amount: 0,
-            result: 0,
-            fee_tao: 0,
-            outcome: "ok".to_string(),
+        let kind = if destination.is_some() {
+            "move_stake"
+        } else {
+            "unstake_all"
         };
+        let netuid = destination.map_or(0, |d| d.0 .0);
+        let mut row = self.action_row(kind, coldkey, hotkey, netuid);
         let find = |name: &str| {
             self.network
                 .hotkeys
@@ -152,14 +187,7 @@ impl Simulation {
                     row.outcome = format!("unknown hotkey `{to_hotkey}`");
                     return row;
                 };
-                let held = self
-                    .network
-                    .subnets
-                    .iter()
-                    .find(|s| s.netuid == netuid)
-                    .and_then(|s| s.pools.get(&hk))
-                    .map_or(0, |p| p.stake_of(&ck));
-                row.amount = alpha.unwrap_or(held);
+                row.amount = alpha.unwrap_or_else(|| self.stake_held(netuid, hk, ck));
                 move_stake(
                     &mut self.network,
                     &self.rules,
@@ -172,23 +200,17 @@ impl Simulation {
             }
             None => unstake_all(&mut self.network, &self.rules, &self.params, ck, hk),
         };
-        match result {
-            Ok(receipt) => {
-                self.root_claimed.apply(&self.network, &receipt);
-                row.result = if destination.is_some() {
-                    receipt.alpha_staked.0
-                } else {
-                    receipt.tao_received.0
-                };
-                row.fee_tao = receipt.fee_tao.0;
-            }
-            Err(e) => row.outcome = e.to_string(),
-        }
+        self.record_receipt(&mut row, result, destination.is_some());
         row
     }
 
     /// One burned registration; a rejection is recorded with its reason, never fatal.
-    pub(super) fn register_one_neuron(&mut self, netuid: NetUid, coldkey: &str, hotkey: &str) -> RegistrationRow {
+    pub(super) fn register_one_neuron(
+        &mut self,
+        netuid: NetUid,
+        coldkey: &str,
+        hotkey: &str,
+    ) -> RegistrationRow {
         let mut row = self.registration_row("neuron", netuid.0, coldkey, hotkey);
         row.price = self.registration.neuron_price(netuid, &self.rules).0;
         match register_neuron(
@@ -211,7 +233,12 @@ impl Simulation {
         row
     }
 
-    pub(super) fn register_one_subnet(&mut self, coldkey: &str, hotkey: &str, tempo: u16) -> RegistrationRow {
+    pub(super) fn register_one_subnet(
+        &mut self,
+        coldkey: &str,
+        hotkey: &str,
+        tempo: u16,
+    ) -> RegistrationRow {
         let mut row = self.registration_row("subnet", 0, coldkey, hotkey);
         row.price = self.registration.lock_cost(&self.network, &self.params).0;
         match register_subnet(

@@ -89,7 +89,8 @@ pub struct Diffs(pub Vec<String>);
 impl Diffs {
     pub fn eq<T: PartialEq + std::fmt::Debug>(&mut self, id: &str, what: &str, got: T, want: T) {
         if got != want {
-            self.0.push(format!("{id} {what}: got {got:?}, want {want:?}"));
+            self.0
+                .push(format!("{id} {what}: got {got:?}, want {want:?}"));
         }
     }
 
@@ -104,8 +105,12 @@ impl Diffs {
         for (k, w) in want {
             match got.get(k) {
                 Some(g) if g == w => {}
-                Some(g) => self.0.push(format!("{id} {what}[{k}]: got {g:?}, want {w:?}")),
-                None => self.0.push(format!("{id} {what}[{k}]: missing, want {w:?}")),
+                Some(g) => self
+                    .0
+                    .push(format!("{id} {what}[{k}]: got {g:?}, want {w:?}")),
+                None => self
+                    .0
+                    .push(format!("{id} {what}[{k}]: missing, want {w:?}")),
             }
         }
         for (k, g) in got {
@@ -121,7 +126,12 @@ impl Diffs {
             self.0.is_empty(),
             "{} mismatches over {total} cases:\n{}",
             self.0.len(),
-            self.0.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+            self.0
+                .iter()
+                .take(60)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
