@@ -4,12 +4,14 @@
 
 use sim_core::amm::{Pool, QuoteWeight};
 use sim_core::events::{EventAction, ScheduledEvent};
+use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
 use sim_core::params::{Params, TAO_WEIGHT_018};
 use sim_core::rules::{Era, Rules};
 use sim_core::sim::{SimConfig, Simulation};
+use sim_core::stake::SharePool;
 use sim_core::subnet::{Mechanism, Subnet};
 use sim_core::trace::MemorySink;
-use sim_core::{Alpha, NetUid, Tao, RAO_PER_TAO};
+use sim_core::{Alpha, ColdkeyId, NetUid, Tao, RAO_PER_TAO};
 use substrate_fixed::types::I96F32;
 
 const START: u64 = 4_917_000;
@@ -69,6 +71,26 @@ fn subnet(sim: &Simulation, netuid: u16) -> &Subnet {
         .iter()
         .find(|s| s.netuid.0 == netuid)
         .expect("subnet exists")
+}
+
+/// Hotkeys named in order; hotkey i is owned by coldkey i (the i-th account).
+fn hotkeys(names: &[&str]) -> Vec<Hotkey> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Hotkey {
+            name: n.to_string(),
+            owner: ColdkeyId(i as u32),
+            delegate_take: DEFAULT_DELEGATE_TAKE,
+        })
+        .collect()
+}
+
+/// A share pool holding `amount` rao staked by coldkey `c`.
+fn staked_pool(c: u32, amount: u64) -> SharePool<ColdkeyId> {
+    let mut p = SharePool::new();
+    p.stake(&ColdkeyId(c), amount);
+    p
 }
 
 #[test]
@@ -300,29 +322,12 @@ fn in_the_tao_flow_era_shares_follow_the_user_flow_ema() {
 
 #[test]
 fn an_epoch_pays_miners_validators_and_the_owner_into_share_pools() {
-    use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
-    use sim_core::stake::SharePool;
-    use sim_core::ColdkeyId;
     let names = ["v1", "v2", "m1", "m2", "owner"];
-    let hotkeys: Vec<Hotkey> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Hotkey {
-            name: n.to_string(),
-            owner: ColdkeyId(i as u32),
-            delegate_take: DEFAULT_DELEGATE_TAKE,
-        })
-        .collect();
     let mut subnets = current_subnets();
     // Validator v1 also has 100k TAO on root, so it earns root dividends.
-    let pool = |c: u32, amount: u64| {
-        let mut p = SharePool::new();
-        p.stake(&ColdkeyId(c), amount);
-        p
-    };
     subnets[0]
         .pools
-        .insert(HotkeyId(0), pool(0, 100_000 * RAO_PER_TAO));
+        .insert(HotkeyId(0), staked_pool(0, 100_000 * RAO_PER_TAO));
     let s = &mut subnets[1];
     s.clock = sim_core::schedule::EpochClock::new_subnet(NetUid(1), 10, START);
     s.owner = Some((ColdkeyId(4), HotkeyId(4)));
@@ -337,10 +342,12 @@ fn an_epoch_pays_miners_validators_and_the_owner_into_share_pools() {
     s.neurons.validator_permit[1] = true;
     s.neurons.weights[0] = vec![(2, 65_535), (3, 30_000)];
     s.neurons.weights[1] = vec![(2, 40_000), (3, 65_535)];
-    s.pools.insert(HotkeyId(0), pool(0, 300_000 * RAO_PER_TAO));
-    s.pools.insert(HotkeyId(1), pool(1, 100_000 * RAO_PER_TAO));
+    s.pools
+        .insert(HotkeyId(0), staked_pool(0, 300_000 * RAO_PER_TAO));
+    s.pools
+        .insert(HotkeyId(1), staked_pool(1, 100_000 * RAO_PER_TAO));
     let mut cfg = config(subnets, Era::Current.rules());
-    cfg.hotkeys = hotkeys;
+    cfg.hotkeys = hotkeys(&names);
     cfg.accounts = names.iter().map(|n| (n.to_string(), Tao::ZERO)).collect();
     // Raise the sum of moving prices above 1 so root alpha is paid, not recycled.
     cfg.subnets[3].moving_price = I96F32::from_num(0.99);
@@ -579,9 +586,6 @@ fn move_stake_and_unstake_all_events_follow_the_positions() {
 #[test]
 fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
     use sim_core::ledger::RecycleReason;
-    use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
-    use sim_core::stake::SharePool;
-    use sim_core::ColdkeyId;
     let mut subnets = launch_subnets(2);
     // Two root validators (all of root's modelled stake), agreeing: root 0.2, subnet 1 0.6,
     // subnet 2 0.2.
@@ -589,19 +593,12 @@ fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
     for (hk, stake) in [(0u32, 3_000_000u64), (1, 1_000_000)] {
         root.neurons.push(HotkeyId(hk), 0);
         root.neurons.weights[hk as usize] = vec![(0, 2), (1, 6), (2, 2)];
-        let mut p = SharePool::new();
-        p.stake(&ColdkeyId(hk), stake * RAO_PER_TAO);
-        root.pools.insert(HotkeyId(hk), p);
+        root.pools
+            .insert(HotkeyId(hk), staked_pool(hk, stake * RAO_PER_TAO));
     }
     let mut cfg = config(subnets, Era::PreDtao.rules());
     cfg.accounts = vec![("a".into(), Tao::ZERO), ("b".into(), Tao::ZERO)];
-    cfg.hotkeys = (0..2)
-        .map(|i| Hotkey {
-            name: format!("rv{i}"),
-            owner: ColdkeyId(i),
-            delegate_take: DEFAULT_DELEGATE_TAKE,
-        })
-        .collect();
+    cfg.hotkeys = hotkeys(&["rv0", "rv1"]);
     let mut sim = Simulation::new(cfg).unwrap();
     let mut sink = MemorySink::default();
     sim.start(&mut sink).unwrap();
@@ -633,30 +630,13 @@ fn before_dtao_the_root_network_splits_emission_and_roots_share_is_recycled() {
 
 #[test]
 fn a_root_validator_parent_earns_through_its_child_on_the_subnet() {
-    use sim_core::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
-    use sim_core::stake::SharePool;
-    use sim_core::ColdkeyId;
     // Hotkeys: 0 = v (a subnet validator with a little alpha), 1 = m (a miner),
     // 2 = R (a root validator, not registered on the subnet, 100 % parent of v).
     let names = ["v", "m", "R"];
-    let hotkeys: Vec<Hotkey> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Hotkey {
-            name: n.to_string(),
-            owner: ColdkeyId(i as u32),
-            delegate_take: DEFAULT_DELEGATE_TAKE,
-        })
-        .collect();
-    let pool = |c: u32, amount: u64| {
-        let mut p = SharePool::new();
-        p.stake(&ColdkeyId(c), amount);
-        p
-    };
     let mut subnets = current_subnets();
     subnets[0]
         .pools
-        .insert(HotkeyId(2), pool(2, 1_000_000 * RAO_PER_TAO));
+        .insert(HotkeyId(2), staked_pool(2, 1_000_000 * RAO_PER_TAO));
     let s = &mut subnets[1];
     s.clock = sim_core::schedule::EpochClock::new_subnet(NetUid(1), 10, START);
     s.neurons.push(HotkeyId(0), START - 1_000);
@@ -665,10 +645,11 @@ fn a_root_validator_parent_earns_through_its_child_on_the_subnet() {
     s.neurons.validator_permit[0] = true;
     s.neurons.weights[0] = vec![(1, 65_535)];
     // v's own 2,000 alpha is above the stake threshold on its own.
-    s.pools.insert(HotkeyId(0), pool(0, 2_000 * RAO_PER_TAO));
+    s.pools
+        .insert(HotkeyId(0), staked_pool(0, 2_000 * RAO_PER_TAO));
     s.set_child(HotkeyId(2), HotkeyId(0), u64::MAX);
     let mut cfg = config(subnets, Era::Current.rules());
-    cfg.hotkeys = hotkeys;
+    cfg.hotkeys = hotkeys(&names);
     cfg.accounts = names.iter().map(|n| (n.to_string(), Tao::ZERO)).collect();
     cfg.subnets[3].moving_price = I96F32::from_num(0.99);
     let mut sim = Simulation::new(cfg).unwrap();

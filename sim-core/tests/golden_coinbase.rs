@@ -171,24 +171,7 @@ fn subnet_terms_match_every_vector() {
         check_split(&mut d, id, &split, &o["split"]);
 
         let a = &o["state_after"];
-        d.eq(
-            id,
-            "subnet_tao",
-            s.pool.tao_reserve.0,
-            u64_of(a, "subnet_tao"),
-        );
-        d.eq(
-            id,
-            "subnet_alpha_in",
-            s.pool.alpha_reserve.0,
-            u64_of(a, "subnet_alpha_in"),
-        );
-        d.eq(
-            id,
-            "subnet_alpha_out",
-            s.alpha_out.0,
-            u64_of(a, "subnet_alpha_out"),
-        );
+        check_reserves(&mut d, id, &s, a);
         d.eq(
             id,
             "subnet_protocol_alpha_delta",
@@ -263,6 +246,28 @@ fn check_chain_buy(
         (Some(Err(_)), false) if !want["err"].is_null() => {}
         _ => d.eq(id, "chain_buy", format!("{got:?}"), want.to_string()),
     }
+}
+
+/// The pool and outstanding alpha after the block (`state_after`), as every block vector gives them.
+fn check_reserves(d: &mut Diffs, id: &str, s: &Subnet, a: &Value) {
+    d.eq(
+        id,
+        "subnet_tao",
+        s.pool.tao_reserve.0,
+        u64_of(a, "subnet_tao"),
+    );
+    d.eq(
+        id,
+        "subnet_alpha_in",
+        s.pool.alpha_reserve.0,
+        u64_of(a, "subnet_alpha_in"),
+    );
+    d.eq(
+        id,
+        "subnet_alpha_out",
+        s.alpha_out.0,
+        u64_of(a, "subnet_alpha_out"),
+    );
 }
 
 fn check_split(d: &mut Diffs, id: &str, split: &sim_core::coinbase::Split, w: &Value) {
@@ -683,24 +688,7 @@ fn multi_subnet_blocks_match_every_vector() {
                 );
             }
             let a = &w["state_after"];
-            d.eq(
-                &at,
-                "subnet_tao",
-                s.pool.tao_reserve.0,
-                u64_of(a, "subnet_tao"),
-            );
-            d.eq(
-                &at,
-                "subnet_alpha_in",
-                s.pool.alpha_reserve.0,
-                u64_of(a, "subnet_alpha_in"),
-            );
-            d.eq(
-                &at,
-                "subnet_alpha_out",
-                s.alpha_out.0,
-                u64_of(a, "subnet_alpha_out"),
-            );
+            check_reserves(&mut d, &at, &s, a);
             d.eq(
                 &at,
                 "quote_weight_parts",
@@ -934,24 +922,7 @@ fn launch_blocks_match_every_vector() {
                 ibits(&w["new_moving_price"]),
             );
             let a = &w["state_after"];
-            d.eq(
-                &at,
-                "subnet_tao",
-                s.pool.tao_reserve.0,
-                u64_of(a, "subnet_tao"),
-            );
-            d.eq(
-                &at,
-                "subnet_alpha_in",
-                s.pool.alpha_reserve.0,
-                u64_of(a, "subnet_alpha_in"),
-            );
-            d.eq(
-                &at,
-                "subnet_alpha_out",
-                s.alpha_out.0,
-                u64_of(a, "subnet_alpha_out"),
-            );
+            check_reserves(&mut d, &at, &s, a);
             d.eq(
                 &at,
                 "pending_emission",
