@@ -3,6 +3,7 @@
 //! No I/O here: values leave through [`trace::TraceSink`]; files, Parquet and charts live in
 //! the `reports` and `taosim` (cli) crates.
 
+pub mod agent;
 pub mod amm;
 pub mod coinbase;
 pub mod emission;
@@ -24,6 +25,8 @@ pub mod subnet;
 pub mod time;
 pub mod trace;
 pub mod units;
+pub mod view;
+pub mod weights;
 pub mod yuma;
 
 pub use units::{Alpha, BlockNumber, ColdkeyId, NetUid, Tao, Uid, RAO_PER_TAO};

@@ -1,5 +1,6 @@
 //! The block engine: `Simulation::step_block` runs the chain's per-block phases in order.
 
+mod agents;
 mod extrinsics;
 
 use crate::coinbase::{Coinbase, CoinbaseParams};
@@ -46,6 +47,11 @@ pub struct SimConfig {
     pub network_every: u64,
     /// Sample the `subnets` table every this many blocks (and at the first and last block).
     pub subnets_every: u64,
+    /// Write a subnet's `neurons` rows at its first epoch after every this many blocks (1: every
+    /// epoch).
+    pub neurons_every: u64,
+    /// Sample the `positions` table (agents' stakes) every this many blocks.
+    pub positions_every: u64,
     /// Check the conservation invariants every this many blocks (1 in tests).
     pub invariants_every: u64,
     /// An exogenous TAO/USD price path, if the scenario has one.
@@ -90,6 +96,13 @@ pub struct Simulation {
     network_every: u64,
     subnets_every: u64,
     invariants_every: u64,
+    neurons_every: u64,
+    positions_every: u64,
+    /// The block of each subnet's last `neurons` rows.
+    neurons_sampled: BTreeMap<NetUid, BlockNumber>,
+    /// Scratch: indices of the subnets whose epoch ran this block.
+    epochs_ran: Vec<usize>,
+    agents: agents::AgentSet,
     halvings: Vec<HalvingRecord>,
     price: Option<PricePath>,
     coinbase: Coinbase,
@@ -159,6 +172,11 @@ impl Simulation {
             network_every: config.network_every.max(1),
             subnets_every: config.subnets_every.max(1),
             invariants_every: config.invariants_every.max(1),
+            neurons_every: config.neurons_every.max(1),
+            positions_every: config.positions_every.max(1),
+            neurons_sampled: BTreeMap::new(),
+            epochs_ran: Vec::new(),
+            agents: agents::AgentSet::default(),
             halvings: Vec::new(),
             price: config
                 .price
@@ -213,6 +231,7 @@ impl Simulation {
         self.check_invariants()?;
         sink.network(&self.network_row());
         self.sample_subnets(sink);
+        self.sample_positions(sink);
         Ok(())
     }
 
@@ -236,6 +255,7 @@ impl Simulation {
         // 2. The epochs that are due drain their pending buckets and pay out
         //    (`drain_pending`, `distribute_emissions_to_subnets`).
         self.run_epochs(block);
+        self.sample_epoch_neurons(block, sink);
         // 3. `update_moving_prices` for the subnets emitted to.
         self.update_moving_prices(block);
         // 4. `run_auto_claim_root_divs`: a few root stakers claim their root dividends.
@@ -247,8 +267,11 @@ impl Simulation {
                 &mut self.root_stakers,
             );
         }
-        // 5. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
+        // 5. extrinsics: scheduled scenario events, the agents' actions, then recurring flows.
         self.apply_events(block, sink)?;
+        if !self.agents.is_empty() {
+            self.run_agents(block, sink);
+        }
         self.apply_flows(block)?;
         if (block - self.start_block).is_multiple_of(self.invariants_every) {
             self.check_invariants()?;
@@ -258,6 +281,9 @@ impl Simulation {
         }
         if (block - self.start_block).is_multiple_of(self.subnets_every) {
             self.sample_subnets(sink);
+        }
+        if (block - self.start_block).is_multiple_of(self.positions_every) {
+            self.sample_positions(sink);
         }
         Ok(())
     }
@@ -283,6 +309,9 @@ impl Simulation {
         }
         if !since_start.is_multiple_of(self.subnets_every) {
             self.sample_subnets(sink);
+        }
+        if !since_start.is_multiple_of(self.positions_every) {
+            self.sample_positions(sink);
         }
         Ok(())
     }
@@ -435,11 +464,12 @@ impl Simulation {
         let tao_weight = self.params.tao_weight;
         let mut ran = 0u32;
         let mut root_tao = 0u64;
+        self.epochs_ran.clear();
         let has_root = self.network.subnets.first().is_some_and(Subnet::is_root);
         let (root_part, rest) = self.network.subnets.split_at_mut(usize::from(has_root));
         let no_pools = BTreeMap::new();
         let root_pools = root_part.first().map_or(&no_pools, |r| &r.pools);
-        for s in rest.iter_mut() {
+        for (i, s) in rest.iter_mut().enumerate() {
             let decision = schedule::decide(
                 schedule_rule,
                 s.netuid,
@@ -473,6 +503,7 @@ impl Simulation {
                     root: drained.root,
                     owner_cut: drained.owner_cut,
                 };
+                self.epochs_ran.push(i + usize::from(has_root));
                 self.epoch.run(
                     s,
                     root_pools,
@@ -498,6 +529,22 @@ impl Simulation {
                     .network
                     .ledger
                     .credit(Holder::Unmodelled, Tao(root_tao)),
+            }
+        }
+    }
+
+    /// The `neurons` rows of the subnets whose epoch just ran, at the table's cadence.
+    fn sample_epoch_neurons(&mut self, block: BlockNumber, sink: &mut dyn TraceSink) {
+        for k in 0..self.epochs_ran.len() {
+            let idx = self.epochs_ran[k];
+            let netuid = self.network.subnets[idx].netuid;
+            let due = self
+                .neurons_sampled
+                .get(&netuid)
+                .is_none_or(|last| block - last >= self.neurons_every);
+            if due {
+                self.neurons_sampled.insert(netuid, block);
+                self.sample_neurons(idx, sink);
             }
         }
     }

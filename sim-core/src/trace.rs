@@ -102,12 +102,17 @@ pub struct RegistrationRow {
     pub outcome: String,
 }
 
-/// One row of the `actions` table: a staking action, executed or refused.
+/// One row of the `actions` table: an extrinsic of a scenario event or an agent, executed or
+/// refused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionRow {
     pub block: BlockNumber,
     pub time_ms: UnixMillis,
-    /// `add_stake` or `remove_stake`.
+    /// The agent (`population#member`); `None` for scenario events.
+    pub agent: Option<String>,
+    /// The extrinsic: `add_stake`, `remove_stake`, `move_stake`, `unstake_all`,
+    /// `register_neuron`, `register_subnet`, `start_call`, `set_weights`, `set_hyperparameter`,
+    /// `set_take`.
     pub kind: &'static str,
     pub coldkey: String,
     pub hotkey: String,
@@ -122,12 +127,52 @@ pub struct ActionRow {
     pub outcome: String,
 }
 
+/// One row of the `neurons` table: a UID after its subnet's epoch (the stored u16 forms).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronRow {
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    pub netuid: u16,
+    pub uid: u16,
+    pub hotkey: String,
+    /// Alpha staked on the hotkey on this subnet, rao.
+    pub stake: u64,
+    pub incentive: u16,
+    pub dividends: u16,
+    /// Alpha emitted to the UID by this epoch, rao.
+    pub emission: u64,
+    pub validator_permit: bool,
+    pub validator_trust: u16,
+    pub consensus: u16,
+    pub registered_at: BlockNumber,
+}
+
+/// One row of the `positions` table: an agent's stake on one hotkey on one subnet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PositionRow {
+    pub block: BlockNumber,
+    pub time_ms: UnixMillis,
+    /// The agent (`population#member`).
+    pub agent: String,
+    pub coldkey: String,
+    pub hotkey: String,
+    pub netuid: u16,
+    /// Alpha held (TAO on root), rao.
+    pub alpha: u64,
+    /// Its value at the spot price, rao of TAO.
+    pub tao_value: u64,
+    /// The coldkey's free balance at the same block (repeated on each of its rows), rao.
+    pub free_tao: u64,
+}
+
 /// A consumer of trace rows. Sinks buffer and report their own I/O errors when finished.
 pub trait TraceSink {
     fn network(&mut self, row: &NetworkRow);
     fn subnet(&mut self, row: &SubnetRow);
     fn registration(&mut self, row: &RegistrationRow);
     fn action(&mut self, row: &ActionRow);
+    fn neuron(&mut self, row: &NeuronRow);
+    fn position(&mut self, row: &PositionRow);
 }
 
 /// Drops everything: for benchmarks of the mechanics alone.
@@ -138,6 +183,8 @@ impl TraceSink for NullSink {
     fn subnet(&mut self, _: &SubnetRow) {}
     fn registration(&mut self, _: &RegistrationRow) {}
     fn action(&mut self, _: &ActionRow) {}
+    fn neuron(&mut self, _: &NeuronRow) {}
+    fn position(&mut self, _: &PositionRow) {}
 }
 
 /// Keeps every row in memory: for tests.
@@ -147,6 +194,8 @@ pub struct MemorySink {
     pub subnets: Vec<SubnetRow>,
     pub registrations: Vec<RegistrationRow>,
     pub actions: Vec<ActionRow>,
+    pub neurons: Vec<NeuronRow>,
+    pub positions: Vec<PositionRow>,
 }
 
 impl TraceSink for MemorySink {
@@ -161,5 +210,11 @@ impl TraceSink for MemorySink {
     }
     fn action(&mut self, row: &ActionRow) {
         self.actions.push(row.clone());
+    }
+    fn neuron(&mut self, row: &NeuronRow) {
+        self.neurons.push(row.clone());
+    }
+    fn position(&mut self, row: &PositionRow) {
+        self.positions.push(row.clone());
     }
 }

@@ -61,6 +61,8 @@ fn config(subnets: Vec<Subnet>, rules: Rules) -> SimConfig {
         network_every: 1,
         subnets_every: 1,
         invariants_every: 1,
+        neurons_every: 1,
+        positions_every: 7_200,
         price: None,
     }
 }

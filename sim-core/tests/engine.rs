@@ -27,6 +27,8 @@ fn config(start_issuance: u64) -> SimConfig {
         network_every: 1,
         subnets_every: 1,
         invariants_every: 1,
+        neurons_every: 1,
+        positions_every: 7_200,
         price: None,
     }
 }

@@ -209,7 +209,7 @@ impl EpochRunner {
 /// A hotkey's stake after childkey delegation, as the chain computes it in U96F32: its own stake,
 /// less each child's proportion of it, plus each parent's proportion of the parent's own stake,
 /// floored.
-fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
+pub(crate) fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
     let fraction = |p: u64| {
         U96F32::saturating_from_num(p)
             .checked_div(U96F32::saturating_from_num(u64::MAX))

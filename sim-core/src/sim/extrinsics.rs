@@ -135,7 +135,7 @@ impl Simulation {
             .map_or(0, |p| p.stake_of(&coldkey))
     }
 
-    fn action_row(
+    pub(super) fn action_row(
         &self,
         kind: &'static str,
         coldkey: &str,
@@ -145,6 +145,7 @@ impl Simulation {
         ActionRow {
             block: self.network.block,
             time_ms: self.clock.time_of(self.network.block),
+            agent: None,
             kind,
             coldkey: coldkey.to_string(),
             hotkey: hotkey.to_string(),

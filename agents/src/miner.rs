@@ -1,0 +1,187 @@
+//! Miners: a quality that drifts, registration where the expected reward over the immunity
+//! period beats the burn, and leaving when pruned or unprofitable.
+
+use crate::dist::{standard_normal, Dist};
+use crate::market::{miner_reward_tao, tao};
+use sim_core::agent::{Action, Agent, AgentKeys};
+use sim_core::neurons::HotkeyId;
+use sim_core::rng::SimRng;
+use sim_core::units::{BlockNumber, ColdkeyId, NetUid, Tao};
+use sim_core::view::NetworkView;
+
+/// A miner population's configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinerConfig {
+    /// Subnets it may register on (empty: every non-root subnet).
+    pub subnets: Vec<NetUid>,
+    pub capital_tao: Dist,
+    /// Initial quality, clamped to [0, 1].
+    pub quality: Dist,
+    /// Standard deviation of the quality's random walk per day (7,200 blocks).
+    pub quality_drift_per_day: f64,
+    /// Blocks between two decisions.
+    pub reaction_blocks: Dist,
+    /// Register only where reward over the immunity period / burn is at least this.
+    pub min_payback: f64,
+    /// Running cost, TAO per day: a registered miner whose expected reward falls below it
+    /// stops serving (its UID is pruned in time) and looks elsewhere.
+    pub cost_tao_per_day: f64,
+}
+
+pub struct Miner {
+    name: String,
+    cfg: MinerConfig,
+    capital: Tao,
+    quality: f64,
+    reaction: u64,
+    coldkey: ColdkeyId,
+    hotkey: HotkeyId,
+    /// Where it is registered (or was, until it sees it was pruned).
+    netuid: Option<NetUid>,
+    /// Serving stopped: waits to be pruned before registering again.
+    idle: bool,
+    last_block: Option<BlockNumber>,
+}
+
+impl Miner {
+    pub fn new(name: String, cfg: MinerConfig) -> Self {
+        Self {
+            name,
+            cfg,
+            capital: Tao::ZERO,
+            quality: 0.0,
+            reaction: 1,
+            coldkey: ColdkeyId(0),
+            hotkey: HotkeyId(0),
+            netuid: None,
+            idle: false,
+            last_block: None,
+        }
+    }
+
+    pub fn quality(&self) -> f64 {
+        self.quality
+    }
+
+    /// The random walk of quality over `blocks`.
+    fn drift(&mut self, blocks: u64, rng: &mut SimRng) {
+        let sd = self.cfg.quality_drift_per_day * (blocks as f64 / 7_200.0).sqrt();
+        self.quality = (self.quality + sd * standard_normal(rng)).clamp(0.0, 1.0);
+    }
+
+    /// Expected reward (TAO) on `netuid` over `blocks` for this miner's quality, given the
+    /// quality of the UIDs there (its own excluded when it is one of them).
+    fn expected_reward(&self, view: &NetworkView, netuid: NetUid, blocks: u64) -> f64 {
+        let Some(s) = view.subnet(netuid) else {
+            return 0.0;
+        };
+        let others: f64 = s
+            .neurons
+            .hotkey
+            .iter()
+            .filter(|hk| **hk != self.hotkey)
+            .map(|hk| view.quality(*hk))
+            .sum();
+        let share = self.quality / (others + self.quality).max(f64::MIN_POSITIVE);
+        miner_reward_tao(view, netuid, share, blocks)
+    }
+
+    /// The best subnet to register on now, if any pays back its burn.
+    pub fn choose_subnet(&self, view: &NetworkView) -> Option<NetUid> {
+        let free = tao(view.free_balance(self.coldkey).0);
+        let candidates: Vec<NetUid> = if self.cfg.subnets.is_empty() {
+            view.subnets()
+                .iter()
+                .filter(|s| !s.is_root())
+                .map(|s| s.netuid)
+                .collect()
+        } else {
+            self.cfg.subnets.clone()
+        };
+        candidates
+            .into_iter()
+            .filter_map(|netuid| {
+                let s = view.subnet(netuid)?;
+                if !s.registration_allowed {
+                    return None;
+                }
+                let price = tao(view.neuron_price(netuid).0);
+                if price > free {
+                    return None;
+                }
+                let reward = self.expected_reward(view, netuid, view.immunity_period(netuid));
+                let payback = reward / price.max(1e-9);
+                (payback >= self.cfg.min_payback).then_some((payback, netuid))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+            .map(|(_, netuid)| netuid)
+    }
+}
+
+impl Agent for Miner {
+    fn kind(&self) -> &'static str {
+        "miner"
+    }
+
+    fn init(&mut self, rng: &mut SimRng) {
+        self.capital = Tao(crate::market::rao(self.cfg.capital_tao.sample(rng)));
+        self.quality = self.cfg.quality.sample(rng).clamp(0.0, 1.0);
+        self.reaction = self.cfg.reaction_blocks.sample(rng).round().max(1.0) as u64;
+    }
+
+    fn keys(&self) -> AgentKeys {
+        AgentKeys {
+            coldkey: (self.name.clone(), self.capital),
+            hotkeys: vec![self.name.clone()],
+        }
+    }
+
+    fn bind(&mut self, coldkey: ColdkeyId, hotkeys: &[HotkeyId]) {
+        self.coldkey = coldkey;
+        self.hotkey = hotkeys[0];
+    }
+
+    fn act(&mut self, view: &NetworkView, rng: &mut SimRng, out: &mut Vec<Action>) -> BlockNumber {
+        let block = view.block();
+        let elapsed = self.last_block.map_or(0, |b| block - b);
+        self.last_block = Some(block);
+        self.drift(elapsed, rng);
+        let registered = self.netuid.filter(|n| view.uid(*n, self.hotkey).is_some());
+        if registered.is_none() {
+            // Pruned (or never registered): free to look again.
+            self.netuid = None;
+            self.idle = false;
+        }
+        match registered {
+            Some(netuid) if !self.idle => {
+                let per_day = self.expected_reward(view, netuid, 7_200);
+                let immune = view
+                    .uid(netuid, self.hotkey)
+                    .and_then(|u| {
+                        view.subnet(netuid)
+                            .map(|s| s.neurons.registered_at[usize::from(u)])
+                    })
+                    .is_some_and(|at| block < at + view.immunity_period(netuid));
+                if !immune && per_day < self.cfg.cost_tao_per_day {
+                    self.idle = true;
+                }
+            }
+            Some(_) => {}
+            None => {
+                if let Some(netuid) = self.choose_subnet(view) {
+                    out.push(Action::RegisterNeuron {
+                        netuid,
+                        hotkey: self.hotkey,
+                    });
+                    self.netuid = Some(netuid);
+                }
+            }
+        }
+        let serving = if self.idle { 0.0 } else { self.quality };
+        out.push(Action::Serve {
+            hotkey: self.hotkey,
+            quality: serving,
+        });
+        block + self.reaction
+    }
+}

@@ -1,0 +1,213 @@
+//! Validators: they stake on their own hotkey, register, set their take, and every few tempos
+//! set weights by one of four styles: honest (measured quality with noise), lazy (stale
+//! weights, then inactive), copier (last epoch's consensus) and cabal (only the miners of the
+//! populations it favours).
+
+use crate::dist::{standard_normal, Dist};
+use crate::market::rao;
+use sim_core::agent::{Action, Agent, AgentKeys};
+use sim_core::neurons::HotkeyId;
+use sim_core::rng::SimRng;
+use sim_core::units::{BlockNumber, ColdkeyId, NetUid, Tao};
+use sim_core::view::NetworkView;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Honest,
+    Lazy,
+    Copier,
+    Cabal,
+}
+
+impl Style {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "honest" => Style::Honest,
+            "lazy" => Style::Lazy,
+            "copier" => Style::Copier,
+            "cabal" => Style::Cabal,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidatorConfig {
+    pub style: Style,
+    /// The subnet of this validator (the population spreads over its subnets in turn).
+    pub netuid: NetUid,
+    /// TAO staked on its own hotkey at the start (alpha bought through the pool).
+    pub stake_tao: Dist,
+    /// Standard deviation of the measurement noise on each miner's quality.
+    pub noise: f64,
+    /// Delegate take, u16 / 65535.
+    pub take: u16,
+    /// Set weights every this many tempos.
+    pub update_every_tempos: u64,
+    /// Stop setting weights this many blocks after the start (lazy validators going inactive).
+    pub inactive_after_blocks: Option<u64>,
+    /// Cabal: the miner populations (hotkey name prefixes) it gives all its weight to.
+    pub favour: Vec<String>,
+}
+
+pub struct Validator {
+    name: String,
+    cfg: ValidatorConfig,
+    stake: Tao,
+    coldkey: ColdkeyId,
+    hotkey: HotkeyId,
+    start: Option<BlockNumber>,
+    /// Weights buffer, reused.
+    scores: Vec<f64>,
+}
+
+impl Validator {
+    pub fn new(name: String, cfg: ValidatorConfig) -> Self {
+        Self {
+            name,
+            cfg,
+            stake: Tao::ZERO,
+            coldkey: ColdkeyId(0),
+            hotkey: HotkeyId(0),
+            start: None,
+            scores: Vec::new(),
+        }
+    }
+
+    /// The weights this validator would set now, as (uid, u16) pairs over the UIDs it scores.
+    pub fn weights(&mut self, view: &NetworkView, rng: &mut SimRng) -> Vec<(u16, u16)> {
+        let Some(s) = view.subnet(self.cfg.netuid) else {
+            return Vec::new();
+        };
+        let nr = &s.neurons;
+        let me = nr.uid_of(self.hotkey);
+        self.scores.clear();
+        match self.cfg.style {
+            Style::Honest | Style::Lazy => {
+                for (uid, hk) in nr.hotkey.iter().enumerate() {
+                    let q = view.quality(*hk);
+                    // Every UID is measured (one noise draw each, in UID order), nothing
+                    // serving scores 0.
+                    let noisy = q + self.cfg.noise * standard_normal(rng);
+                    let score = if q > 0.0 && Some(uid as u16) != me {
+                        noisy.max(0.0)
+                    } else {
+                        0.0
+                    };
+                    self.scores.push(score);
+                }
+            }
+            Style::Copier => self
+                .scores
+                .extend(nr.consensus.iter().map(|c| f64::from(*c))),
+            Style::Cabal => {
+                for hk in &nr.hotkey {
+                    let name = &view.network().hotkeys[hk.0 as usize].name;
+                    let favoured = self.cfg.favour.iter().any(|p| {
+                        name.strip_prefix(p.as_str())
+                            .is_some_and(|r| r.starts_with('#'))
+                    });
+                    self.scores.push(if favoured { 1.0 } else { 0.0 });
+                }
+            }
+        }
+        to_u16_weights(&self.scores)
+    }
+}
+
+/// Scores to weight pairs: each positive score over the largest, in u16; zeros left out.
+pub fn to_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
+    let max = scores.iter().copied().fold(0.0f64, f64::max);
+    if max <= 0.0 {
+        return Vec::new();
+    }
+    scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
+        .filter(|(_, w)| *w > 0)
+        .collect()
+}
+
+impl Agent for Validator {
+    fn kind(&self) -> &'static str {
+        "validator"
+    }
+
+    fn init(&mut self, rng: &mut SimRng) {
+        self.stake = Tao(rao(self.cfg.stake_tao.sample(rng)));
+    }
+
+    fn keys(&self) -> AgentKeys {
+        // The stake plus room for the registration burn and fees.
+        let funds = self.stake.0.saturating_add(rao(1_000.0));
+        AgentKeys {
+            coldkey: (self.name.clone(), Tao(funds)),
+            hotkeys: vec![self.name.clone()],
+        }
+    }
+
+    fn bind(&mut self, coldkey: ColdkeyId, hotkeys: &[HotkeyId]) {
+        self.coldkey = coldkey;
+        self.hotkey = hotkeys[0];
+    }
+
+    fn act(&mut self, view: &NetworkView, rng: &mut SimRng, out: &mut Vec<Action>) -> BlockNumber {
+        let block = view.block();
+        let netuid = self.cfg.netuid;
+        let tempo = view
+            .subnet(netuid)
+            .map_or(360, |s| u64::from(s.clock.tempo))
+            .max(1);
+        let start = *self.start.get_or_insert(block);
+        if view.uid(netuid, self.hotkey).is_none() {
+            // Not (or no longer) registered: register, stake, set the take; weights next tempo.
+            out.push(Action::RegisterNeuron {
+                netuid,
+                hotkey: self.hotkey,
+            });
+            if view.stake(self.coldkey, self.hotkey, netuid) == 0 && self.stake.0 > 0 {
+                out.push(Action::AddStake {
+                    hotkey: self.hotkey,
+                    netuid,
+                    tao: self.stake,
+                });
+            }
+            out.push(Action::SetTake {
+                hotkey: self.hotkey,
+                take: self.cfg.take,
+            });
+            return block + tempo;
+        }
+        let active = self
+            .cfg
+            .inactive_after_blocks
+            .is_none_or(|after| block < start + after);
+        if active {
+            let weights = self.weights(view, rng);
+            if !weights.is_empty() {
+                out.push(Action::SetWeights {
+                    netuid,
+                    hotkey: self.hotkey,
+                    weights,
+                });
+            }
+        }
+        block + tempo * self.cfg.update_every_tempos.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_scale_to_u16_with_zeros_left_out() {
+        assert_eq!(
+            to_u16_weights(&[0.0, 0.5, 1.0, 0.25]),
+            vec![(1, 32_768), (2, 65_535), (3, 16_384)]
+        );
+        assert!(to_u16_weights(&[0.0, 0.0]).is_empty());
+    }
+}

@@ -1,0 +1,112 @@
+//! What an agent may look at: the chain state as anyone could read it from storage, plus the
+//! off-chain quality that miners serve (what validators measure).
+
+use crate::lifecycle::ops::RegistrationState;
+use crate::network::Network;
+use crate::neurons::HotkeyId;
+use crate::params::Params;
+use crate::rules::Rules;
+use crate::subnet::Subnet;
+use crate::units::{BlockNumber, ColdkeyId, NetUid, Tao};
+
+/// A read-only view of the network at the block being processed.
+pub struct NetworkView<'a> {
+    pub(crate) network: &'a Network,
+    pub(crate) rules: &'a Rules,
+    pub(crate) params: &'a Params,
+    pub(crate) registration: &'a RegistrationState,
+    /// Served quality per hotkey id (0 for hotkeys that serve nothing).
+    pub(crate) quality: &'a [f64],
+}
+
+impl<'a> NetworkView<'a> {
+    /// A view for tests and tools outside the engine.
+    pub fn new(
+        network: &'a Network,
+        rules: &'a Rules,
+        params: &'a Params,
+        registration: &'a RegistrationState,
+        quality: &'a [f64],
+    ) -> Self {
+        Self {
+            network,
+            rules,
+            params,
+            registration,
+            quality,
+        }
+    }
+
+    /// The block being processed.
+    pub fn block(&self) -> BlockNumber {
+        self.network.block
+    }
+
+    pub fn network(&self) -> &'a Network {
+        self.network
+    }
+
+    pub fn rules(&self) -> &'a Rules {
+        self.rules
+    }
+
+    pub fn params(&self) -> &'a Params {
+        self.params
+    }
+
+    /// Modelled subnets in netuid order (root first when modelled).
+    pub fn subnets(&self) -> &'a [Subnet] {
+        &self.network.subnets
+    }
+
+    pub fn subnet(&self, netuid: NetUid) -> Option<&'a Subnet> {
+        self.network.subnets.iter().find(|s| s.netuid == netuid)
+    }
+
+    /// The burn a neuron registration on `netuid` pays now.
+    pub fn neuron_price(&self, netuid: NetUid) -> Tao {
+        self.registration.neuron_price(netuid, self.rules)
+    }
+
+    /// `ImmunityPeriod` of `netuid`, in blocks.
+    pub fn immunity_period(&self, netuid: NetUid) -> u64 {
+        u64::from(
+            self.registration
+                .subnet_or_new(netuid, self.rules)
+                .immunity_period,
+        )
+    }
+
+    /// The lock a subnet registration costs now.
+    pub fn lock_cost(&self) -> Tao {
+        self.registration.lock_cost(self.network, self.params)
+    }
+
+    pub fn free_balance(&self, coldkey: ColdkeyId) -> Tao {
+        self.network.ledger.free_balance(coldkey)
+    }
+
+    /// The alpha `coldkey` holds on `hotkey` on `netuid` (TAO on root).
+    pub fn stake(&self, coldkey: ColdkeyId, hotkey: HotkeyId, netuid: NetUid) -> u64 {
+        self.subnet(netuid)
+            .and_then(|s| s.pools.get(&hotkey))
+            .map_or(0, |p| p.stake_of(&coldkey))
+    }
+
+    /// All alpha staked on `hotkey` on `netuid` (`TotalHotkeyAlpha`).
+    pub fn hotkey_stake(&self, hotkey: HotkeyId, netuid: NetUid) -> u64 {
+        self.subnet(netuid)
+            .and_then(|s| s.pools.get(&hotkey))
+            .map_or(0, |p| p.value())
+    }
+
+    /// The UID of `hotkey` on `netuid`, if registered.
+    pub fn uid(&self, netuid: NetUid, hotkey: HotkeyId) -> Option<u16> {
+        self.subnet(netuid).and_then(|s| s.neurons.uid_of(hotkey))
+    }
+
+    /// The quality `hotkey` serves (0 when it serves nothing).
+    pub fn quality(&self, hotkey: HotkeyId) -> f64 {
+        self.quality.get(hotkey.0 as usize).copied().unwrap_or(0.0)
+    }
+}

@@ -1,0 +1,245 @@
+//! `set_weights` (spec 3.8, `subnets/weights.rs::internal_set_weights`): the checks in the
+//! chain's order, the max-upscale, and the write of `Weights` and `LastUpdate`.
+//!
+//! Commit-reveal is off in this model (the epoch reads weights as set), so the rate limit
+//! always applies, as it does on the chain when commit-reveal is off. Version keys are not
+//! modelled (every caller is up to date). `MinAllowedWeights` is 1 and `MaxWeightsLimit` is
+//! 65,535 (no limit), the values `init_new_network` writes.
+
+use crate::neurons::HotkeyId;
+use crate::stake::SharePool;
+use crate::subnet::Subnet;
+use crate::units::{BlockNumber, ColdkeyId};
+use std::collections::BTreeMap;
+use substrate_fixed::types::{I32F32, I64F64, U96F32};
+use thiserror::Error;
+
+/// `WeightsSetRateLimit` default: 100 blocks.
+pub const WEIGHTS_SET_RATE_LIMIT: u64 = 100;
+
+/// Why the chain refuses a `set_weights`, named as the chain's errors are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum WeightsError {
+    #[error("CanNotSetRootNetworkWeights: weights cannot be set on the root subnet")]
+    Root,
+    #[error("UidsLengthExceedUidsInSubNet: {given} weights for {n} UIDs")]
+    TooMany { given: usize, n: usize },
+    #[error("HotKeyNotRegisteredInSubNet")]
+    NotRegistered,
+    #[error(
+        "NotEnoughStakeToSetWeights: stake weight {stake} rao below the threshold {threshold}"
+    )]
+    NotEnoughStake { stake: u64, threshold: u64 },
+    #[error("SettingWeightsTooFast: last set at block {last}, rate limit {limit} blocks")]
+    TooFast { last: BlockNumber, limit: u64 },
+    #[error("NeuronNoValidatorPermit: only self-weight without a validator permit")]
+    NoPermit,
+    #[error("DuplicateUids")]
+    DuplicateUids,
+    #[error("UidVecContainInvalidOne: uid {0} is not registered")]
+    InvalidUid(u16),
+    #[error("WeightVecLengthIsLow: no weights given")]
+    TooFew,
+}
+
+/// Sets `hotkey`'s weights on `subnet` at `block`. `root_pools` are the root subnet's pools
+/// (the TAO side of the stake weight), `tao_weight` is `TaoWeight` (u64 fraction of u64::MAX).
+pub fn set_weights(
+    subnet: &mut Subnet,
+    root_pools: &BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+    tao_weight: u64,
+    hotkey: HotkeyId,
+    weights: &[(u16, u16)],
+    block: BlockNumber,
+) -> Result<(), WeightsError> {
+    if subnet.is_root() {
+        return Err(WeightsError::Root);
+    }
+    let n = subnet.neurons.len();
+    if weights.len() > n {
+        return Err(WeightsError::TooMany {
+            given: weights.len(),
+            n,
+        });
+    }
+    let uid = subnet
+        .neurons
+        .uid_of(hotkey)
+        .ok_or(WeightsError::NotRegistered)?;
+    let owner_uid = subnet.owner.and_then(|(_, hk)| subnet.neurons.uid_of(hk));
+    let is_owner = owner_uid == Some(uid);
+    if !is_owner {
+        let stake = stake_weight(subnet, root_pools, tao_weight, hotkey);
+        let threshold = subnet.hyper.stake_threshold;
+        if stake < threshold {
+            return Err(WeightsError::NotEnoughStake { stake, threshold });
+        }
+    }
+    let last = subnet.neurons.last_update[usize::from(uid)];
+    // `check_rate_limit`: a LastUpdate of 0 means never set.
+    if last != 0 && block.saturating_sub(last) < WEIGHTS_SET_RATE_LIMIT {
+        return Err(WeightsError::TooFast {
+            last,
+            limit: WEIGHTS_SET_RATE_LIMIT,
+        });
+    }
+    let self_weight = weights.len() == 1 && weights[0].0 == uid;
+    if !self_weight && !is_owner && !subnet.neurons.validator_permit[usize::from(uid)] {
+        return Err(WeightsError::NoPermit);
+    }
+    let mut seen = vec![false; n];
+    for &(target, _) in weights {
+        let slot = seen
+            .get_mut(usize::from(target))
+            .ok_or(WeightsError::InvalidUid(target))?;
+        if *slot {
+            return Err(WeightsError::DuplicateUids);
+        }
+        *slot = true;
+    }
+    // `check_length` with MinAllowedWeights 1: at least one entry (or the self-weight).
+    if !self_weight && weights.is_empty() {
+        return Err(WeightsError::TooFew);
+    }
+    let row = &mut subnet.neurons.weights[usize::from(uid)];
+    row.clear();
+    row.extend(weights.iter().map(|&(t, _)| (t, 0)));
+    max_upscale_into(weights, row);
+    subnet.neurons.last_update[usize::from(uid)] = block;
+    Ok(())
+}
+
+/// `get_stake_weights_for_hotkey_on_subnet`: alpha + tao_weight x root stake, both after
+/// childkey inheritance, floored to rao.
+pub fn stake_weight(
+    subnet: &Subnet,
+    root_pools: &BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+    tao_weight: u64,
+    hotkey: HotkeyId,
+) -> u64 {
+    let alpha = crate::epoch::inherited(subnet, hotkey, |hk| {
+        subnet.pools.get(&hk).map_or(0, SharePool::value)
+    });
+    let tao = crate::epoch::inherited(subnet, hotkey, |hk| {
+        root_pools.get(&hk).map_or(0, SharePool::value)
+    });
+    let weight = I64F64::saturating_from_num(
+        U96F32::saturating_from_num(tao_weight)
+            .checked_div(U96F32::saturating_from_num(u64::MAX))
+            .unwrap_or(U96F32::from_num(0)),
+    );
+    I64F64::saturating_from_num(alpha)
+        .saturating_add(I64F64::saturating_from_num(tao).saturating_mul(weight))
+        .saturating_to_num::<u64>()
+}
+
+/// `vec_u16_max_upscale_to_u16` (I32F32): the largest value becomes 65,535, the others scale
+/// with it, rounded; written into the values of `out` (same length and order as `weights`).
+fn max_upscale_into(weights: &[(u16, u16)], out: &mut [(u16, u16)]) {
+    let u16_max = I32F32::from_num(u16::MAX);
+    let Some(max) = weights.iter().map(|&(_, w)| I32F32::from_num(w)).max() else {
+        return;
+    };
+    let safe_div = |a: I32F32, b: I32F32| a.checked_div(b).unwrap_or(I32F32::from_num(0));
+    for (slot, &(_, w)) in out.iter_mut().zip(weights) {
+        let w = I32F32::from_num(w);
+        slot.1 = if max == 0 {
+            w.saturating_mul(u16_max).saturating_to_num::<u16>()
+        } else if max > I32F32::from_num(32_768) {
+            w.saturating_mul(safe_div(u16_max, max))
+                .round()
+                .saturating_to_num::<u16>()
+        } else {
+            safe_div(w.saturating_mul(u16_max), max)
+                .round()
+                .saturating_to_num::<u16>()
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amm::{Pool, QuoteWeight};
+    use crate::units::{Alpha, NetUid, Tao};
+
+    fn subnet(n: u32) -> Subnet {
+        let pool = Pool::new(Tao(1_000_000_000), Alpha(1_000_000_000), QuoteWeight::HALF);
+        let mut s = Subnet::new(NetUid(1), pool, 360, 0);
+        s.hyper.stake_threshold = 0;
+        for i in 0..n {
+            s.neurons.push(HotkeyId(i), 0);
+        }
+        s
+    }
+
+    fn upscaled(w: &[(u16, u16)]) -> Vec<u16> {
+        let mut out = w.to_vec();
+        max_upscale_into(w, &mut out);
+        out.iter().map(|p| p.1).collect()
+    }
+
+    #[test]
+    fn max_upscale_matches_the_chain_forms() {
+        // Small maximum: (w * 65535) / max, rounded.
+        assert_eq!(
+            upscaled(&[(0, 1), (1, 2), (2, 3)]),
+            vec![21_845, 43_690, 65_535]
+        );
+        // Large maximum: w * (65535 / max), rounded; 65535 stays 65535.
+        assert_eq!(upscaled(&[(0, 65_535), (1, 40_000)]), vec![65_535, 40_000]);
+        // All zero stays zero.
+        assert_eq!(upscaled(&[(0, 0), (1, 0)]), vec![0, 0]);
+    }
+
+    #[test]
+    fn checks_come_in_the_chains_order() {
+        let none = BTreeMap::new();
+        let mut s = subnet(3);
+        // Not registered.
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(9), &[(0, 1)], 500),
+            Err(WeightsError::NotRegistered)
+        );
+        // No permit: only the self-weight passes.
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(0, 1)], 500),
+            Err(WeightsError::NoPermit)
+        );
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(1, 5)], 500),
+            Ok(())
+        );
+        // Rate limit: 100 blocks since LastUpdate.
+        s.neurons.validator_permit[1] = true;
+        assert!(matches!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(0, 1)], 599),
+            Err(WeightsError::TooFast { last: 500, .. })
+        ));
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(0, 1), (0, 2)], 600),
+            Err(WeightsError::DuplicateUids)
+        );
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(7, 1)], 600),
+            Err(WeightsError::InvalidUid(7))
+        );
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(0, 1), (2, 3)], 600),
+            Ok(())
+        );
+        assert_eq!(s.neurons.weights[1], vec![(0, 21_845), (2, 65_535)]);
+        assert_eq!(s.neurons.last_update[1], 600);
+        // Stake threshold (the owner is exempt).
+        s.hyper.stake_threshold = 1;
+        assert!(matches!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(0, 1)], 700),
+            Err(WeightsError::NotEnoughStake { stake: 0, .. })
+        ));
+        s.owner = Some((ColdkeyId(0), HotkeyId(1)));
+        assert_eq!(
+            set_weights(&mut s, &none, 0, HotkeyId(1), &[(0, 1)], 700),
+            Ok(())
+        );
+    }
+}
