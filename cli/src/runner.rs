@@ -53,7 +53,8 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
 
     let dir = RunDir::create(out, opts.force).map_err(Failure::input)?;
     let mut sink = ParquetTraceSink::new(dir.path(), manifest.key_values());
-    let mut sim = Simulation::new(scenario.config.clone()).map_err(Failure::input)?;
+    let mut sim = Simulation::with_agents(scenario.config.clone(), agents::build(&scenario.agents))
+        .map_err(Failure::input)?;
 
     let bar = if opts.progress {
         ProgressBar::new(scenario.blocks)

@@ -5,7 +5,9 @@ use crate::ReportError;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 use sim_core::ledger::RecycleReason;
-use sim_core::trace::{ActionRow, NetworkRow, RegistrationRow, SubnetRow, TraceSink};
+use sim_core::trace::{
+    ActionRow, NetworkRow, NeuronRow, PositionRow, RegistrationRow, SubnetRow, TraceSink,
+};
 use std::fs::File;
 use std::mem::take;
 use std::path::{Path, PathBuf};
@@ -293,59 +295,80 @@ impl Columns for RegistrationColumns {
     }
 }
 
-#[derive(Default)]
-struct ActionColumns {
-    block: Vec<u64>,
-    time_ms: Vec<i64>,
-    kind: Vec<&'static str>,
-    coldkey: Vec<String>,
-    hotkey: Vec<String>,
-    netuid: Vec<u32>,
-    amount: Vec<u64>,
-    result: Vec<u64>,
-    fee_tao: Vec<u64>,
-    outcome: Vec<String>,
+/// A table's column buffers from its row type: `block` and `date` first, then each field with
+/// its column name and how it is read from a row.
+macro_rules! columns {
+    ($name:ident for $row:ty { $($field:ident: $ty:ty = |$r:ident| $get:expr),* $(,)? }) => {
+        #[derive(Default)]
+        struct $name {
+            block: Vec<u64>,
+            time_ms: Vec<i64>,
+            $($field: Vec<$ty>,)*
+        }
+
+        impl Columns for $name {
+            type Row = $row;
+
+            fn push(&mut self, row: &$row) {
+                self.block.push(row.block);
+                self.time_ms.push(row.time_ms);
+                $(self.$field.push((|$r: &$row| $get)(row));)*
+            }
+
+            fn len(&self) -> usize {
+                self.block.len()
+            }
+
+            fn take_frame(&mut self) -> PolarsResult<DataFrame> {
+                let n = self.len();
+                DataFrame::new(
+                    n,
+                    vec![
+                        Column::new("block".into(), take(&mut self.block)),
+                        datetime_ms("date", take(&mut self.time_ms))?,
+                        $(Column::new(stringify!($field).into(), take(&mut self.$field)),)*
+                    ],
+                )
+            }
+        }
+    };
 }
 
-impl Columns for ActionColumns {
-    type Row = ActionRow;
+columns!(ActionColumns for ActionRow {
+    agent: Option<String> = |r| r.agent.clone(),
+    kind: &'static str = |r| r.kind,
+    coldkey: String = |r| r.coldkey.clone(),
+    hotkey: String = |r| r.hotkey.clone(),
+    netuid: u32 = |r| u32::from(r.netuid),
+    amount: u64 = |r| r.amount,
+    result: u64 = |r| r.result,
+    fee_tao: u64 = |r| r.fee_tao,
+    outcome: String = |r| r.outcome.clone(),
+});
 
-    fn push(&mut self, r: &ActionRow) {
-        self.block.push(r.block);
-        self.time_ms.push(r.time_ms);
-        self.kind.push(r.kind);
-        self.coldkey.push(r.coldkey.clone());
-        self.hotkey.push(r.hotkey.clone());
-        self.netuid.push(u32::from(r.netuid));
-        self.amount.push(r.amount);
-        self.result.push(r.result);
-        self.fee_tao.push(r.fee_tao);
-        self.outcome.push(r.outcome.clone());
-    }
+columns!(NeuronColumns for NeuronRow {
+    netuid: u32 = |r| u32::from(r.netuid),
+    uid: u32 = |r| u32::from(r.uid),
+    hotkey: String = |r| r.hotkey.clone(),
+    stake: u64 = |r| r.stake,
+    incentive: u32 = |r| u32::from(r.incentive),
+    dividends: u32 = |r| u32::from(r.dividends),
+    emission: u64 = |r| r.emission,
+    validator_permit: bool = |r| r.validator_permit,
+    validator_trust: u32 = |r| u32::from(r.validator_trust),
+    consensus: u32 = |r| u32::from(r.consensus),
+    registered_at: u64 = |r| r.registered_at,
+});
 
-    fn len(&self) -> usize {
-        self.block.len()
-    }
-
-    fn take_frame(&mut self) -> PolarsResult<DataFrame> {
-        let n = self.len();
-        DataFrame::new(
-            n,
-            vec![
-                Column::new("block".into(), take(&mut self.block)),
-                datetime_ms("date", take(&mut self.time_ms))?,
-                Column::new("kind".into(), take(&mut self.kind)),
-                Column::new("coldkey".into(), take(&mut self.coldkey)),
-                Column::new("hotkey".into(), take(&mut self.hotkey)),
-                Column::new("netuid".into(), take(&mut self.netuid)),
-                Column::new("amount".into(), take(&mut self.amount)),
-                Column::new("result".into(), take(&mut self.result)),
-                Column::new("fee_tao".into(), take(&mut self.fee_tao)),
-                Column::new("outcome".into(), take(&mut self.outcome)),
-            ],
-        )
-    }
-}
+columns!(PositionColumns for PositionRow {
+    agent: String = |r| r.agent.clone(),
+    coldkey: String = |r| r.coldkey.clone(),
+    hotkey: String = |r| r.hotkey.clone(),
+    netuid: u32 = |r| u32::from(r.netuid),
+    alpha: u64 = |r| r.alpha,
+    tao_value: u64 = |r| r.tao_value,
+    free_tao: u64 = |r| r.free_tao,
+});
 
 /// One table: its buffers and its file, created at the first flush.
 struct Table<C: Columns> {
@@ -418,6 +441,8 @@ pub struct ParquetTraceSink {
     subnets: Table<SubnetColumns>,
     registrations: Table<RegistrationColumns>,
     actions: Table<ActionColumns>,
+    neurons: Table<NeuronColumns>,
+    positions: Table<PositionColumns>,
     metadata: Vec<(String, String)>,
     error: Option<ReportError>,
 }
@@ -430,6 +455,8 @@ impl ParquetTraceSink {
             subnets: Table::new(dir.join("subnets.parquet")),
             registrations: Table::new(dir.join("registrations.parquet")),
             actions: Table::new(dir.join("actions.parquet")),
+            neurons: Table::new(dir.join("neurons.parquet")),
+            positions: Table::new(dir.join("positions.parquet")),
             metadata,
             error: None,
         }
@@ -442,6 +469,8 @@ impl ParquetTraceSink {
             "subnets.parquet",
             "registrations.parquet",
             "actions.parquet",
+            "neurons.parquet",
+            "positions.parquet",
         ]
         .map(String::from)
         .to_vec()
@@ -455,7 +484,9 @@ impl ParquetTraceSink {
         self.network.finish(&self.metadata)?;
         self.subnets.finish(&self.metadata)?;
         self.registrations.finish(&self.metadata)?;
-        self.actions.finish(&self.metadata)
+        self.actions.finish(&self.metadata)?;
+        self.neurons.finish(&self.metadata)?;
+        self.positions.finish(&self.metadata)
     }
 }
 
@@ -481,6 +512,18 @@ impl TraceSink for ParquetTraceSink {
     fn action(&mut self, row: &ActionRow) {
         if self.error.is_none() {
             self.error = self.actions.push(row, &self.metadata).err();
+        }
+    }
+
+    fn neuron(&mut self, row: &NeuronRow) {
+        if self.error.is_none() {
+            self.error = self.neurons.push(row, &self.metadata).err();
+        }
+    }
+
+    fn position(&mut self, row: &PositionRow) {
+        if self.error.is_none() {
+            self.error = self.positions.push(row, &self.metadata).err();
         }
     }
 }

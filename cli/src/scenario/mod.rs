@@ -20,6 +20,8 @@ pub struct Scenario {
     pub sha256: String,
     pub blocks: u64,
     pub config: SimConfig,
+    /// Agent populations (`[[agents]]`), built into agents for each run.
+    pub agents: Vec<agents::Population>,
     /// The scenario with every default filled in, as recorded in the run manifest.
     pub resolved: serde_json::Value,
 }

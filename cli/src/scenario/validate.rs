@@ -105,6 +105,22 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
     if subnets_every == 0 {
         p.add("trace.subnets_every", "= 0: must be at least 1 block");
     }
+    let neurons_every = w
+        .trace
+        .as_ref()
+        .and_then(|t| t.neurons_every)
+        .unwrap_or(DEFAULT_NETWORK_EVERY);
+    if neurons_every == 0 {
+        p.add("trace.neurons_every", "= 0: must be at least 1 block");
+    }
+    let positions_every = w
+        .trace
+        .as_ref()
+        .and_then(|t| t.positions_every)
+        .unwrap_or(DEFAULT_NETWORK_EVERY);
+    if positions_every == 0 {
+        p.add("trace.positions_every", "= 0: must be at least 1 block");
+    }
 
     let snapshot_path = w.initial.as_ref().and_then(|i| i.subnets_snapshot.clone());
     let subnets = match &snapshot_path {
@@ -243,6 +259,25 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         }
     }
 
+    let netuids: Vec<NetUid> = subnets
+        .iter()
+        .filter(|s| !s.is_root())
+        .map(|s| s.netuid)
+        .collect();
+    let agents = agents::parse(
+        &w.agents,
+        &agents::SpecContext {
+            netuids: &netuids,
+            start_block,
+        },
+    )
+    .unwrap_or_else(|problems| {
+        for q in problems {
+            p.add(q.key, q.message);
+        }
+        Vec::new()
+    });
+
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -258,7 +293,13 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         },
         "rules": rule_doc,
         "time": { "block_millis": block_ms },
-        "trace": { "network_every": network_every, "subnets_every": subnets_every },
+        "trace": {
+            "network_every": network_every,
+            "subnets_every": subnets_every,
+            "neurons_every": neurons_every,
+            "positions_every": positions_every,
+        },
+        "agents": agents.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>(),
         "initial": {
             "subnets_snapshot": snapshot_path,
             "subnets": subnets.len(),
@@ -284,6 +325,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         name,
         sha256,
         blocks,
+        agents,
         config: SimConfig {
             seed,
             start_block,
@@ -299,6 +341,8 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             flows,
             network_every,
             subnets_every,
+            neurons_every,
+            positions_every,
             invariants_every: 7_200,
             price: price.clone(),
         },

@@ -24,6 +24,9 @@ pub struct WireScenario {
     pub recycling: Vec<WireRecycling>,
     #[serde(default)]
     pub events: Vec<WireEvent>,
+    /// `[[agents]]`: populations of behaviour policies, checked by the `agents` crate.
+    #[serde(default)]
+    pub agents: Vec<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +63,8 @@ pub struct WireTime {
 pub struct WireTrace {
     pub network_every: Option<u64>,
     pub subnets_every: Option<u64>,
+    pub neurons_every: Option<u64>,
+    pub positions_every: Option<u64>,
 }
 
 /// `[price]`: an exogenous TAO/USD price path.
