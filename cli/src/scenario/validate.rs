@@ -136,6 +136,14 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
     let mut subnets = subnets;
     if let Some(initial) = &w.initial {
         initial_subnets(&mut p, initial, start_block, &mut subnets);
+        for (i, h) in initial.hyperparameters.iter().enumerate() {
+            hyperparameters(
+                &mut p,
+                &format!("initial.hyperparameters[{i}]"),
+                h,
+                &mut subnets,
+            );
+        }
     }
     let pooled: u128 = subnets.iter().map(|s| s.pool.tao_reserve.0 as u128).sum();
     let price = w.price.as_ref().and_then(|wp| price(&mut p, wp, path));
@@ -348,6 +356,55 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         },
         resolved,
     })
+}
+
+/// `[[initial.hyperparameters]]`: one subnet's Yuma hyperparameters over the defaults.
+fn hyperparameters(p: &mut Problems, at: &str, h: &WireHyperparameters, subnets: &mut [Subnet]) {
+    let Some(s) = subnets
+        .iter_mut()
+        .find(|s| u64::from(s.netuid.0) == h.netuid && !s.is_root())
+    else {
+        p.add(
+            format!("{at}.netuid"),
+            format!("= {}: no such non-root subnet in [initial]", h.netuid),
+        );
+        return;
+    };
+    let hy = &mut s.hyper;
+    hy.yuma3 = h.yuma3.unwrap_or(hy.yuma3);
+    hy.liquid_alpha = h.liquid_alpha.unwrap_or(hy.liquid_alpha);
+    if let Some(v) = h.bonds_moving_average {
+        if v > 975_000 {
+            p.add(
+                format!("{at}.bonds_moving_average"),
+                format!("= {v}: at most 975000 parts per million (the chain's cap)"),
+            );
+        }
+        hy.bonds_moving_average = v;
+    }
+    if let Some(v) = h.kappa {
+        match u16::try_from(v) {
+            Ok(k) => hy.kappa = k,
+            Err(_) => p.add(
+                format!("{at}.kappa"),
+                format!("= {v}: must fit a u16 (0..65535)"),
+            ),
+        }
+    }
+    if let Some(a) = &h.stake_threshold {
+        if let Some(t) = amount(p, &format!("{at}.stake_threshold"), a) {
+            hy.stake_threshold = t.0;
+        }
+    }
+    if let Some(v) = h.max_allowed_validators {
+        match u16::try_from(v) {
+            Ok(m) if (1..=256).contains(&m) => hy.max_allowed_validators = m,
+            _ => p.add(
+                format!("{at}.max_allowed_validators"),
+                format!("= {v}: must be between 1 and 256"),
+            ),
+        }
+    }
 }
 
 /// The root subnet and uniform subnets of `[initial]`, added to the snapshot's.

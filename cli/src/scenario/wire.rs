@@ -93,6 +93,24 @@ pub struct WireInitial {
     /// Pre-dTAO root validators: their root stake and weights over netuids.
     #[serde(default)]
     pub root_validators: Vec<WireRootValidator>,
+    /// Per-subnet Yuma hyperparameters over the defaults.
+    #[serde(default)]
+    pub hyperparameters: Vec<WireHyperparameters>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireHyperparameters {
+    pub netuid: u64,
+    pub yuma3: Option<bool>,
+    pub liquid_alpha: Option<bool>,
+    /// Parts per million (at most 975,000).
+    pub bonds_moving_average: Option<u64>,
+    /// u16 fraction of 65,535.
+    pub kappa: Option<u64>,
+    /// TAO of stake weight a validator needs to set weights.
+    pub stake_threshold: Option<WireAmount>,
+    pub max_allowed_validators: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -114,6 +114,15 @@ impl Simulation {
         Ok(sim)
     }
 
+    /// The quality `hotkey` serves (0 when it serves nothing).
+    pub fn served_quality(&self, hotkey: HotkeyId) -> f64 {
+        self.agents
+            .quality
+            .get(hotkey.0 as usize)
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// The extrinsics phase for agents: every agent due at `block` looks at the network and
     /// its actions are applied at once, in order, before the next agent looks.
     pub(super) fn run_agents(&mut self, block: BlockNumber, sink: &mut dyn TraceSink) {
