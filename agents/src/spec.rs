@@ -179,7 +179,9 @@ impl Fields<'_> {
         match Dist::parse(&v) {
             Ok(d) => {
                 let (lo, hi) = d.support();
-                if lo < min || hi > max {
+                // An unbounded upper tail (lognormal) is fine: draws are capped by the policy's
+                // units; a lower tail below the minimum (e.g. a normal capital) is not.
+                if lo < min || (hi.is_finite() && hi > max) {
                     self.problem(
                         key,
                         format!(

@@ -201,6 +201,9 @@ impl Simulation {
     pub fn params(&self) -> &Params {
         &self.params
     }
+    pub fn registration(&self) -> &RegistrationState {
+        &self.registration
+    }
     pub fn clock(&self) -> &BlockClock {
         &self.clock
     }
