@@ -455,3 +455,26 @@ weights = { 0 = 137, 1 = 600, 2 = 263 }
         stderr(&o)
     );
 }
+
+#[test]
+fn bad_agent_specs_are_rejected_with_their_toml_path() {
+    let body = format!(
+        "{MINIMAL}\n[initial]\nroot_stake = 1000\n[initial.uniform_subnets]\ncount = 2\ntao = 10\nalpha_in = 10\n\n\
+         [[agents]]\nname = \"m\"\nkind = \"miner\"\nquality = {{ normal = [0.5, -0.1] }}\n\n\
+         [[agents]]\nname = \"t\"\nkind = \"trader\"\ncapital_tao = {{ uniform = [5, 1] }}\n\n\
+         [[agents]]\nname = \"v\"\nkind = \"validator\"\ncount = 1000\n\n\
+         [[agents]]\nname = \"x\"\nkind = \"wizard\"\n\n\
+         [[agents]]\nname = \"s\"\nkind = \"staker\"\nsubnets = [9]\nspeed = 2\n"
+    );
+    assert_rejected(
+        &body,
+        &[
+            "case.toml: agents[0].quality: `normal` sd -0.1 is negative",
+            "case.toml: agents[1].capital_tao: `uniform = [5, 1]` is an empty range",
+            "case.toml: agents[2].count = 1000: 500 validators per subnet over 2 subnets, but a subnet has at most 256 UIDs",
+            "case.toml: agents[3].kind = \"wizard\": unknown agent kind (known: miner, validator, staker, whale, trader, owner)",
+            "case.toml: agents[4].subnets[0] = 9: no such non-root subnet at the start",
+            "case.toml: agents[4].speed: unknown key",
+        ],
+    );
+}
