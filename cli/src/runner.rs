@@ -5,6 +5,7 @@ use crate::scenario::Scenario;
 use crate::Failure;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use reports::agent_charts::{neurons_chart, wealth_chart};
 use reports::headline::{HalvingHeadline, Headline};
 use reports::run_charts::{issuance_chart, HalvingMark};
 use reports::subnet_charts::subnets_chart;
@@ -95,7 +96,9 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
         })
         .collect();
     issuance_chart(dir.path(), &marks).map_err(Failure::run)?;
-    subnets_chart(dir.path()).map_err(Failure::run)?;
+    subnets_chart(dir.path(), &dir.path().join("subnets")).map_err(Failure::run)?;
+    neurons_chart(dir.path(), &dir.path().join("neurons")).map_err(Failure::run)?;
+    wealth_chart(dir.path(), &dir.path().join("agents")).map_err(Failure::run)?;
     let summary = summary(&sim, &scenario.name);
     let headline = headline(&sim, &scenario.name);
     let write = |name: &str, text: &str| {

@@ -1,6 +1,7 @@
 //! Everything that leaves a run as files: Parquet traces, the run manifest, the output
 //! directory that only appears once complete, and (later) charts and HTML reports.
 
+pub mod agent_charts;
 pub mod chart;
 pub mod headline;
 pub mod manifest;

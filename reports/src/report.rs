@@ -17,6 +17,8 @@ const MAX_POINTS: usize = 2_000;
 struct Input {
     label: String,
     runs: Vec<(Headline, NetworkTrace)>,
+    /// The first run's directory: its subnet, neuron and agent tables are drawn.
+    first_dir: PathBuf,
 }
 
 /// What a report produced.
@@ -76,6 +78,7 @@ fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
         return Ok(vec![Input {
             label: name,
             runs: vec![(headline(dir)?, NetworkTrace::load(dir)?)],
+            first_dir: dir.to_path_buf(),
         }]);
     }
     if !dir.join("sweep.json").exists() {
@@ -107,9 +110,11 @@ fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
             })
             .unwrap_or_default();
         let mut runs = Vec::new();
+        let mut first_dir = None;
         for run in sorted_subdirs(&point_dir, "run=")? {
             if run.join("headline.json").exists() {
                 runs.push((headline(&run)?, NetworkTrace::load(&run)?));
+                first_dir.get_or_insert(run);
             }
         }
         if !runs.is_empty() {
@@ -118,7 +123,11 @@ fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
             } else {
                 format!("{name} {set}")
             };
-            inputs.push(Input { label, runs });
+            inputs.push(Input {
+                label,
+                runs,
+                first_dir: first_dir.expect("runs is not empty"),
+            });
         }
     }
     if inputs.is_empty() {
@@ -317,6 +326,18 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
         charts.push(stem);
     }
 
+    // 4. Per input (a sweep point's first run): subnet prices, shares and alpha issuance; who
+    //    receives the epochs' emission and how incentive is spread; agents' staked value.
+    for (k, input) in inputs.iter().enumerate() {
+        let dir = &input.first_dir;
+        let drawn = [
+            crate::subnet_charts::subnets_chart(dir, &out.join(format!("subnets_{k}")))?,
+            crate::agent_charts::neurons_chart(dir, &out.join(format!("neurons_{k}")))?,
+            crate::agent_charts::wealth_chart(dir, &out.join(format!("agents_{k}")))?,
+        ];
+        charts.extend(drawn.into_iter().flatten());
+    }
+
     let html = out.join("index.html");
     std::fs::write(&html, page(&inputs, &charts)?).map_err(|e| io(&html, e))?;
     Ok(ReportOutput { html, charts })
@@ -384,9 +405,16 @@ fn page(inputs: &[Input], charts: &[PathBuf]) -> Result<String, ReportError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // Per-input charts end in `_<input index>`: say which input they show.
+        let of = name
+            .rsplit_once('_')
+            .and_then(|(_, k)| k.parse::<usize>().ok())
+            .and_then(|k| inputs.get(k))
+            .map(|i| format!("{}: ", escape(&i.label)))
+            .unwrap_or_default();
         let _ = writeln!(
             h,
-            "<figure><img alt=\"{name}\" src=\"data:image/png;base64,{}\"><figcaption><a href=\"{name}.svg\">{name}.svg</a> \
+            "<figure><img alt=\"{name}\" src=\"data:image/png;base64,{}\"><figcaption>{of}<a href=\"{name}.svg\">{name}.svg</a> \
              <a href=\"{name}.png\">{name}.png</a></figcaption></figure>",
             base64(&bytes)
         );
