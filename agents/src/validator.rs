@@ -141,7 +141,7 @@ impl Agent for Validator {
 
     fn keys(&self) -> AgentKeys {
         // The stake plus room for the registration burn and fees.
-        let funds = self.stake.0.saturating_add(rao(1_000.0));
+        let funds = self.stake.0.saturating_add(rao(100.0));
         AgentKeys {
             coldkey: (self.name.clone(), Tao(funds)),
             hotkeys: vec![self.name.clone()],

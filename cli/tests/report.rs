@@ -98,9 +98,17 @@ fn a_report_on_a_run_with_agents_draws_its_subnet_neuron_and_agent_charts() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for chart in ["subnets", "neurons", "agents"] {
-        assert!(run.join(format!("{chart}.png")).is_file(), "the run draws {chart}");
+        assert!(
+            run.join(format!("{chart}.png")).is_file(),
+            "the run draws {chart}"
+        );
     }
-    let o = taosim(&["report", run.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = taosim(&[
+        "report",
+        run.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     for chart in ["issuance", "recycled", "subnets_0", "neurons_0", "agents_0"] {
@@ -115,5 +123,8 @@ fn a_report_on_a_run_with_agents_draws_its_subnet_neuron_and_agent_charts() {
             "{chart} embedded"
         );
     }
-    assert!(html.contains("run: <a href=\"neurons_0.svg\">"), "the input is named");
+    assert!(
+        html.contains("run: <a href=\"neurons_0.svg\">"),
+        "the input is named"
+    );
 }

@@ -70,15 +70,19 @@ pub struct HalvingRecord {
 /// Why a run stopped early.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
-    #[error("block {block}: {source}")]
+    // `cause`, not `source`: the message already says it, and error chains would repeat it.
+    #[error("block {block}: {cause}")]
     Ledger {
         block: BlockNumber,
-        source: LedgerError,
+        cause: LedgerError,
     },
     #[error("block {block}: invariant broken: {detail}")]
     Invariant { block: BlockNumber, detail: String },
     #[error("block {block}: event: {detail}")]
     Event { block: BlockNumber, detail: String },
+    /// The run cannot start as configured (e.g. agents' keys or balances).
+    #[error("{0}")]
+    Setup(String),
 }
 
 pub struct Simulation {
@@ -136,8 +140,13 @@ impl Simulation {
     pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
         let block = config.start_block;
         let in_pools: Tao = Tao(config.subnets.iter().map(|s| s.tao_held()).sum());
-        let ledger = Ledger::new(config.total_issuance, &config.accounts, in_pools)
-            .map_err(|source| SimError::Ledger { block, source })?;
+        let ledger =
+            Ledger::new(config.total_issuance, &config.accounts, in_pools).map_err(|source| {
+                SimError::Ledger {
+                    block,
+                    cause: source,
+                }
+            })?;
         // Stable: same-block events keep scenario order.
         config.events.sort_by_key(|e| e.at_block);
         let next_event = config.events.partition_point(|e| e.at_block <= block);
@@ -359,7 +368,10 @@ impl Simulation {
     /// coinbase splits it across subnets and what no subnet takes is recycled; the launch-era
     /// coinbase raised issuance only by the TAO it injected.
     fn run_coinbase(&mut self, block: BlockNumber, emission: Tao) -> Result<(), SimError> {
-        let ledger_err = |source| SimError::Ledger { block, source };
+        let ledger_err = |source| SimError::Ledger {
+            block,
+            cause: source,
+        };
         let modelled = self.network.subnets.iter().any(|s| !s.is_root());
         let root_network = self
             .network
@@ -408,7 +420,10 @@ impl Simulation {
         block: BlockNumber,
         emission: Tao,
     ) -> Result<(), SimError> {
-        let ledger_err = |source| SimError::Ledger { block, source };
+        let ledger_err = |source| SimError::Ledger {
+            block,
+            cause: source,
+        };
         let root = &self.network.subnets[0];
         if self.emission_values.is_empty() || root.clock.legacy_due(root.netuid, block) {
             let stakes: Vec<u64> = root
@@ -583,7 +598,10 @@ impl Simulation {
                     .network
                     .ledger
                     .recycle(from, amount, reason)
-                    .map_err(|source| SimError::Ledger { block, source })?,
+                    .map_err(|source| SimError::Ledger {
+                        block,
+                        cause: source,
+                    })?,
                 EventAction::SetParam { name, value } => self
                     .params
                     .set(&name, value)
@@ -693,7 +711,10 @@ impl Simulation {
                 self.network
                     .ledger
                     .recycle(flow.from, amount, flow.reason)
-                    .map_err(|source| SimError::Ledger { block, source })?;
+                    .map_err(|source| SimError::Ledger {
+                        block,
+                        cause: source,
+                    })?;
             }
         }
         Ok(())

@@ -472,7 +472,12 @@ fn initial_subnets(
             );
             ok = false;
         }
-        let (Some(tao), Some(alpha_in), Some(alpha_out), true) = (tao, alpha_in, alpha_out, ok)
+        let threshold = match &u.stake_threshold {
+            Some(a) => amount(p, &format!("{at}.stake_threshold"), a),
+            None => Some(Tao(sim_core::neurons::YumaHyper::default().stake_threshold)),
+        };
+        let (Some(tao), Some(alpha_in), Some(alpha_out), Some(threshold), true) =
+            (tao, alpha_in, alpha_out, threshold, ok)
         else {
             return;
         };
@@ -495,6 +500,7 @@ fn initial_subnets(
             s.alpha_out = Alpha(alpha_out.0);
             s.moving_price = I96F32::from_num(moving_price);
             s.first_emission_block = Some(start_block);
+            s.hyper.stake_threshold = threshold.0;
             subnets.push(s);
         }
     }

@@ -133,6 +133,8 @@ pub struct WireUniformSubnets {
     pub alpha_out: Option<WireAmount>,
     pub tempo: Option<u64>,
     pub moving_price: Option<WireNumber>,
+    /// Stake weight (TAO) a validator needs to set weights, on every one of these subnets.
+    pub stake_threshold: Option<WireAmount>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -56,8 +56,7 @@ impl Simulation {
         mut config: super::SimConfig,
         slots: Vec<AgentSlot>,
     ) -> Result<Self, SimError> {
-        let block = config.start_block;
-        let setup = |detail: String| SimError::Event { block, detail };
+        let setup = SimError::Setup;
         let first_coldkey = config.accounts.len();
         let mut names: std::collections::BTreeSet<String> =
             config.accounts.iter().map(|(n, _)| n.clone()).collect();
@@ -72,6 +71,23 @@ impl Simulation {
             agents.push(slot.agent);
         }
         let keys: Vec<_> = agents.iter().map(|a| a.keys()).collect();
+        let held: u128 = config
+            .subnets
+            .iter()
+            .map(|s| u128::from(s.tao_held()))
+            .chain(config.accounts.iter().map(|(_, b)| u128::from(b.0)))
+            .sum();
+        let capital: u128 = keys.iter().map(|k| u128::from(k.coldkey.1 .0)).sum();
+        let free = u128::from(config.total_issuance.0).saturating_sub(held);
+        if capital > free {
+            let tao = |rao: u128| rao as f64 / crate::RAO_PER_TAO as f64;
+            return Err(setup(format!(
+                "the agents' starting balances add up to {} TAO, more than the {} TAO of total \
+                 issuance outside pools and [[accounts]]: lower their capital or stake",
+                tao(capital),
+                tao(free)
+            )));
+        }
         for k in &keys {
             if !names.insert(k.coldkey.0.clone()) {
                 return Err(setup(format!(
@@ -104,7 +120,8 @@ impl Simulation {
                 ids.push(HotkeyId(sim.network.hotkeys.len() as u32 - 1));
             }
             agent.bind(coldkey, &ids);
-            set.wake.push(Reverse((agent.first_wake(block), i as u32)));
+            set.wake
+                .push(Reverse((agent.first_wake(sim.start_block), i as u32)));
             set.owner_of.insert(coldkey, i as u32);
             set.coldkeys.push(coldkey);
             set.agents.push(agent);
