@@ -94,6 +94,21 @@ pub fn standard_normal(rng: &mut SimRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// `n` standard normal draws into `out` (cleared first), two per Box-Muller pair: half the
+/// logarithms and cosines of [`standard_normal`], for validators measuring every UID.
+pub fn fill_standard_normals(rng: &mut SimRng, n: usize, out: &mut Vec<f64>) {
+    out.clear();
+    while out.len() < n {
+        let u1: f64 = 1.0 - rng.gen::<f64>();
+        let u2: f64 = rng.gen::<f64>();
+        let r = (-2.0 * u1.ln()).sqrt();
+        let (sin, cos) = (std::f64::consts::TAU * u2).sin_cos();
+        out.push(r * cos);
+        out.push(r * sin);
+    }
+    out.truncate(n);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +157,14 @@ mod tests {
         let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 2.0).abs() < 0.02, "mean {mean}");
         assert!((var.sqrt() - 0.5).abs() < 0.02, "sd {}", var.sqrt());
+        let mut pairs = Vec::new();
+        fill_standard_normals(&mut rng, n, &mut pairs);
+        let mean = pairs.iter().sum::<f64>() / n as f64;
+        let var = pairs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            mean.abs() < 0.02 && (var - 1.0).abs() < 0.03,
+            "pairs: {mean} {var}"
+        );
         let u = Dist::Uniform {
             low: 3.0,
             high: 4.0,

@@ -72,16 +72,11 @@ impl Miner {
     /// Expected reward (TAO) on `netuid` over `blocks` for this miner's quality, given the
     /// quality of the UIDs there (its own excluded when it is one of them).
     fn expected_reward(&self, view: &NetworkView, netuid: NetUid, blocks: u64) -> f64 {
-        let Some(s) = view.subnet(netuid) else {
-            return 0.0;
-        };
-        let others: f64 = s
-            .neurons
-            .hotkey
-            .iter()
-            .filter(|hk| **hk != self.hotkey)
-            .map(|hk| view.quality(*hk))
-            .sum();
+        let mut others = view.served_total(netuid);
+        if view.uid(netuid, self.hotkey).is_some() {
+            others -= view.quality(self.hotkey);
+        }
+        let others = others.max(0.0);
         let share = self.quality / (others + self.quality).max(f64::MIN_POSITIVE);
         miner_reward_tao(view, netuid, share, blocks)
     }

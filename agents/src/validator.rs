@@ -3,7 +3,7 @@
 //! weights, then inactive), copier (last epoch's consensus) and cabal (only the miners of the
 //! populations it favours).
 
-use crate::dist::{standard_normal, Dist};
+use crate::dist::{fill_standard_normals, Dist};
 use crate::market::rao;
 use sim_core::agent::{Action, Agent, AgentKeys};
 use sim_core::neurons::HotkeyId;
@@ -57,8 +57,9 @@ pub struct Validator {
     coldkey: ColdkeyId,
     hotkey: HotkeyId,
     start: Option<BlockNumber>,
-    /// Weights buffer, reused.
+    /// Score and noise buffers, reused.
     scores: Vec<f64>,
+    noise: Vec<f64>,
 }
 
 impl Validator {
@@ -71,6 +72,7 @@ impl Validator {
             hotkey: HotkeyId(0),
             start: None,
             scores: Vec::new(),
+            noise: Vec::new(),
         }
     }
 
@@ -84,11 +86,12 @@ impl Validator {
         self.scores.clear();
         match self.cfg.style {
             Style::Honest | Style::Lazy => {
+                // Every UID is measured (one noise draw each, in UID order); nothing serving
+                // scores 0.
+                fill_standard_normals(rng, nr.len(), &mut self.noise);
                 for (uid, hk) in nr.hotkey.iter().enumerate() {
                     let q = view.quality(*hk);
-                    // Every UID is measured (one noise draw each, in UID order), nothing
-                    // serving scores 0.
-                    let noisy = q + self.cfg.noise * standard_normal(rng);
+                    let noisy = q + self.cfg.noise * self.noise[uid];
                     let score = if q > 0.0 && Some(uid as u16) != me {
                         noisy.max(0.0)
                     } else {

@@ -45,12 +45,15 @@ fn world() -> Simulation {
 }
 
 fn view<'a>(sim: &'a Simulation, quality: &'a [f64]) -> NetworkView<'a> {
+    // Leaked: a test-lifetime cache cell per view.
+    let totals = Box::leak(Box::new(std::cell::OnceCell::new()));
     NetworkView::new(
         sim.network(),
         sim.rules(),
         sim.params(),
         sim.registration(),
         quality,
+        totals,
     )
 }
 

@@ -121,6 +121,8 @@ pub struct Ledger {
     total_issuance: Tao,
     /// Coldkey names, indexed by [`ColdkeyId`].
     coldkeys: Vec<String>,
+    /// Coldkey id by name (runs with tens of thousands of agents look names up).
+    by_name: std::collections::BTreeMap<String, ColdkeyId>,
     /// Free balance per coldkey, indexed by [`ColdkeyId`].
     free: Vec<Tao>,
     /// TAO held by everything the scenario does not model one by one: the free balances and
@@ -156,6 +158,11 @@ impl Ledger {
         Ok(Self {
             total_issuance,
             coldkeys: accounts.iter().map(|(n, _)| n.clone()).collect(),
+            by_name: accounts
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| (n.clone(), ColdkeyId(i as u32)))
+                .collect(),
             free: accounts.iter().map(|(_, b)| *b).collect(),
             unmodelled,
             minted: Tao::ZERO,
@@ -176,10 +183,7 @@ impl Ledger {
         &self.recycled
     }
     pub fn coldkey_id(&self, name: &str) -> Option<ColdkeyId> {
-        self.coldkeys
-            .iter()
-            .position(|n| n == name)
-            .map(|i| ColdkeyId(i as u32))
+        self.by_name.get(name).copied()
     }
     pub fn coldkey_name(&self, id: ColdkeyId) -> &str {
         &self.coldkeys[id.0 as usize]

@@ -619,7 +619,7 @@ impl Simulation {
                 } => {
                     for i in 0..count {
                         let hotkey = format!("{coldkey}/{}/{block}/{i}", netuid.0);
-                        let row = self.register_one_neuron(netuid, &coldkey, &hotkey);
+                        let row = self.register_one_neuron(netuid, &coldkey, &hotkey, None);
                         sink.registration(&row);
                     }
                 }

@@ -8,6 +8,7 @@ use crate::params::Params;
 use crate::rules::Rules;
 use crate::subnet::Subnet;
 use crate::units::{BlockNumber, ColdkeyId, NetUid, Tao};
+use std::cell::OnceCell;
 
 /// A read-only view of the network at the block being processed.
 pub struct NetworkView<'a> {
@@ -17,6 +18,9 @@ pub struct NetworkView<'a> {
     pub(crate) registration: &'a RegistrationState,
     /// Served quality per hotkey id (0 for hotkeys that serve nothing).
     pub(crate) quality: &'a [f64],
+    /// Per subnet (position in `network.subnets`), the quality its UIDs serve in total: computed
+    /// at its first use in a block and shared by the agents acting in that block.
+    pub(crate) served_totals: &'a OnceCell<Vec<f64>>,
 }
 
 impl<'a> NetworkView<'a> {
@@ -27,6 +31,7 @@ impl<'a> NetworkView<'a> {
         params: &'a Params,
         registration: &'a RegistrationState,
         quality: &'a [f64],
+        served_totals: &'a OnceCell<Vec<f64>>,
     ) -> Self {
         Self {
             network,
@@ -34,6 +39,7 @@ impl<'a> NetworkView<'a> {
             params,
             registration,
             quality,
+            served_totals,
         }
     }
 
@@ -60,7 +66,12 @@ impl<'a> NetworkView<'a> {
     }
 
     pub fn subnet(&self, netuid: NetUid) -> Option<&'a Subnet> {
-        self.network.subnets.iter().find(|s| s.netuid == netuid)
+        // Subnets are kept in netuid order (root first).
+        let subnets = &self.network.subnets;
+        subnets
+            .binary_search_by_key(&netuid, |s| s.netuid)
+            .ok()
+            .map(|i| &subnets[i])
     }
 
     /// The burn a neuron registration on `netuid` pays now.
@@ -108,5 +119,19 @@ impl<'a> NetworkView<'a> {
     /// The quality `hotkey` serves (0 when it serves nothing).
     pub fn quality(&self, hotkey: HotkeyId) -> f64 {
         self.quality.get(hotkey.0 as usize).copied().unwrap_or(0.0)
+    }
+
+    /// The quality all UIDs of `netuid` serve together, as at the first call in this block.
+    pub fn served_total(&self, netuid: NetUid) -> f64 {
+        let subnets = &self.network.subnets;
+        let Ok(i) = subnets.binary_search_by_key(&netuid, |s| s.netuid) else {
+            return 0.0;
+        };
+        self.served_totals.get_or_init(|| {
+            subnets
+                .iter()
+                .map(|s| s.neurons.hotkey.iter().map(|hk| self.quality(*hk)).sum())
+                .collect()
+        })[i]
     }
 }

@@ -259,6 +259,8 @@ pub struct NeuronRequest<'a> {
     pub kind: RegistrationKind,
     /// `register_limit`'s price limit (current rule only).
     pub limit: Option<Tao>,
+    /// The hotkey's id when the caller knows it (skips the lookup by name).
+    pub hotkey_id: Option<HotkeyId>,
 }
 
 impl<'a> NeuronRequest<'a> {
@@ -270,6 +272,7 @@ impl<'a> NeuronRequest<'a> {
             hotkey,
             kind: RegistrationKind::Burned,
             limit: None,
+            hotkey_id: None,
         }
     }
 }
@@ -340,7 +343,15 @@ pub fn register_neuron(
         return Err(RegistrationRejected::RegistrationDisabled(netuid));
     }
     let coldkey = coldkey_id(net, request.coldkey)?;
-    let (hotkey, new_hotkey) = resolve_hotkey(net, request.hotkey, coldkey)?;
+    let known = request.hotkey_id.filter(|id| {
+        net.hotkeys
+            .get(id.0 as usize)
+            .is_some_and(|h| h.name == request.hotkey)
+    });
+    let (hotkey, new_hotkey) = match known {
+        Some(id) if net.hotkeys[id.0 as usize].owner == coldkey => (id, false),
+        _ => resolve_hotkey(net, request.hotkey, coldkey)?,
+    };
     if subnet.neurons.uid_of(hotkey).is_some() {
         return Err(RegistrationRejected::HotkeyAlreadyRegistered {
             netuid,

@@ -35,6 +35,8 @@ pub(super) struct AgentSet {
     actions: Vec<Action>,
     /// Served quality per hotkey id.
     pub(super) quality: Vec<f64>,
+    /// Each subnet's total served quality, computed once a block when an agent asks.
+    served_totals: std::cell::OnceCell<Vec<f64>>,
     /// Last change per (netuid, hyperparameter name), for the owner rate limit.
     hyper_set_at: BTreeMap<(NetUid, &'static str), BlockNumber>,
     /// Last take increase per hotkey.
@@ -144,6 +146,7 @@ impl Simulation {
     /// its actions are applied at once, in order, before the next agent looks.
     pub(super) fn run_agents(&mut self, block: BlockNumber, sink: &mut dyn TraceSink) {
         let mut actions = std::mem::take(&mut self.agents.actions);
+        self.agents.served_totals = std::cell::OnceCell::new();
         while let Some(&Reverse((at, i))) = self.agents.wake.peek() {
             if at > block {
                 break;
@@ -155,6 +158,7 @@ impl Simulation {
                 &self.params,
                 &self.registration,
                 &self.agents.quality,
+                &self.agents.served_totals,
             );
             let idx = i as usize;
             actions.clear();
@@ -195,7 +199,7 @@ impl Simulation {
             }
             Action::RegisterNeuron { netuid, hotkey } => {
                 let name = hk_name(self, hotkey);
-                let reg = self.register_one_neuron(netuid, &ck_name, &name);
+                let reg = self.register_one_neuron(netuid, &ck_name, &name, Some(hotkey));
                 sink.registration(&reg);
                 let mut row = self.action_row("register_neuron", &ck_name, &name, netuid.0);
                 row.amount = reg.paid;
@@ -229,23 +233,23 @@ impl Simulation {
                 sink.registration(&reg);
                 Some(row)
             }
+            Action::AddStake { hotkey, .. } | Action::RemoveStake { hotkey, .. }
+                if self.network.hotkeys.len() <= hotkey.0 as usize =>
+            {
+                let mut row = self.action_row("add_stake", &ck_name, "", 0);
+                row.outcome = format!("unknown hotkey id {}", hotkey.0);
+                Some(row)
+            }
             Action::AddStake {
                 hotkey,
                 netuid,
                 tao,
-            } => {
-                let name = hk_name(self, hotkey);
-                Some(self.stake_action(&ck_name, &name, netuid, Some(tao), None))
-            }
+            } => Some(self.stake_by_id(ck, hotkey, netuid, Some(tao), None)),
             Action::RemoveStake {
                 hotkey,
                 netuid,
                 alpha,
-            } => {
-                let name = hk_name(self, hotkey);
-                let alpha = Some(alpha.map(|a| a.0));
-                Some(self.stake_action(&ck_name, &name, netuid, None, alpha))
-            }
+            } => Some(self.stake_by_id(ck, hotkey, netuid, None, Some(alpha.map(|a| a.0)))),
             Action::MoveStake { from, to, alpha } => {
                 let (from_name, to_name) = (hk_name(self, from.0), hk_name(self, to.0));
                 Some(self.move_or_unstake_all(

@@ -32,8 +32,9 @@ impl Simulation {
         }
     }
 
-    /// One staking extrinsic (`add_stake` when `tao` is given, else `remove_stake` of `alpha`,
-    /// `Some(None)` meaning all); a refusal is recorded with its reason, never fatal.
+    /// One staking extrinsic by names (`add_stake` when `tao` is given, else `remove_stake` of
+    /// `alpha`, `Some(None)` meaning all); a hotkey not seen before is created for an
+    /// `add_stake`, owned by the coldkey. A refusal is recorded with its reason, never fatal.
     pub(super) fn stake_action(
         &mut self,
         coldkey: &str,
@@ -42,13 +43,8 @@ impl Simulation {
         tao: Option<Tao>,
         alpha: Option<Option<u64>>,
     ) -> ActionRow {
-        let kind = if tao.is_some() {
-            "add_stake"
-        } else {
-            "remove_stake"
-        };
-        let mut row = self.action_row(kind, coldkey, hotkey, netuid.0);
         let Some(ck) = self.network.ledger.coldkey_id(coldkey) else {
+            let mut row = self.action_row(stake_kind(tao), coldkey, hotkey, netuid.0);
             row.outcome = format!("unknown coldkey `{coldkey}`");
             return row;
         };
@@ -64,10 +60,29 @@ impl Simulation {
                 HotkeyId(self.network.hotkeys.len() as u32 - 1)
             }
             (None, None) => {
+                let mut row = self.action_row(stake_kind(tao), coldkey, hotkey, netuid.0);
                 row.outcome = format!("unknown hotkey `{hotkey}`");
                 return row;
             }
         };
+        self.stake_by_id(ck, hk, netuid, tao, alpha)
+    }
+
+    /// [`Self::stake_action`] on known keys.
+    pub(super) fn stake_by_id(
+        &mut self,
+        ck: ColdkeyId,
+        hk: HotkeyId,
+        netuid: NetUid,
+        tao: Option<Tao>,
+        alpha: Option<Option<u64>>,
+    ) -> ActionRow {
+        let mut row = self.action_row(
+            stake_kind(tao),
+            &self.network.ledger.coldkey_name(ck).to_string(),
+            &self.network.hotkeys[hk.0 as usize].name.clone(),
+            netuid.0,
+        );
         let result = match (tao, alpha) {
             (Some(tao), _) => {
                 row.amount = tao.0;
@@ -205,12 +220,14 @@ impl Simulation {
         row
     }
 
-    /// One burned registration; a rejection is recorded with its reason, never fatal.
+    /// One burned registration (`hotkey_id` when the caller knows it); a rejection is recorded
+    /// with its reason, never fatal.
     pub(super) fn register_one_neuron(
         &mut self,
         netuid: NetUid,
         coldkey: &str,
         hotkey: &str,
+        hotkey_id: Option<HotkeyId>,
     ) -> RegistrationRow {
         let mut row = self.registration_row("neuron", netuid.0, coldkey, hotkey);
         row.price = self.registration.neuron_price(netuid, &self.rules).0;
@@ -218,7 +235,10 @@ impl Simulation {
             &mut self.network,
             &mut self.registration,
             &self.rules,
-            &NeuronRequest::burned(netuid, coldkey, hotkey),
+            &NeuronRequest {
+                hotkey_id,
+                ..NeuronRequest::burned(netuid, coldkey, hotkey)
+            },
         ) {
             Ok(r) => {
                 row.uid = Some(r.uid.0);
@@ -262,5 +282,13 @@ impl Simulation {
             Err(e) => row.outcome = e.to_string(),
         }
         row
+    }
+}
+
+fn stake_kind(tao: Option<Tao>) -> &'static str {
+    if tao.is_some() {
+        "add_stake"
+    } else {
+        "remove_stake"
     }
 }
