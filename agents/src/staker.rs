@@ -34,6 +34,9 @@ pub struct Staker {
     coldkey: ColdkeyId,
     /// Running yield estimates per candidate subnet.
     estimates: Vec<(NetUid, f64)>,
+    /// Where it has staked (hotkey, subnet): the only places it can hold stake, so a rebalance
+    /// reads these instead of every pool of every subnet.
+    held: Vec<(HotkeyId, NetUid)>,
 }
 
 impl Staker {
@@ -45,6 +48,7 @@ impl Staker {
             period: 1,
             coldkey: ColdkeyId(0),
             estimates: Vec::new(),
+            held: Vec::new(),
         }
     }
 
@@ -88,20 +92,6 @@ impl Staker {
     }
 }
 
-/// Every position of `coldkey`: (hotkey, netuid, alpha held).
-fn positions(view: &NetworkView, coldkey: ColdkeyId) -> Vec<(HotkeyId, NetUid, u64)> {
-    let mut out = Vec::new();
-    for s in view.subnets() {
-        for (hk, pool) in &s.pools {
-            let a = pool.stake_of(&coldkey);
-            if a > 0 {
-                out.push((*hk, s.netuid, a));
-            }
-        }
-    }
-    out
-}
-
 impl Agent for Staker {
     fn kind(&self) -> &'static str {
         "staker"
@@ -141,8 +131,12 @@ impl Agent for Staker {
                 tao: Tao(free),
             });
         }
+        let mut moved_to_target = false;
         // Positions whose yield trails the best by the margin move a (1 - inertia) share.
-        for (hk, netuid, alpha) in positions(view, self.coldkey) {
+        self.held
+            .retain(|(hk, netuid)| view.stake(self.coldkey, *hk, *netuid) > 0);
+        for &(hk, netuid) in &self.held {
+            let alpha = view.stake(self.coldkey, hk, netuid);
             if netuid == best && hk == target {
                 continue;
             }
@@ -159,6 +153,10 @@ impl Agent for Staker {
                 to: (target, best),
                 alpha: Some(Alpha(moved)),
             });
+            moved_to_target = true;
+        }
+        if (free > rao(0.1) || moved_to_target) && !self.held.contains(&(target, best)) {
+            self.held.push((target, best));
         }
         next
     }
