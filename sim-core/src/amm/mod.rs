@@ -16,6 +16,7 @@
 pub mod balancer;
 pub mod bigmath;
 pub mod constant_product;
+mod fastpow;
 
 pub use balancer::{
     initial_quote_weight, Bought, Pool, Sold, SwapStepTrace, SwapTrace, DEFAULT_FEE_RATE,
