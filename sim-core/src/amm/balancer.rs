@@ -9,8 +9,8 @@
 
 use super::fastpow::{pow_ratio_1e18, PowOutcome};
 use super::{
-    fee_amount, limit_price, QuoteWeight, ReservesOutOfBalance, Side, SwapError, SwapResult,
-    MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
+    fee_amount, int_ratio, limit_price, QuoteWeight, ReservesOutOfBalance, Side, SwapError,
+    SwapResult, MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
 };
 use crate::units::{Alpha, Tao};
 use num_bigint::BigUint;
@@ -416,9 +416,7 @@ pub fn initial_quote_weight(
 
 /// `(w1 / w2) * (y / x)` in U64F64, each division 0 on a zero divisor (`calculate_price`).
 fn price_of(weight: QuoteWeight, x: u64, y: u64) -> U64F64 {
-    let w1 = fixed(weight.base_parts());
-    let w2 = fixed(weight.parts());
-    safe_div(w1, w2).saturating_mul(safe_div(fixed(y), fixed(x)))
+    int_ratio(weight.base_parts(), weight.parts()).saturating_mul(int_ratio(y, x))
 }
 
 /// `(r / (r + dr))^(w1/w2)` (`base_over_quote`) or `^(w2/w1)`, as the chain's `exp_scaled`:
@@ -443,7 +441,7 @@ fn reserve_ratio_pow(
         exp_den,
         SWAP_POW_PRECISION,
     ) {
-        PowOutcome::Value(scaled) => safe_div(fixed(scaled), fixed(WEIGHT_ACCURACY)).min(fixed(1)),
+        PowOutcome::Value(scaled) => int_ratio(scaled, WEIGHT_ACCURACY).min(fixed(1)),
         PowOutcome::Undefined | PowOutcome::Negative | PowOutcome::AboveU64 => fixed(0),
     }
 }
@@ -452,7 +450,7 @@ fn reserve_ratio_pow(
 /// `calculate_quote_delta_in` / `calculate_base_delta_in`: a power above u64 saturates, a
 /// negative one counts as 0, an undefined one (zero price) gives 0.
 fn delta_to_price(num_bits: u128, den_bits: u128, weight_parts: u64, reserve: u64) -> u64 {
-    let pow_fixed = match pow_ratio_1e18(
+    let pow = match pow_ratio_1e18(
         num_bits,
         den_bits,
         weight_parts,
@@ -460,12 +458,12 @@ fn delta_to_price(num_bits: u128, den_bits: u128, weight_parts: u64, reserve: u6
         LIMIT_POW_PRECISION,
     ) {
         PowOutcome::Undefined => return 0,
-        PowOutcome::Value(v) => fixed(v),
-        PowOutcome::AboveU64 => fixed(u64::MAX),
-        PowOutcome::Negative => fixed(0),
+        PowOutcome::Value(v) => v,
+        PowOutcome::AboveU64 => u64::MAX,
+        PowOutcome::Negative => 0,
     };
     fixed(reserve)
-        .saturating_mul(safe_div(pow_fixed, fixed(WEIGHT_ACCURACY)).saturating_sub(fixed(1)))
+        .saturating_mul(int_ratio(pow, WEIGHT_ACCURACY).saturating_sub(fixed(1)))
         .saturating_to_num::<u64>()
 }
 

@@ -122,27 +122,28 @@ pub(crate) fn fast(a: u128, b: u128, p: u64, q: u64, precision: u32) -> Option<P
         // path and a root of scale^q on the exact path: 1e18 either way.
         return Some(PowOutcome::Value(SCALE));
     }
-    let g = p.gcd(&q);
-    let (p, q) = (p / g, q / g);
-    let exact_path = p <= MAX_EXACT_EXPONENT && q <= MAX_EXACT_EXPONENT;
-    if u128::from(p) > 128 * u128::from(q) {
-        return None;
-    }
     if p == q {
         // Exponent 1 (exact path): floor(a * 1e18 / b).
         return a
             .checked_mul(u128::from(SCALE))
             .map(|n| u64::try_from(n / b).map_or(PowOutcome::AboveU64, PowOutcome::Value));
     }
-    if !exact_path && !(200..=2048).contains(&precision) {
+    if u128::from(p) > 128 * u128::from(q) {
         return None;
     }
     let t = tables();
     let y = ln_ratio(t, a, b);
+    // The same ratio as the reduced one, so the reduction waits until the path matters.
     let x = scale_exponent(y, p, q);
     let one = 1i128 << F_X;
-    if !exact_path && (x > 40 * one || x < -40 * one) {
-        return None;
+    let series_domain = (200..=2048).contains(&precision) && (-40 * one..=40 * one).contains(&x);
+    if !series_domain {
+        // Only the exact integer-root path (reduced exponent parts at most 1024) is answered
+        // here, for any exponent.
+        let g = p.gcd(&q);
+        if p / g > MAX_EXACT_EXPONENT || q / g > MAX_EXACT_EXPONENT {
+            return None;
+        }
     }
     if x >= 3 * one {
         // T > e^2.99 > 19.8: the scaled power exceeds 2^64 (1.84e19).
@@ -178,6 +179,10 @@ fn scale_exponent(y: i128, p: u64, q: u64) -> i128 {
     let mut quot = [0u64; 3];
     for (d, limb) in quot.iter_mut().zip(limbs) {
         let cur = (rem << 64) | u128::from(limb);
+        if cur < q128 {
+            rem = cur;
+            continue;
+        }
         *d = (cur / q128) as u64;
         rem = cur % q128;
     }
@@ -216,12 +221,12 @@ fn ln_mantissa(t: &Tables, m: u128) -> i128 {
     // Reduction 1: m * r1 with r1 ~ 1 / (1 + (i + 1/2)/128): within 2^-7.9 of 1.
     let i = ((m >> 120) & 0x7f) as usize;
     let r1 = l1_multiplier(i);
-    let m1 = mul_shr(m, u128::from(r1), 16);
+    let m1 = mul_shr_u64(m, r1, 16);
     // Reduction 2: m1 * r2 with r2 ~ 1 / (1 + (j + 1/2)/2^15): within 2^-15.9 of 1.
     let d = m1.wrapping_sub(1u128 << 127) as i128;
     let j = (d >> 112) as i64;
     let r2 = l2_multiplier(j);
-    let m2 = mul_shr(m1, u128::from(r2), 32);
+    let m2 = mul_shr_u64(m1, r2, 32);
     let z = m2.wrapping_sub(1u128 << 127) as i128;
     t.ln_r1[i] + t.ln_r2[(j + L2_OFFSET) as usize] + ln1p_small(t, z)
 }
@@ -289,6 +294,13 @@ fn mul_shr(a: u128, b: u128, s: u32) -> u128 {
     } else {
         (hi << (128 - s)) | (lo >> s)
     }
+}
+
+/// `floor(a * b / 2^s)` for `0 < s <= 64`, the caller guaranteeing it fits u128.
+fn mul_shr_u64(a: u128, b: u64, s: u32) -> u128 {
+    let lo = (a & u128::from(u64::MAX)) * u128::from(b);
+    let hi = (a >> 64) * u128::from(b) + (lo >> 64);
+    (hi << (64 - s)) | ((lo & u128::from(u64::MAX)) >> s)
 }
 
 /// `a * b / 2^s` truncated toward zero.
