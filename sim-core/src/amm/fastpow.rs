@@ -41,8 +41,9 @@
 //! * `ln m` for a mantissa `m` in [1, 2) (two table reductions, 7 series terms in 2^-16): two
 //!   floors of 2^-127, two rounded table entries of 2^-128, Horner steps of 2^-127, tail below
 //!   2^-130: below `2^-123`.
-//! * `y = ln a - ln b = dk ln2 + ln m_a - ln m_b` at 2^-120: `|dk| <= 127` times ln2 rounded at
-//!   2^-128, two logs, one floor: below `2^-119`.
+//! * `y = ln a - ln b = dk ln2 + ln m_a - ln m_b` at 2^-120 (for u64 operands
+//!   `dk ln2 + ln m` of their quotient, floored at a relative 2^-127): `|dk| <= 127` times ln2
+//!   rounded at 2^-128, at most two logs, one floor: below `2^-119`.
 //! * `x = y p/q`, `p/q <= 128`: below `128 * 2^-119 + 2^-120 < 2^-111.9`; as a relative error of
 //!   T, times `T * 1e18 <= 2^64`: below `2^-47.9`.
 //! * `e^x` from three rounded tables and 9 series terms, three products floored: absolute error
@@ -198,16 +199,51 @@ fn scale_exponent(y: i128, p: u64, q: u64) -> i128 {
     }
 }
 
-/// `ln a - ln b` at 2^-120 (`a, b > 0`).
+/// `ln a - ln b` at 2^-120 (`a, b > 0`): for u64 operands the log of their quotient, else the
+/// difference of the two logs.
 fn ln_ratio(t: &Tables, a: u128, b: u128) -> i128 {
-    let (ka, ma) = normalise(a);
-    let (kb, mb) = normalise(b);
-    let dk = i128::from(ka) - i128::from(kb);
-    let lm = ln_mantissa(t, ma) - ln_mantissa(t, mb);
+    let (dk, lm) = match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) if a < b => {
+            let (k, m) = quotient(b, a);
+            (-i128::from(k), -ln_mantissa(t, m))
+        }
+        (Ok(a), Ok(b)) => {
+            let (k, m) = quotient(a, b);
+            (i128::from(k), ln_mantissa(t, m))
+        }
+        _ => {
+            let (ka, ma) = normalise(a);
+            let (kb, mb) = normalise(b);
+            (
+                i128::from(ka) - i128::from(kb),
+                ln_mantissa(t, ma) - ln_mantissa(t, mb),
+            )
+        }
+    };
     // dk * ln2 at 2^-127 split as dk * (hi * 2^7 + lo): the hi part is already at 2^-120.
     let ln2_hi = (t.ln2 >> 7) as i128;
     let ln2_lo = (t.ln2 & 0x7f) as i128;
     dk * ln2_hi + ((dk * ln2_lo + lm) >> 7)
+}
+
+/// `n / d = 2^k * m / 2^127` (`n >= d > 0`) with the top bit of m set, m floored (relative
+/// error below 2^-127).
+fn quotient(n: u64, d: u64) -> (u32, u128) {
+    let (ln, ld) = (n.leading_zeros(), d.leading_zeros());
+    let (n, d) = (u128::from(n << ln), u128::from(d << ld));
+    // floor(n * 2^128 / d) in three 64-bit digits; the top one is 0 or 1 (n, d in [2^63, 2^64)).
+    let top = n / d;
+    let r = n % d;
+    let mid = (r << 64) / d;
+    let r = (r << 64) % d;
+    let low = (r << 64) / d;
+    let frac = (mid << 64) | low;
+    if top == 1 {
+        // n / d in [1, 2): drop one bit to put the leading one at 2^127.
+        (ld - ln, (1u128 << 127) | (frac >> 1))
+    } else {
+        (ld - ln - 1, frac)
+    }
 }
 
 /// `v = 2^k * m / 2^127` with the top bit of m set.
@@ -220,15 +256,13 @@ fn normalise(v: u128) -> (u32, u128) {
 fn ln_mantissa(t: &Tables, m: u128) -> i128 {
     // Reduction 1: m * r1 with r1 ~ 1 / (1 + (i + 1/2)/128): within 2^-7.9 of 1.
     let i = ((m >> 120) & 0x7f) as usize;
-    let r1 = l1_multiplier(i);
-    let m1 = mul_shr_u64(m, r1, 16);
+    let m1 = mul_shr_u64(m, t.r1[i], 16);
     // Reduction 2: m1 * r2 with r2 ~ 1 / (1 + (j + 1/2)/2^15): within 2^-15.9 of 1.
     let d = m1.wrapping_sub(1u128 << 127) as i128;
-    let j = (d >> 112) as i64;
-    let r2 = l2_multiplier(j);
-    let m2 = mul_shr_u64(m1, r2, 32);
+    let j = ((d >> 112) as i64 + L2_OFFSET) as usize;
+    let m2 = mul_shr_u64(m1, t.r2[j], 32);
     let z = m2.wrapping_sub(1u128 << 127) as i128;
-    t.ln_r1[i] + t.ln_r2[(j + L2_OFFSET) as usize] + ln1p_small(t, z)
+    t.ln_r1[i] + t.ln_r2[j] + ln1p_small(t, z)
 }
 
 /// Offset of the second-level index j (a table over j in [-256, 255]).
@@ -317,6 +351,10 @@ fn mul_shr_signed(a: i128, b: i128, s: u32) -> i128 {
 struct Tables {
     /// ln 2 at 2^-127.
     ln2: u128,
+    /// `l1_multiplier(i)`.
+    r1: [u64; 128],
+    /// `l2_multiplier(j)`, index `j + 256`.
+    r2: [u64; 512],
     /// `-ln(l1_multiplier(i) / 2^16)` at 2^-127.
     ln_r1: [i128; 128],
     /// `-ln(l2_multiplier(j) / 2^32)` at 2^-127, index `j + 256`.
@@ -344,6 +382,8 @@ const W: u32 = 320;
 fn build_tables() -> Tables {
     let one = BigInt::one() << W;
     let ln2 = round_to(&ln_big(&BigInt::from(2), &BigInt::one()), 127);
+    let r1 = std::array::from_fn(l1_multiplier);
+    let r2 = std::array::from_fn(|k| l2_multiplier(k as i64 - L2_OFFSET));
     let mut ln_r1 = [0i128; 128];
     for (i, e) in ln_r1.iter_mut().enumerate() {
         let r = BigInt::from(l1_multiplier(i));
@@ -389,6 +429,8 @@ fn build_tables() -> Tables {
     }
     Tables {
         ln2: u128::try_from(ln2).expect("ln 2 at 2^-127 fits"),
+        r1,
+        r2,
         ln_r1,
         ln_r2,
         inv,
