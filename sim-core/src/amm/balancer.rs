@@ -7,10 +7,10 @@
 //! `swap_alpha_for_tao`. Notation as in the chain: x = alpha reserve (base), y = TAO reserve
 //! (quote), w1 = base weight, w2 = quote weight, price = (w1 / w2) * (y / x).
 
-use super::bigmath::pow_ratio_scaled;
+use super::fastpow::{pow_ratio_1e18, PowOutcome};
 use super::{
-    fee_amount, limit_price, QuoteWeight, ReservesOutOfBalance, Side, SwapError, SwapResult,
-    MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
+    fee_amount, int_ratio, limit_price, QuoteWeight, ReservesOutOfBalance, Side, SwapError,
+    SwapResult, MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
 };
 use crate::units::{Alpha, Tao};
 use num_bigint::BigUint;
@@ -416,9 +416,7 @@ pub fn initial_quote_weight(
 
 /// `(w1 / w2) * (y / x)` in U64F64, each division 0 on a zero divisor (`calculate_price`).
 fn price_of(weight: QuoteWeight, x: u64, y: u64) -> U64F64 {
-    let w1 = fixed(weight.base_parts());
-    let w2 = fixed(weight.parts());
-    safe_div(w1, w2).saturating_mul(safe_div(fixed(y), fixed(x)))
+    int_ratio(weight.base_parts(), weight.parts()).saturating_mul(int_ratio(y, x))
 }
 
 /// `(r / (r + dr))^(w1/w2)` (`base_over_quote`) or `^(w2/w1)`, as the chain's `exp_scaled`:
@@ -436,17 +434,15 @@ fn reserve_ratio_pow(
     }
     let (w1, w2) = (weight.base_parts(), weight.parts());
     let (exp_num, exp_den) = if base_over_quote { (w1, w2) } else { (w2, w1) };
-    let pow = pow_ratio_scaled(
-        &BigUint::from(reserve),
-        &BigUint::from(new_reserve),
-        &BigUint::from(exp_num),
-        &BigUint::from(exp_den),
+    match pow_ratio_1e18(
+        u128::from(reserve),
+        u128::from(new_reserve),
+        exp_num,
+        exp_den,
         SWAP_POW_PRECISION,
-        &BigUint::from(WEIGHT_ACCURACY),
-    );
-    match pow.and_then(|p| p.to_u64()) {
-        Some(scaled) => safe_div(fixed(scaled), fixed(WEIGHT_ACCURACY)).min(fixed(1)),
-        None => fixed(0),
+    ) {
+        PowOutcome::Value(scaled) => int_ratio(scaled, WEIGHT_ACCURACY).min(fixed(1)),
+        PowOutcome::Undefined | PowOutcome::Negative | PowOutcome::AboveU64 => fixed(0),
     }
 }
 
@@ -454,23 +450,20 @@ fn reserve_ratio_pow(
 /// `calculate_quote_delta_in` / `calculate_base_delta_in`: a power above u64 saturates, a
 /// negative one counts as 0, an undefined one (zero price) gives 0.
 fn delta_to_price(num_bits: u128, den_bits: u128, weight_parts: u64, reserve: u64) -> u64 {
-    let Some(pow) = pow_ratio_scaled(
-        &BigUint::from(num_bits),
-        &BigUint::from(den_bits),
-        &BigUint::from(weight_parts),
-        &BigUint::from(WEIGHT_ACCURACY),
+    let pow = match pow_ratio_1e18(
+        num_bits,
+        den_bits,
+        weight_parts,
+        WEIGHT_ACCURACY,
         LIMIT_POW_PRECISION,
-        &BigUint::from(WEIGHT_ACCURACY),
-    ) else {
-        return 0;
-    };
-    let pow_fixed = match pow.to_u64() {
-        Some(v) => fixed(v),
-        None if pow > num_bigint::BigInt::from(u64::MAX) => fixed(u64::MAX),
-        None => fixed(0),
+    ) {
+        PowOutcome::Undefined => return 0,
+        PowOutcome::Value(v) => v,
+        PowOutcome::AboveU64 => u64::MAX,
+        PowOutcome::Negative => 0,
     };
     fixed(reserve)
-        .saturating_mul(safe_div(pow_fixed, fixed(WEIGHT_ACCURACY)).saturating_sub(fixed(1)))
+        .saturating_mul(int_ratio(pow, WEIGHT_ACCURACY).saturating_sub(fixed(1)))
         .saturating_to_num::<u64>()
 }
 

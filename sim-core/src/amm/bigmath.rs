@@ -7,6 +7,10 @@
 //! enough" power: the same exact path for small rational exponents, and the same truncated
 //! Taylor series (same iteration caps, same early exits, same floor/round choices) otherwise.
 //! Written from a reading of that crate, not copied.
+//!
+//! The pool does not call this directly: [`super::fastpow`] answers almost every power without
+//! big integers and falls back to this routine only where it cannot certify the result. This
+//! stays the reference: the fallback, and the oracle the fast path is tested against.
 
 use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;

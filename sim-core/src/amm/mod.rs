@@ -16,6 +16,7 @@
 pub mod balancer;
 pub mod bigmath;
 pub mod constant_product;
+mod fastpow;
 
 pub use balancer::{
     initial_quote_weight, Bought, Pool, Sold, SwapStepTrace, SwapTrace, DEFAULT_FEE_RATE,
@@ -162,9 +163,16 @@ impl From<QuoteWeight> for u64 {
 /// A limit price as the chain reads it: rao of TAO per whole alpha, divided by 1e9 in U64F64
 /// (`SwapEngine::swap`). 1e15 gives exactly 1e6; 1000 gives 1e-6 truncated to 2^-64.
 pub fn limit_price(price_limit: u64) -> U64F64 {
-    U64F64::saturating_from_num(price_limit)
-        .checked_div(U64F64::saturating_from_num(crate::units::RAO_PER_TAO))
-        .unwrap_or(U64F64::from_bits(0))
+    int_ratio(price_limit, crate::units::RAO_PER_TAO)
+}
+
+/// `U64F64(a) / U64F64(b)` for integers, 0 on a zero divisor: the same floor as the fixed-point
+/// division (`checked_div`, which never overflows here as `a / b < 2^64`), as one u128 division.
+fn int_ratio(a: u64, b: u64) -> U64F64 {
+    if b == 0 {
+        return U64F64::from_bits(0);
+    }
+    U64F64::from_bits((u128::from(a) << 64) / u128::from(b))
 }
 
 /// The swap fee on an amount: `floor(amount * (fee_rate / 65535))` in U64F64, zero when fees are
@@ -173,10 +181,40 @@ pub fn fee_amount(amount: u64, fee_rate: u16, drop_fees: bool) -> u64 {
     if drop_fees {
         return 0;
     }
-    let rate = U64F64::saturating_from_num(fee_rate)
-        .checked_div(U64F64::saturating_from_num(u16::MAX))
-        .unwrap_or(U64F64::from_bits(0));
+    let rate = int_ratio(u64::from(fee_rate), u64::from(u16::MAX));
     U64F64::saturating_from_num(amount)
         .saturating_mul(rate)
         .saturating_to_num::<u64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn int_ratio_is_the_fixed_point_division() {
+        let check = |a: u64, b: u64| {
+            let want = U64F64::saturating_from_num(a)
+                .checked_div(U64F64::saturating_from_num(b))
+                .unwrap_or(U64F64::from_bits(0));
+            assert_eq!(int_ratio(a, b), want, "{a} / {b}");
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..100_000 {
+            let a = rng.gen::<u64>() >> rng.gen_range(0..64);
+            let b = rng.gen::<u64>() >> rng.gen_range(0..64);
+            check(a, b);
+        }
+        for (a, b) in [
+            (0, 0),
+            (1, 0),
+            (u64::MAX, 1),
+            (u64::MAX, u64::MAX),
+            (1, u64::MAX),
+        ] {
+            check(a, b);
+        }
+    }
 }
