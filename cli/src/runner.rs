@@ -25,6 +25,8 @@ const CHUNK: u64 = 50_000;
 pub struct RunOptions {
     pub force: bool,
     pub progress: bool,
+    /// Write `state.json`, the chain state at the last block.
+    pub save_state: bool,
 }
 
 pub struct RunOutcome {
@@ -107,6 +109,10 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
     };
     write("manifest.json", &manifest.to_json_pretty()).map_err(Failure::run)?;
     write("summary.txt", &summary).map_err(Failure::run)?;
+    if opts.save_state {
+        let state = crate::scenario::saved_state::to_json(&sim.saved_state());
+        write("state.json", &state).map_err(Failure::run)?;
+    }
     let headline_json =
         serde_json::to_string_pretty(&headline).expect("a headline is plain data") + "\n";
     write("headline.json", &headline_json).map_err(Failure::run)?;

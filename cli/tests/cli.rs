@@ -478,3 +478,68 @@ fn bad_agent_specs_are_rejected_with_their_toml_path() {
         ],
     );
 }
+
+#[test]
+fn a_saved_state_starts_another_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first");
+    let o = taosim(&[
+        "run",
+        repo("scenarios/cabal.toml").to_str().unwrap(),
+        "--blocks",
+        "800",
+        "--save-state",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let state = first.join("state.json");
+    assert!(state.is_file());
+    // A new scenario from that state: its own accounts, events and agents, no [start].
+    let body = format!(
+        r#"
+name = "from-state"
+blocks = 400
+[rules]
+era = "2026-06"
+[initial]
+state = "{}"
+[[accounts]]
+coldkey = "whale"
+balance = 1000
+[[events]]
+at_block = 8735600
+kind = "add_stake"
+coldkey = "whale"
+hotkey = "honest#0"
+netuid = 1
+amount = 500
+[[agents]]
+name = "late-miners"
+kind = "miner"
+count = 4
+"#,
+        state.display()
+    );
+    let (dir, path) = scenario(&body);
+    let out = dir.path().join("out");
+    let o = taosim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(summary.contains("blocks 8735500 to 8735900"), "{summary}");
+    // [start] and subnets are the state's: giving them too is refused.
+    let twice = format!("{body}\n[start]\nblock = 1\ndate = \"2026-01-01\"\ntotal_issuance = 1\n");
+    assert_rejected(
+        &twice,
+        &["case.toml: start: not allowed with initial.state"],
+    );
+    assert_rejected(
+        &body.replace(&state.display().to_string(), "missing.json"),
+        &["case.toml: initial.state = \"missing.json\": cannot read"],
+    );
+}

@@ -87,10 +87,12 @@ pub enum LedgerError {
     },
     #[error("minting {amount} would overflow total issuance")]
     Overflow { amount: Tao },
+    #[error("account `{0}` already exists")]
+    DuplicateAccount(String),
 }
 
 /// Cumulative TAO recycled, per reason.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecycleLedger {
     by_reason: [u64; RecycleReason::COUNT],
 }
@@ -115,7 +117,7 @@ impl RecycleLedger {
 }
 
 /// The global TAO ledger.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Ledger {
     /// `TotalIssuance`.
     total_issuance: Tao,
@@ -185,6 +187,31 @@ impl Ledger {
     pub fn coldkey_id(&self, name: &str) -> Option<ColdkeyId> {
         self.by_name.get(name).copied()
     }
+    /// Starts the minted and recycled totals afresh (a run from a saved state counts from its
+    /// own start).
+    pub fn reset_totals(&mut self) {
+        self.minted = Tao::ZERO;
+        self.recycled = RecycleLedger::default();
+    }
+
+    /// A new named account holding `balance`, taken from the unmodelled rest of issuance.
+    pub fn add_account(&mut self, name: &str, balance: Tao) -> Result<ColdkeyId, LedgerError> {
+        if self.by_name.contains_key(name) {
+            return Err(LedgerError::DuplicateAccount(name.to_string()));
+        }
+        self.debit(Holder::Unmodelled, balance)?;
+        let id = ColdkeyId(self.coldkeys.len() as u32);
+        self.coldkeys.push(name.to_string());
+        self.free.push(balance);
+        self.by_name.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// Named accounts so far.
+    pub fn accounts(&self) -> usize {
+        self.coldkeys.len()
+    }
+
     pub fn coldkey_name(&self, id: ColdkeyId) -> &str {
         &self.coldkeys[id.0 as usize]
     }

@@ -21,6 +21,7 @@ pub mod rules;
 pub mod schedule;
 pub mod sim;
 pub mod stake;
+pub mod state;
 pub mod subnet;
 pub mod time;
 pub mod trace;

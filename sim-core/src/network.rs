@@ -6,7 +6,7 @@ use crate::subnet::Subnet;
 use crate::units::{BlockNumber, Tao};
 
 /// Chain state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Network {
     /// The last block processed.
     pub block: BlockNumber,

@@ -4,11 +4,13 @@
 use crate::units::{BlockNumber, ColdkeyId};
 
 /// A hotkey, by index into [`crate::network::Network::hotkeys`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct HotkeyId(pub u32);
 
 /// What the chain stores about a hotkey (`Owner`, `Delegates`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Hotkey {
     pub name: String,
     /// `Owner[hotkey]`.
@@ -21,7 +23,7 @@ pub struct Hotkey {
 pub const DEFAULT_DELEGATE_TAKE: u16 = 11_796;
 
 /// A subnet's Yuma hyperparameters (spec section 8 defaults).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct YumaHyper {
     pub kappa: u16,
     pub bonds_penalty: u16,
@@ -58,7 +60,7 @@ impl Default for YumaHyper {
 
 /// Per-UID state, one entry per UID in UID order (`Keys`, `BlockAtRegistration`, `LastUpdate`,
 /// `ValidatorPermit`, `Weights`, `Bonds`, and the last epoch's outputs).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Neurons {
     pub hotkey: Vec<crate::neurons::HotkeyId>,
     pub registered_at: Vec<BlockNumber>,

@@ -16,7 +16,7 @@ pub const MAX_TEMPO: u64 = 50_400;
 
 /// Per-subnet scheduler state (`Tempo`, `LastEpochBlock`, `PendingEpochAt`,
 /// `BlocksSinceLastStep`, `LastMechansimStepBlock`, `SubnetEpochIndex`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EpochClock {
     pub tempo: u16,
     pub last_epoch_block: BlockNumber,

@@ -56,6 +56,9 @@ pub struct SimConfig {
     pub invariants_every: u64,
     /// An exogenous TAO/USD price path, if the scenario has one.
     pub price: Option<PriceConfig>,
+    /// Start from a saved chain state: it replaces `subnets`, `total_issuance` and the start
+    /// block (which must equal the state's); `accounts` and `hotkeys` are added to it.
+    pub state: Option<Box<crate::state::SavedState>>,
 }
 
 /// A halving reached during the run: the first block minted at the halved rate.
@@ -139,35 +142,44 @@ pub struct FlowTotals {
 impl Simulation {
     pub fn new(mut config: SimConfig) -> Result<Self, SimError> {
         let block = config.start_block;
-        let in_pools: Tao = Tao(config.subnets.iter().map(|s| s.tao_held()).sum());
-        let ledger =
-            Ledger::new(config.total_issuance, &config.accounts, in_pools).map_err(|source| {
-                SimError::Ledger {
-                    block,
-                    cause: source,
+        let mut block_rng = crate::rng::stream(config.seed, crate::rng::Stream::Blocks);
+        let (network, registration, root_claimed, emission_values) = match config.state.take() {
+            Some(state) => {
+                let mut net = state.network;
+                net.ledger.reset_totals();
+                if state.block != block || !config.subnets.is_empty() {
+                    return Err(SimError::Setup(format!(
+                        "a saved state (block {}) replaces the start block and the subnets",
+                        state.block
+                    )));
                 }
-            })?;
+                for (name, balance) in &config.accounts {
+                    net.ledger
+                        .add_account(name, *balance)
+                        .map_err(|cause| SimError::Ledger { block, cause })?;
+                }
+                net.hotkeys.append(&mut config.hotkeys);
+                block_rng = state.block_rng;
+                (
+                    net,
+                    state.registration,
+                    state.root_claimed,
+                    state.emission_values,
+                )
+            }
+            None => (
+                Self::new_network(&mut config)?,
+                RegistrationState::default(),
+                RootClaimedBook::default(),
+                Vec::new(),
+            ),
+        };
+        let total_issuance = network.ledger.total_issuance();
         // Stable: same-block events keep scenario order.
         config.events.sort_by_key(|e| e.at_block);
         let next_event = config.events.partition_point(|e| e.at_block <= block);
-        let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
-        // Outstanding alpha at the start is held by the stakers the run does not model.
-        for s in &mut config.subnets {
-            let assigned = s.pending_alpha()
-                + s.protocol_alpha.0
-                + s.alpha_dust.0
-                + s.pool_stake()
-                + s.alpha_root_owed.0;
-            s.alpha_staked = Alpha(s.alpha_out.0.saturating_sub(assigned));
-        }
         Ok(Self {
-            network: Network {
-                block,
-                ledger,
-                block_emission: Tao(emission),
-                subnets: config.subnets,
-                hotkeys: config.hotkeys,
-            },
+            network,
             rules: config.rules,
             params: config.params,
             clock: BlockClock::new(block, config.start_ms, config.block_ms),
@@ -177,7 +189,7 @@ impl Simulation {
             flows: config.flows,
             seed: config.seed,
             start_block: block,
-            start_issuance: config.total_issuance,
+            start_issuance: total_issuance,
             network_every: config.network_every.max(1),
             subnets_every: config.subnets_every.max(1),
             invariants_every: config.invariants_every.max(1),
@@ -192,13 +204,52 @@ impl Simulation {
                 .map(|p| PricePath::new(p, config.seed, config.start_ms)),
             coinbase: Coinbase::default(),
             epoch: EpochRunner::default(),
-            registration: RegistrationState::default(),
-            root_claimed: RootClaimedBook::default(),
-            block_rng: crate::rng::stream(config.seed, crate::rng::Stream::Blocks),
+            registration,
+            root_claimed,
+            block_rng,
             root_stakers: Vec::new(),
-            emission_values: Vec::new(),
+            emission_values,
             flows_total: FlowTotals::default(),
         })
+    }
+
+    /// The network a scenario describes: its accounts, subnets and hotkeys, with the rest of
+    /// issuance held by the unmodelled rest and outstanding alpha by unmodelled stakers.
+    fn new_network(config: &mut SimConfig) -> Result<Network, SimError> {
+        let block = config.start_block;
+        let in_pools: Tao = Tao(config.subnets.iter().map(|s| s.tao_held()).sum());
+        let ledger = Ledger::new(config.total_issuance, &config.accounts, in_pools)
+            .map_err(|cause| SimError::Ledger { block, cause })?;
+        let emission = block_emission_for_issuance(config.total_issuance.0).unwrap_or(0);
+        for s in &mut config.subnets {
+            let assigned = s.pending_alpha()
+                + s.protocol_alpha.0
+                + s.alpha_dust.0
+                + s.pool_stake()
+                + s.alpha_root_owed.0;
+            s.alpha_staked = Alpha(s.alpha_out.0.saturating_sub(assigned));
+        }
+        Ok(Network {
+            block,
+            ledger,
+            block_emission: Tao(emission),
+            subnets: std::mem::take(&mut config.subnets),
+            hotkeys: std::mem::take(&mut config.hotkeys),
+        })
+    }
+
+    /// The chain state now, to save and start another run from.
+    pub fn saved_state(&self) -> crate::state::SavedState {
+        crate::state::SavedState {
+            format: crate::state::STATE_FORMAT,
+            block: self.network.block,
+            time_ms: self.clock.time_of(self.network.block),
+            network: self.network.clone(),
+            registration: self.registration.clone(),
+            root_claimed: self.root_claimed.clone(),
+            emission_values: self.emission_values.clone(),
+            block_rng: self.block_rng.clone(),
+        }
     }
 
     pub fn network(&self) -> &Network {

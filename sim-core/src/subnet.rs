@@ -15,7 +15,7 @@ use substrate_fixed::types::{I96F32, U96F32};
 pub const DEFAULT_EMA_PRICE_HALVING_BLOCKS: u64 = 201_600;
 
 /// `SubnetMechanism`: how a subnet prices its token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mechanism {
     /// 0: the root subnet (and legacy stable subnets): 1 TAO = 1 alpha, no pool curve.
     Stable,
@@ -25,7 +25,7 @@ pub enum Mechanism {
 
 /// Emission accumulated between epochs (`PendingServerEmission`, `PendingValidatorEmission`,
 /// `PendingRootAlphaDivs`, `PendingOwnerCut`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
     pub server: Alpha,
     pub validator: Alpha,
@@ -37,7 +37,7 @@ pub struct Pending {
 
 /// What the last block's coinbase did on this subnet (`SubnetTaoInEmission`,
 /// `SubnetAlphaInEmission`, `SubnetAlphaOutEmission`, `SubnetExcessTao`, ...), for the trace.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockEmission {
     /// The subnet's share of the block's TAO (0 when outside the emit set).
     pub share: f64,
@@ -53,7 +53,7 @@ pub struct BlockEmission {
 }
 
 /// A subnet.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Subnet {
     pub netuid: NetUid,
     pub name: String,

@@ -157,7 +157,9 @@ pub struct Uid(pub u16);
 pub type BlockNumber = u64;
 
 /// Dense index of a coldkey in the network's account table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ColdkeyId(pub u32);
 
 #[cfg(test)]

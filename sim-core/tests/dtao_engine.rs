@@ -64,6 +64,7 @@ fn config(subnets: Vec<Subnet>, rules: Rules) -> SimConfig {
         neurons_every: 1,
         positions_every: 7_200,
         price: None,
+        state: None,
     }
 }
 

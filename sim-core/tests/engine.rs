@@ -30,6 +30,7 @@ fn config(start_issuance: u64) -> SimConfig {
         neurons_every: 1,
         positions_every: 7_200,
         price: None,
+        state: None,
     }
 }
 

@@ -64,6 +64,7 @@ pub fn config(shapes: &[Shape], seed: u64) -> SimConfig {
         positions_every: 360,
         invariants_every: 1,
         price: None,
+        state: None,
     }
 }
 

@@ -1,4 +1,4 @@
-//! `taosim run SCENARIO [--seed N] [--out DIR] [--blocks N] [--force]`
+//! `taosim run SCENARIO [--seed N] [--out DIR] [--blocks N] [--force] [--save-state]`
 
 use crate::runner::{execute, RunOptions};
 use crate::{scenario, Failure};
@@ -20,6 +20,10 @@ pub struct RunArgs {
     /// Replace an existing output directory.
     #[arg(long)]
     force: bool,
+    /// Also write the chain state at the last block as `state.json` in the output directory;
+    /// another scenario starts from it with `[initial] state = "..."`.
+    #[arg(long)]
+    save_state: bool,
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
@@ -39,6 +43,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         &RunOptions {
             force: args.force,
             progress: true,
+            save_state: args.save_state,
         },
     )?;
     print!("{}", outcome.summary);

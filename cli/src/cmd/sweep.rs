@@ -169,6 +169,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
                         &s,
                         &dir,
                         &RunOptions {
+                            save_state: false,
                             force: true,
                             progress: false,
                         },

@@ -2,6 +2,7 @@
 //! and rejects unknown keys; stage 2 ([`validate`]) turns it into typed values and reports every
 //! problem with the file, the TOML path, the bad value and the rule it breaks.
 
+pub mod saved_state;
 pub mod snapshot;
 pub mod validate;
 pub mod wire;

@@ -68,13 +68,46 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         }
     }
 
-    let start_block = w.start.block;
-    let start_ms = parse_utc(&w.start.date).unwrap_or_else(|e| {
-        p.add("start.date", format!("= {:?}: {e}", w.start.date));
-        0
-    });
-    let total_issuance =
-        amount(&mut p, "start.total_issuance", &w.start.total_issuance).unwrap_or(Tao::ZERO);
+    let state = w
+        .initial
+        .as_ref()
+        .and_then(|i| i.state.as_ref())
+        .and_then(|rel| {
+            let full = path.parent().unwrap_or(Path::new(".")).join(rel);
+            super::saved_state::load(&full)
+                .map_err(|e| p.add("initial.state", format!("= {rel:?}: {e}")))
+                .ok()
+        });
+    let (start_block, start_ms, total_issuance, start_date) = match (&state, &w.start) {
+        (Some(s), None) => (
+            s.block,
+            s.time_ms,
+            s.network.ledger.total_issuance(),
+            sim_core::time::format_utc_minutes(s.time_ms),
+        ),
+        (state, start) => {
+            if state.is_some() {
+                p.add(
+                    "start",
+                    "not allowed with initial.state: the saved state sets the start block, date and issuance",
+                );
+            }
+            let Some(start) = start else {
+                p.add(
+                    "start",
+                    "missing: the start block, date and total issuance (or [initial] state)",
+                );
+                return Err(p.0);
+            };
+            let start_ms = parse_utc(&start.date).unwrap_or_else(|e| {
+                p.add("start.date", format!("= {:?}: {e}", start.date));
+                0
+            });
+            let total_issuance =
+                amount(&mut p, "start.total_issuance", &start.total_issuance).unwrap_or(Tao::ZERO);
+            (start.block, start_ms, total_issuance, start.date.clone())
+        }
+    };
     if total_issuance > Tao(sim_core::emission::TOTAL_SUPPLY) {
         p.add(
             "start.total_issuance",
@@ -134,6 +167,21 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         }
     };
     let mut subnets = subnets;
+    if let (Some(_), Some(initial)) = (&state, &w.initial) {
+        let given = [
+            ("subnets_snapshot", initial.subnets_snapshot.is_some()),
+            ("root_stake", initial.root_stake.is_some()),
+            ("uniform_subnets", initial.uniform_subnets.is_some()),
+            ("root_validators", !initial.root_validators.is_empty()),
+            ("hyperparameters", !initial.hyperparameters.is_empty()),
+        ];
+        for (key, _) in given.iter().filter(|(_, g)| *g) {
+            p.add(
+                format!("initial.{key}"),
+                "not allowed with initial.state: the saved state has the subnets",
+            );
+        }
+    }
     if let Some(initial) = &w.initial {
         initial_subnets(&mut p, initial, start_block, &mut subnets);
         for (i, h) in initial.hyperparameters.iter().enumerate() {
@@ -181,8 +229,14 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         let balance = amount(&mut p, &format!("{at}.balance"), &a.balance).unwrap_or(Tao::ZERO);
         accounts.push((a.coldkey.clone(), balance));
     }
+    // With a saved state the accounts come after the state's own coldkeys and are paid from its
+    // unmodelled rest.
+    let first_account = state.as_ref().map_or(0, |s| s.network.ledger.accounts());
+    let available = state
+        .as_ref()
+        .map_or(total_issuance.0, |s| s.network.ledger.unmodelled().0);
     let named: u128 = accounts.iter().map(|(_, b)| b.0 as u128).sum::<u128>() + pooled;
-    if named > total_issuance.0 as u128 {
+    if named > available as u128 {
         p.add(
             "accounts",
             format!(
@@ -195,7 +249,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         match from.map(String::as_str) {
             None | Some("rest") => Holder::Unmodelled,
             Some(name) => match accounts.iter().position(|(n, _)| n == name) {
-                Some(i) => Holder::Account(ColdkeyId(i as u32)),
+                Some(i) => Holder::Account(ColdkeyId((first_account + i) as u32)),
                 None => {
                     p.add(key, format!("= {name:?}: no such coldkey in [[accounts]] (or \"rest\" for the unmodelled network)"));
                     Holder::Unmodelled
@@ -254,7 +308,14 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
                 | EventAction::UnstakeAll { coldkey, .. } => Some(coldkey),
                 _ => None,
             };
-            if let Some(c) = coldkey.filter(|c| !accounts.iter().any(|(n, _)| n == *c)) {
+            let in_state = |c: &str| {
+                state
+                    .as_ref()
+                    .is_some_and(|s| s.network.ledger.coldkey_id(c).is_some())
+            };
+            if let Some(c) =
+                coldkey.filter(|c| !accounts.iter().any(|(n, _)| n == *c) && !in_state(c))
+            {
                 p.add(
                     format!("{at}.coldkey"),
                     format!("= {c:?}: no such account in [[accounts]]"),
@@ -267,7 +328,9 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         }
     }
 
-    let netuids: Vec<NetUid> = subnets
+    let netuids: Vec<NetUid> = state
+        .as_ref()
+        .map_or(&subnets, |s| &s.network.subnets)
         .iter()
         .filter(|s| !s.is_root())
         .map(|s| s.netuid)
@@ -296,7 +359,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         "blocks": blocks,
         "start": {
             "block": start_block,
-            "date": w.start.date,
+            "date": start_date,
             "total_issuance_rao": total_issuance.0,
         },
         "rules": rule_doc,
@@ -353,6 +416,7 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
             positions_every,
             invariants_every: 7_200,
             price: price.clone(),
+            state: state.map(Box::new),
         },
         resolved,
     })

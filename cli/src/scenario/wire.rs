@@ -11,7 +11,8 @@ pub struct WireScenario {
     pub seed: Option<u64>,
     /// Blocks to simulate after the start block.
     pub blocks: Option<u64>,
-    pub start: WireStart,
+    /// Required unless `[initial] state` gives the start.
+    pub start: Option<WireStart>,
     pub rules: Option<WireRules>,
     pub time: Option<WireTime>,
     pub trace: Option<WireTrace>,
@@ -84,6 +85,9 @@ pub struct WirePrice {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireInitial {
+    /// A saved chain state (`taosim run --save-state`), relative to the scenario file: the
+    /// start block, date, issuance, accounts, subnets, stakes and neurons.
+    pub state: Option<String>,
     /// A subnet snapshot CSV, relative to the scenario file.
     pub subnets_snapshot: Option<String>,
     /// Root stake (`SubnetTAO[0]`), when no snapshot gives the root subnet.

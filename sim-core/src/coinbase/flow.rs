@@ -28,14 +28,14 @@ use substrate_fixed::transcendental::{exp, ln};
 use substrate_fixed::types::{I32F32, I64F64, U64F64, U96F32};
 
 /// `SubnetEmaTaoFlow` / `SubnetEmaProtocolFlow` value: (last_block, ema).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlowEma {
     pub last_block: u64,
     pub ema: I64F64,
 }
 
 /// One subnet's flow state.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubnetFlow {
     /// `SubnetEmaTaoFlow` (None = never stored).
     pub user_ema: Option<FlowEma>,

@@ -70,7 +70,7 @@ pub const LEGACY_START_CALL_DELAY: u64 = 50_400;
 /// One subnet's registration state and UID limits: `Burn` and the counters
 /// ([`NeuronRegistration`]), its rule parameters, `MaxAllowedUids`, `ImmunityPeriod`,
 /// `MinNonImmuneUids`, `ImmuneOwnerUidsLimit`, and the `SubnetLocked` record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SubnetRegistration {
     pub neuron: NeuronRegistration,
     pub config: NeuronRegistrationConfig,
@@ -102,7 +102,7 @@ impl SubnetRegistration {
 }
 
 /// Registration state the engine holds next to the [`Network`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RegistrationState {
     /// Per non-root subnet. Missing entries are created by [`Self::on_block`] (or, for one
     /// registration, taken as [`SubnetRegistration::new_subnet`]).

@@ -21,7 +21,7 @@ pub const DEFAULT_BURN_INCREASE_MULT_BITS: u128 = 23_242_897_532_874_035_200;
 
 /// A half-life with its per-block Q32 factor, computed once (the chain recomputes the bisection
 /// every block; the result only depends on the half-life).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct BurnDecay {
     half_life: u16,
     factor_q32: u64,
@@ -51,7 +51,7 @@ impl Default for BurnDecay {
 }
 
 /// One subnet's parameters of the current rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecayBumpConfig {
     /// `MinBurn` / `MaxBurn`.
     pub bounds: BurnBounds,

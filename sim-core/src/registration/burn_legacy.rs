@@ -17,7 +17,7 @@ pub const DEFAULT_MIN_DIFFICULTY: u64 = 10_000_000;
 pub const DEFAULT_MAX_DIFFICULTY: u64 = u64::MAX / 4;
 
 /// One subnet's parameters of the interval rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IntervalConfig {
     /// `AdjustmentInterval` in blocks (default 100).
     pub adjustment_interval: u16,
@@ -74,7 +74,7 @@ impl Default for IntervalConfig {
 
 /// The interval's registration counters (`RegistrationsThisInterval`,
 /// `POWRegistrationsThisInterval`, `BurnRegistrationsThisInterval`) and `LastAdjustmentBlock`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IntervalCounters {
     pub last_adjustment_block: BlockNumber,
     pub registrations: u16,

@@ -33,7 +33,9 @@ pub fn lock_reduction_interval_at_issuance(storage_interval: u64, total_issuance
 
 /// `NetworkLastLockCost` and `NetworkLastLockBlock`: the last subnet registration's lock and
 /// block, which set both the next lock cost and the rate limit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct NetworkLock {
     pub last_lock: Tao,
     /// 0 means "never registered": the cost then starts from the last lock, not twice it.

@@ -54,7 +54,7 @@ pub const DEFAULT_MAX_BURN: Tao = Tao::from_tokens(100);
 pub const EXISTENTIAL_DEPOSIT: Tao = Tao(500);
 
 /// `MinBurn` and `MaxBurn` of one subnet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct BurnBounds {
     pub min: Tao,
     pub max: Tao,

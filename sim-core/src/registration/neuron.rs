@@ -26,7 +26,7 @@ pub enum RegistrationKind {
 /// Both rules' parameters for one subnet (the current rule reads `decay_bump`, the interval
 /// rules read `interval`; each holds its own copy of `MinBurn`/`MaxBurn`, which the engine keeps
 /// equal). `Default` is the runtime's storage defaults.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NeuronRegistrationConfig {
     pub decay_bump: DecayBumpConfig,
     pub interval: IntervalConfig,
@@ -84,7 +84,7 @@ pub fn initial_burn(rules: &Rules) -> Tao {
 
 /// One subnet's registration state: `Burn`, `Difficulty`, `RegistrationsThisBlock` and the
 /// interval counters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NeuronRegistration {
     pub burn: Tao,
     pub difficulty: u64,

@@ -54,33 +54,27 @@ impl Simulation {
     /// ([`agent_stream`]: adding an agent never changes another agent's draws), its coldkey
     /// gets its starting balance out of the unmodelled rest of issuance, and its hotkeys are
     /// created.
-    pub fn with_agents(
-        mut config: super::SimConfig,
-        slots: Vec<AgentSlot>,
-    ) -> Result<Self, SimError> {
+    pub fn with_agents(config: super::SimConfig, slots: Vec<AgentSlot>) -> Result<Self, SimError> {
+        let mut sim = Simulation::new(config)?;
+        sim.attach_agents(slots)?;
+        Ok(sim)
+    }
+
+    fn attach_agents(&mut self, slots: Vec<AgentSlot>) -> Result<(), SimError> {
         let setup = SimError::Setup;
-        let first_coldkey = config.accounts.len();
-        let mut names: std::collections::BTreeSet<String> =
-            config.accounts.iter().map(|(n, _)| n.clone()).collect();
         let mut rngs = Vec::with_capacity(slots.len());
         let mut labels = Vec::with_capacity(slots.len());
         let mut agents = Vec::with_capacity(slots.len());
         for mut slot in slots {
-            let mut rng = agent_stream(config.seed, &slot.population, slot.member);
+            let mut rng = agent_stream(self.seed, &slot.population, slot.member);
             slot.agent.init(&mut rng);
             rngs.push(rng);
             labels.push(format!("{}#{}", slot.population, slot.member));
             agents.push(slot.agent);
         }
         let keys: Vec<_> = agents.iter().map(|a| a.keys()).collect();
-        let held: u128 = config
-            .subnets
-            .iter()
-            .map(|s| u128::from(s.tao_held()))
-            .chain(config.accounts.iter().map(|(_, b)| u128::from(b.0)))
-            .sum();
         let capital: u128 = keys.iter().map(|k| u128::from(k.coldkey.1 .0)).sum();
-        let free = u128::from(config.total_issuance.0).saturating_sub(held);
+        let free = u128::from(self.network.ledger.unmodelled().0);
         if capital > free {
             let tao = |rao: u128| rao as f64 / crate::RAO_PER_TAO as f64;
             return Err(setup(format!(
@@ -90,47 +84,46 @@ impl Simulation {
                 tao(free)
             )));
         }
-        for k in &keys {
-            if !names.insert(k.coldkey.0.clone()) {
-                return Err(setup(format!(
-                    "agent coldkey `{}` is not unique",
-                    k.coldkey.0
-                )));
-            }
-            config.accounts.push(k.coldkey.clone());
-        }
-        let mut sim = Simulation::new(config)?;
-        let mut hotkey_names: std::collections::BTreeSet<String> =
-            sim.network.hotkeys.iter().map(|h| h.name.clone()).collect();
+        let mut hotkey_names: std::collections::BTreeSet<String> = self
+            .network
+            .hotkeys
+            .iter()
+            .map(|h| h.name.clone())
+            .collect();
         let mut set = AgentSet {
             rngs,
             labels,
             ..AgentSet::default()
         };
         for (i, (mut agent, k)) in agents.into_iter().zip(keys).enumerate() {
-            let coldkey = ColdkeyId((first_coldkey + i) as u32);
+            let (name, balance) = &k.coldkey;
+            let coldkey = self
+                .network
+                .ledger
+                .add_account(name, *balance)
+                .map_err(|e| setup(format!("agent coldkey: {e}")))?;
             let mut ids = Vec::with_capacity(k.hotkeys.len());
             for name in k.hotkeys {
                 if !hotkey_names.insert(name.clone()) {
                     return Err(setup(format!("agent hotkey `{name}` is not unique")));
                 }
-                sim.network.hotkeys.push(Hotkey {
+                self.network.hotkeys.push(Hotkey {
                     name,
                     owner: coldkey,
                     delegate_take: DEFAULT_DELEGATE_TAKE,
                 });
-                ids.push(HotkeyId(sim.network.hotkeys.len() as u32 - 1));
+                ids.push(HotkeyId(self.network.hotkeys.len() as u32 - 1));
             }
             agent.bind(coldkey, &ids);
             set.wake
-                .push(Reverse((agent.first_wake(sim.start_block), i as u32)));
+                .push(Reverse((agent.first_wake(self.start_block), i as u32)));
             set.owner_of.insert(coldkey, i as u32);
             set.coldkeys.push(coldkey);
             set.agents.push(agent);
         }
-        set.quality = vec![0.0; sim.network.hotkeys.len()];
-        sim.agents = set;
-        Ok(sim)
+        set.quality = vec![0.0; self.network.hotkeys.len()];
+        self.agents = set;
+        Ok(())
     }
 
     /// The quality `hotkey` serves (0 when it serves nothing).

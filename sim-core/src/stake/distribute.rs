@@ -32,7 +32,7 @@ pub struct PendingPayout {
 
 /// `RecycleOrBurn[netuid]`: what happens to incentive earned by the owner's own hotkeys. Unset
 /// on the chain behaves as `Burn`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RecycleOrBurn {
     /// Removed from `SubnetAlphaOut` (alpha issuance falls).
     Recycle,

@@ -186,8 +186,9 @@ impl Receipt {
 
 /// `RootClaimed[(netuid, hotkey, coldkey)]`: the root-dividend watermarks (spec 2.10), kept
 /// beside the network until the engine state holds them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RootClaimedBook {
+    #[serde(with = "crate::state::pairs")]
     by_position: BTreeMap<(HotkeyId, ColdkeyId), BTreeMap<NetUid, u128>>,
 }
 

@@ -18,7 +18,7 @@ pub const SAFE_FLOAT_MAX_EXP: i64 = 21;
 const SAFE_FLOAT_MIN: u128 = SAFE_FLOAT_MAX / 10;
 
 /// mantissa x 10^exponent, always normalised. Equality of two values is equality of the pairs.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SafeFloat {
     mantissa: u128,
     exponent: i64,

@@ -14,7 +14,7 @@ use super::safe_float::SafeFloat;
 use std::collections::BTreeMap;
 
 /// A share pool keyed by coldkey `C`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SharePool<C: Ord> {
     value: u64,
     denominator: SafeFloat,
