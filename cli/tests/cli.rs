@@ -335,7 +335,7 @@ fn validate_reports_each_bad_file_and_fails() {
     let o = taosim(&["validate", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("missing field `start`"),
+        stderr(&o).contains("start: missing: the start block, date and total issuance"),
         "{}",
         stderr(&o)
     );
