@@ -185,8 +185,56 @@ pub fn neurons_chart(dir: &Path, stem: &Path) -> Result<Option<PathBuf>, ReportE
     Ok(Some(stem.to_path_buf()))
 }
 
-/// `stem.png/.svg` from `dir/positions.parquet`: each agent population's staked value and free
-/// TAO over time. `None` when the run has no agents' positions.
+/// Per population and sample, the median yield of the positions held at both this sample and
+/// the one before: alpha gained per alpha held per day (stake added or moved in the meantime
+/// counts as gain, so positions that grew by more than doubling are left out).
+fn yields(x: &[f64], keys: &[(String, String, u32)], alpha: &[u64]) -> Vec<Series> {
+    // sample -> position -> alpha
+    let mut samples: BTreeMap<u64, BTreeMap<(String, String, u32), u64>> = BTreeMap::new();
+    for i in 0..x.len() {
+        samples
+            .entry(x[i].to_bits())
+            .or_default()
+            .insert(keys[i].clone(), alpha[i]);
+    }
+    let mut out: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut prev: Option<(f64, &BTreeMap<(String, String, u32), u64>)> = None;
+    for (xb, now) in &samples {
+        let day = f64::from_bits(*xb);
+        if let Some((day0, before)) = prev {
+            let dt = day - day0;
+            let mut per: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+            for (k, a1) in now {
+                let Some(a0) = before.get(k).filter(|a| **a > 0) else {
+                    continue;
+                };
+                let r = *a1 as f64 / *a0 as f64;
+                if dt > 0.0 && (0.5..2.0).contains(&r) {
+                    per.entry(population(&k.0).to_string())
+                        .or_default()
+                        .push((r - 1.0) / dt);
+                }
+            }
+            for (p, mut v) in per {
+                v.sort_by(f64::total_cmp);
+                out.entry(p).or_default().push((day, v[v.len() / 2]));
+            }
+        }
+        prev = Some((day, now));
+    }
+    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+    for (p, v) in &out {
+        totals.insert(p.clone(), v.len() as f64);
+    }
+    let keep = top_populations(&totals);
+    out.into_iter()
+        .filter(|(p, _)| keep.contains(p))
+        .map(|(name, points)| Series { name, points })
+        .collect()
+}
+
+/// `stem.png/.svg` from `dir/positions.parquet`: each agent population's staked value over time
+/// and its stakers' yield. `None` when the run has no agents' positions.
 pub fn wealth_chart(dir: &Path, stem: &Path) -> Result<Option<PathBuf>, ReportError> {
     let file = dir.join("positions.parquet");
     let Some(df) = read(&file)? else {
@@ -200,17 +248,37 @@ pub fn wealth_chart(dir: &Path, stem: &Path) -> Result<Option<PathBuf>, ReportEr
         .iter()
         .map(|v| *v as f64 / 1e9)
         .collect();
+    let hotkeys = strings(&df, "hotkey").map_err(&e)?;
+    let netuids = u64s(&df, "netuid").map_err(&e)?;
+    let alpha = u64s(&df, "alpha").map_err(&e)?;
+    let keys: Vec<(String, String, u32)> = (0..agents.len())
+        .map(|i| (agents[i].clone(), hotkeys[i].clone(), netuids[i] as u32))
+        .collect();
+    let panel = |title: &str, y: &str, series: Vec<Series>, from_zero: bool| Panel {
+        title: title.into(),
+        x_label: "days".into(),
+        y_label: y.into(),
+        series,
+        markers: Vec::new(),
+        legend: true,
+        y_from_zero: from_zero,
+    };
     line_chart(
         stem,
-        &[Panel {
-            title: "staked value by agent population (TAO at spot prices)".into(),
-            x_label: "days".into(),
-            y_label: "TAO".into(),
-            series: by_population(&x, &agents, &staked, false),
-            markers: Vec::new(),
-            legend: true,
-            y_from_zero: true,
-        }],
+        &[
+            panel(
+                "staked value by agent population (TAO at spot prices)",
+                "TAO",
+                by_population(&x, &agents, &staked, false),
+                true,
+            ),
+            panel(
+                "staking yield: median alpha gained per alpha held per day, by population",
+                "per day",
+                yields(&x, &keys, &alpha),
+                false,
+            ),
+        ],
     )?;
     Ok(Some(stem.to_path_buf()))
 }
