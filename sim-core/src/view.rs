@@ -1,7 +1,7 @@
 //! What an agent may look at: the chain state as anyone could read it from storage, plus the
 //! off-chain quality that miners serve (what validators measure).
 
-use crate::lifecycle::ops::RegistrationState;
+use crate::lifecycle::ops::{RegistrationState, SubnetRegistration};
 use crate::network::Network;
 use crate::neurons::HotkeyId;
 use crate::params::Params;
@@ -81,11 +81,11 @@ impl<'a> NetworkView<'a> {
 
     /// `ImmunityPeriod` of `netuid`, in blocks.
     pub fn immunity_period(&self, netuid: NetUid) -> u64 {
-        u64::from(
-            self.registration
-                .subnet_or_new(netuid, self.rules)
-                .immunity_period,
-        )
+        let period = match self.registration.per_subnet.get(&netuid) {
+            Some(r) => r.immunity_period,
+            None => SubnetRegistration::new_subnet(self.rules).immunity_period,
+        };
+        u64::from(period)
     }
 
     /// The lock a subnet registration costs now.

@@ -162,7 +162,10 @@ impl RegistrationState {
 
     /// The price a neuron registration on `netuid` pays now.
     pub fn neuron_price(&self, netuid: NetUid, rules: &Rules) -> Tao {
-        self.subnet_or_new(netuid, rules).neuron.price()
+        match self.per_subnet.get(&netuid) {
+            Some(r) => r.neuron.price(),
+            None => SubnetRegistration::new_subnet(rules).neuron.price(),
+        }
     }
 
     /// The start of block `net.block` for every non-root subnet (before the coinbase): the
