@@ -539,6 +539,73 @@ mod tests {
         assert_eq!(pool.weight, QuoteWeight::HALF);
     }
 
+    /// Whole swaps (price, step, limit deltas, result) with the fast power against the same swaps
+    /// on the big-integer routine alone, across the domain: reserves from 1 rao to 1.8e19,
+    /// weights from 0.01 to 0.99 (round ones too), amounts from 1 rao to far beyond the reserves,
+    /// both sides, binding and default limits.
+    #[test]
+    fn swaps_with_the_fast_power_match_the_big_integer_swaps() {
+        use super::super::fastpow::FORCE_SLOW;
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5a5a);
+        let log_u64 = |rng: &mut ChaCha8Rng| -> u64 {
+            let bits = rng.gen_range(1..=64);
+            (rng.gen::<u64>() >> (64 - bits)).max(1)
+        };
+        let mut limited = 0;
+        let cases = 3_000;
+        for _ in 0..cases {
+            let parts = match rng.gen_range(0..5) {
+                0 => WEIGHT_ACCURACY / 100 + rng.gen_range(0..WEIGHT_ACCURACY / 1000),
+                1 => WEIGHT_ACCURACY / 100 * 99 - rng.gen_range(0..WEIGHT_ACCURACY / 1000),
+                2 => WEIGHT_ACCURACY / 100 * rng.gen_range(1..100),
+                _ => rng.gen_range(WEIGHT_ACCURACY / 100..=WEIGHT_ACCURACY / 100 * 99),
+            };
+            let pool = Pool {
+                tao_reserve: Tao(log_u64(&mut rng)),
+                alpha_reserve: Alpha(log_u64(&mut rng)),
+                weight: QuoteWeight::from_parts(parts).expect("within [0.01, 0.99]"),
+                fee_rate: [0, DEFAULT_FEE_RATE, 3_000][rng.gen_range(0..3)],
+            };
+            let side = if rng.gen_bool(0.5) {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let amount = log_u64(&mut rng);
+            // Default limits, or a limit a little beyond the current price (often binding).
+            let price = pool.current_price().to_bits();
+            let limit = match rng.gen_range(0..3) {
+                0 => side.default_price_limit(),
+                _ => {
+                    let rao = (price * 1_000_000_000) >> 64;
+                    let step = rao >> rng.gen_range(1..20);
+                    let l = match side {
+                        Side::Buy => rao.saturating_add(step.max(1)),
+                        Side::Sell => rao.saturating_sub(step),
+                    };
+                    u64::try_from(l).unwrap_or(u64::MAX)
+                }
+            };
+            let drop_fees = rng.gen_bool(0.3);
+            let fast = pool.swap_traced(side, amount, limit, drop_fees);
+            FORCE_SLOW.with(|f| f.set(true));
+            let slow = pool.swap_traced(side, amount, limit, drop_fees);
+            FORCE_SLOW.with(|f| f.set(false));
+            assert_eq!(
+                fast, slow,
+                "{pool:?} {side:?} {amount} limit {limit} {drop_fees}"
+            );
+            limited += usize::from(fast.step.is_some_and(|s| s.hit_limit));
+        }
+        assert!(
+            limited > cases / 10,
+            "only {limited} of {cases} swaps hit their limit"
+        );
+    }
+
     #[test]
     fn limit_price_scaling() {
         assert_eq!(limit_price(1_000_000_000), U64F64::from_num(1));
