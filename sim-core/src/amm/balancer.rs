@@ -13,8 +13,6 @@ use super::{
     SwapResult, MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
 };
 use crate::units::{Alpha, Tao};
-use num_bigint::BigUint;
-use num_traits::ToPrimitive;
 use substrate_fixed::types::U64F64;
 
 /// The chain's default `FeeRate`: 33/65535 = 0.0504 %.
@@ -493,11 +491,27 @@ fn weight_for_added_liquidity(
 }
 
 /// `value * parts / 1e18` rounded half up, in 256-bit arithmetic, capped at u128::MAX
-/// (`mul_perquintill_round`).
+/// (`mul_perquintill_round`). Exact in 192 bits: the product plus 5e17, divided limb by limb.
 fn mul_parts_round(parts: u64, value: u128) -> u128 {
-    let acc = BigUint::from(WEIGHT_ACCURACY);
-    let n = BigUint::from(value) * BigUint::from(parts) + (&acc >> 1usize);
-    (n / acc).to_u128().unwrap_or(u128::MAX)
+    let lo = (value & u128::from(u64::MAX)) * u128::from(parts);
+    let hi = (value >> 64) * u128::from(parts) + (lo >> 64);
+    // hi * 2^64 + low64(lo) + 5e17, as three 64-bit limbs (hi < 2^128, the sum below 2^192).
+    let low = (lo & u128::from(u64::MAX)) + u128::from(WEIGHT_ACCURACY / 2);
+    let hi = hi + (low >> 64);
+    let limbs = [(hi >> 64) as u64, hi as u64, low as u64];
+    let d = u128::from(WEIGHT_ACCURACY);
+    let mut rem = 0u128;
+    let mut quot = [0u64; 3];
+    for (digit, limb) in quot.iter_mut().zip(limbs) {
+        let cur = (rem << 64) | u128::from(limb);
+        let q = cur / d;
+        *digit = q as u64;
+        rem = cur - q * d;
+    }
+    if quot[0] != 0 {
+        return u128::MAX;
+    }
+    (u128::from(quot[1]) << 64) | u128::from(quot[2])
 }
 
 /// `Perquintill::from_rational(p, q)`: `floor(1e18 * p / q)`, exact; 1.0 when q is 0 or p > q.
@@ -505,9 +519,26 @@ fn perquintill_from_rational(p: u128, q: u128) -> u64 {
     if q == 0 || p > q {
         return WEIGHT_ACCURACY;
     }
-    let v = BigUint::from(WEIGHT_ACCURACY) * BigUint::from(p) / BigUint::from(q);
-    v.to_u64()
-        .expect("p <= q, so the quotient is at most 1e18 and fits u64")
+    // N = 1e18 * p in 256 bits as (high, low); the quotient is at most 1e18 < 2^64, so
+    // high < q and 64 steps of restoring division give it bit by bit.
+    let lo = (p & u128::from(u64::MAX)) * u128::from(WEIGHT_ACCURACY);
+    let mid = (p >> 64) * u128::from(WEIGHT_ACCURACY) + (lo >> 64);
+    let (high, low) = (mid >> 64, (mid << 64) | (lo & u128::from(u64::MAX)));
+    // The top 192 bits first: rem = N >> 64, below q because the quotient fits 64 bits.
+    let mut rem = (high << 64) | (low >> 64);
+    let mut bits = low << 64;
+    let mut quot = 0u64;
+    for _ in 0..64 {
+        let carry = rem >> 127;
+        rem = (rem << 1) | (bits >> 127);
+        bits <<= 1;
+        quot <<= 1;
+        if carry == 1 || rem >= q {
+            rem = rem.wrapping_sub(q);
+            quot |= 1;
+        }
+    }
+    quot
 }
 
 fn fixed(v: u64) -> U64F64 {
@@ -604,6 +635,56 @@ mod tests {
             limited > cases / 10,
             "only {limited} of {cases} swaps hit their limit"
         );
+    }
+
+    #[test]
+    fn weight_arithmetic_matches_big_integers() {
+        // The big-integer forms these replaced, kept as the oracle.
+        use num_bigint::BigUint;
+        use num_traits::ToPrimitive;
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+        let acc = BigUint::from(WEIGHT_ACCURACY);
+        let round = |parts: u64, value: u128| {
+            let n = BigUint::from(value) * BigUint::from(parts) + (&acc >> 1usize);
+            (n / &acc).to_u128().unwrap_or(u128::MAX)
+        };
+        let rational = |p: u128, q: u128| {
+            if q == 0 || p > q {
+                return WEIGHT_ACCURACY;
+            }
+            (&acc * BigUint::from(p) / BigUint::from(q))
+                .to_u64()
+                .expect("at most 1e18")
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(0x3e16);
+        let any = |rng: &mut ChaCha8Rng| -> u128 {
+            match rng.gen_range(0..8) {
+                0 => u128::MAX - rng.gen_range(0..3),
+                1 => rng.gen_range(0..3),
+                _ => rng.gen::<u128>() >> rng.gen_range(0..128),
+            }
+        };
+        for _ in 0..50_000 {
+            let parts = match rng.gen_range(0..4) {
+                0 => WEIGHT_ACCURACY,
+                1 => u64::MAX,
+                _ => rng.gen_range(0..=WEIGHT_ACCURACY),
+            };
+            let value = any(&mut rng);
+            assert_eq!(
+                mul_parts_round(parts, value),
+                round(parts, value),
+                "{parts} {value}"
+            );
+            let (a, b) = (any(&mut rng), any(&mut rng));
+            let (p, q) = if rng.gen_bool(0.9) {
+                (a.min(b), a.max(b))
+            } else {
+                (a, b)
+            };
+            assert_eq!(perquintill_from_rational(p, q), rational(p, q), "{p} / {q}");
+        }
     }
 
     #[test]
