@@ -13,8 +13,6 @@ use super::{
     SwapResult, MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
 };
 use crate::units::{Alpha, Tao};
-use num_bigint::BigUint;
-use num_traits::ToPrimitive;
 use substrate_fixed::types::U64F64;
 
 /// The chain's default `FeeRate`: 33/65535 = 0.0504 %.
@@ -493,11 +491,27 @@ fn weight_for_added_liquidity(
 }
 
 /// `value * parts / 1e18` rounded half up, in 256-bit arithmetic, capped at u128::MAX
-/// (`mul_perquintill_round`).
+/// (`mul_perquintill_round`). Exact in 192 bits: the product plus 5e17, divided limb by limb.
 fn mul_parts_round(parts: u64, value: u128) -> u128 {
-    let acc = BigUint::from(WEIGHT_ACCURACY);
-    let n = BigUint::from(value) * BigUint::from(parts) + (&acc >> 1usize);
-    (n / acc).to_u128().unwrap_or(u128::MAX)
+    let lo = (value & u128::from(u64::MAX)) * u128::from(parts);
+    let hi = (value >> 64) * u128::from(parts) + (lo >> 64);
+    // hi * 2^64 + low64(lo) + 5e17, as three 64-bit limbs (hi < 2^128, the sum below 2^192).
+    let low = (lo & u128::from(u64::MAX)) + u128::from(WEIGHT_ACCURACY / 2);
+    let hi = hi + (low >> 64);
+    let limbs = [(hi >> 64) as u64, hi as u64, low as u64];
+    let d = u128::from(WEIGHT_ACCURACY);
+    let mut rem = 0u128;
+    let mut quot = [0u64; 3];
+    for (digit, limb) in quot.iter_mut().zip(limbs) {
+        let cur = (rem << 64) | u128::from(limb);
+        let q = cur / d;
+        *digit = q as u64;
+        rem = cur - q * d;
+    }
+    if quot[0] != 0 {
+        return u128::MAX;
+    }
+    (u128::from(quot[1]) << 64) | u128::from(quot[2])
 }
 
 /// `Perquintill::from_rational(p, q)`: `floor(1e18 * p / q)`, exact; 1.0 when q is 0 or p > q.
@@ -505,9 +519,26 @@ fn perquintill_from_rational(p: u128, q: u128) -> u64 {
     if q == 0 || p > q {
         return WEIGHT_ACCURACY;
     }
-    let v = BigUint::from(WEIGHT_ACCURACY) * BigUint::from(p) / BigUint::from(q);
-    v.to_u64()
-        .expect("p <= q, so the quotient is at most 1e18 and fits u64")
+    // N = 1e18 * p in 256 bits as (high, low); the quotient is at most 1e18 < 2^64, so
+    // high < q and 64 steps of restoring division give it bit by bit.
+    let lo = (p & u128::from(u64::MAX)) * u128::from(WEIGHT_ACCURACY);
+    let mid = (p >> 64) * u128::from(WEIGHT_ACCURACY) + (lo >> 64);
+    let (high, low) = (mid >> 64, (mid << 64) | (lo & u128::from(u64::MAX)));
+    // The top 192 bits first: rem = N >> 64, below q because the quotient fits 64 bits.
+    let mut rem = (high << 64) | (low >> 64);
+    let mut bits = low << 64;
+    let mut quot = 0u64;
+    for _ in 0..64 {
+        let carry = rem >> 127;
+        rem = (rem << 1) | (bits >> 127);
+        bits <<= 1;
+        quot <<= 1;
+        if carry == 1 || rem >= q {
+            rem = rem.wrapping_sub(q);
+            quot |= 1;
+        }
+    }
+    quot
 }
 
 fn fixed(v: u64) -> U64F64 {
@@ -537,6 +568,123 @@ mod tests {
         let got = pool.adjust_protocol_liquidity(Tao(0), Alpha(1_000_000_000_000));
         assert_eq!(got, (Tao(0), Alpha(0)));
         assert_eq!(pool.weight, QuoteWeight::HALF);
+    }
+
+    /// Whole swaps (price, step, limit deltas, result) with the fast power against the same swaps
+    /// on the big-integer routine alone, across the domain: reserves from 1 rao to 1.8e19,
+    /// weights from 0.01 to 0.99 (round ones too), amounts from 1 rao to far beyond the reserves,
+    /// both sides, binding and default limits.
+    #[test]
+    fn swaps_with_the_fast_power_match_the_big_integer_swaps() {
+        use super::super::fastpow::FORCE_SLOW;
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5a5a);
+        let log_u64 = |rng: &mut ChaCha8Rng| -> u64 {
+            let bits = rng.gen_range(1..=64);
+            (rng.gen::<u64>() >> (64 - bits)).max(1)
+        };
+        let mut limited = 0;
+        let cases = 3_000;
+        for _ in 0..cases {
+            let parts = match rng.gen_range(0..5) {
+                0 => WEIGHT_ACCURACY / 100 + rng.gen_range(0..WEIGHT_ACCURACY / 1000),
+                1 => WEIGHT_ACCURACY / 100 * 99 - rng.gen_range(0..WEIGHT_ACCURACY / 1000),
+                2 => WEIGHT_ACCURACY / 100 * rng.gen_range(1..100),
+                _ => rng.gen_range(WEIGHT_ACCURACY / 100..=WEIGHT_ACCURACY / 100 * 99),
+            };
+            let pool = Pool {
+                tao_reserve: Tao(log_u64(&mut rng)),
+                alpha_reserve: Alpha(log_u64(&mut rng)),
+                weight: QuoteWeight::from_parts(parts).expect("within [0.01, 0.99]"),
+                fee_rate: [0, DEFAULT_FEE_RATE, 3_000][rng.gen_range(0..3)],
+            };
+            let side = if rng.gen_bool(0.5) {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let amount = log_u64(&mut rng);
+            // Default limits, or a limit a little beyond the current price (often binding).
+            let price = pool.current_price().to_bits();
+            let limit = match rng.gen_range(0..3) {
+                0 => side.default_price_limit(),
+                _ => {
+                    let rao = (price * 1_000_000_000) >> 64;
+                    let step = rao >> rng.gen_range(1..20);
+                    let l = match side {
+                        Side::Buy => rao.saturating_add(step.max(1)),
+                        Side::Sell => rao.saturating_sub(step),
+                    };
+                    u64::try_from(l).unwrap_or(u64::MAX)
+                }
+            };
+            let drop_fees = rng.gen_bool(0.3);
+            let fast = pool.swap_traced(side, amount, limit, drop_fees);
+            FORCE_SLOW.with(|f| f.set(true));
+            let slow = pool.swap_traced(side, amount, limit, drop_fees);
+            FORCE_SLOW.with(|f| f.set(false));
+            assert_eq!(
+                fast, slow,
+                "{pool:?} {side:?} {amount} limit {limit} {drop_fees}"
+            );
+            limited += usize::from(fast.step.is_some_and(|s| s.hit_limit));
+        }
+        assert!(
+            limited > cases / 10,
+            "only {limited} of {cases} swaps hit their limit"
+        );
+    }
+
+    #[test]
+    fn weight_arithmetic_matches_big_integers() {
+        // The big-integer forms these replaced, kept as the oracle.
+        use num_bigint::BigUint;
+        use num_traits::ToPrimitive;
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+        let acc = BigUint::from(WEIGHT_ACCURACY);
+        let round = |parts: u64, value: u128| {
+            let n = BigUint::from(value) * BigUint::from(parts) + (&acc >> 1usize);
+            (n / &acc).to_u128().unwrap_or(u128::MAX)
+        };
+        let rational = |p: u128, q: u128| {
+            if q == 0 || p > q {
+                return WEIGHT_ACCURACY;
+            }
+            (&acc * BigUint::from(p) / BigUint::from(q))
+                .to_u64()
+                .expect("at most 1e18")
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(0x3e16);
+        let any = |rng: &mut ChaCha8Rng| -> u128 {
+            match rng.gen_range(0..8) {
+                0 => u128::MAX - rng.gen_range(0..3),
+                1 => rng.gen_range(0..3),
+                _ => rng.gen::<u128>() >> rng.gen_range(0..128),
+            }
+        };
+        for _ in 0..50_000 {
+            let parts = match rng.gen_range(0..4) {
+                0 => WEIGHT_ACCURACY,
+                1 => u64::MAX,
+                _ => rng.gen_range(0..=WEIGHT_ACCURACY),
+            };
+            let value = any(&mut rng);
+            assert_eq!(
+                mul_parts_round(parts, value),
+                round(parts, value),
+                "{parts} {value}"
+            );
+            let (a, b) = (any(&mut rng), any(&mut rng));
+            let (p, q) = if rng.gen_bool(0.9) {
+                (a.min(b), a.max(b))
+            } else {
+                (a, b)
+            };
+            assert_eq!(perquintill_from_rational(p, q), rational(p, q), "{p} / {q}");
+        }
     }
 
     #[test]

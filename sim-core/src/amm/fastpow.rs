@@ -37,19 +37,21 @@
 //! no error of its own (its floor is of the true T) and is answered for any `x` with
 //! `p <= 128 q`.
 //!
-//! ## This module's error, T * 1e18 approximated, `T <= 18.45` (else the answer is "above u64")
+//! ## This module's error, T * 1e18 approximated, `T < 20.1` (`x < 3`, beyond "above u64")
 //! * `ln m` for a mantissa `m` in [1, 2) (two table reductions, 7 series terms in 2^-16): two
-//!   floors of 2^-127, two rounded table entries of 2^-128, Horner steps of 2^-127, tail below
-//!   2^-130: below `2^-123`.
+//!   floors of 2^-127, two rounded table entries of 2^-128, Horner steps of 2^-127 (the two
+//!   innermost at 2^-63, their errors damped by z^5 < 2^-79), tail below 2^-130: below
+//!   `2^-123`.
 //! * `y = ln a - ln b = dk ln2 + ln m_a - ln m_b` at 2^-120 (for u64 operands
 //!   `dk ln2 + ln m` of their quotient, floored at a relative 2^-127): `|dk| <= 127` times ln2
 //!   rounded at 2^-128, at most two logs, one floor: below `2^-119`.
 //! * `x = y p/q`, `p/q <= 128`: below `128 * 2^-119 + 2^-120 < 2^-111.9`; as a relative error of
-//!   T, times `T * 1e18 <= 2^64`: below `2^-47.9`.
-//! * `e^x` from three rounded tables and 9 series terms, three products floored: absolute error
-//!   below `2^-120` (entries are at most e^2), times 1e18: below `2^-60`.
+//!   T, times `T * 1e18 < 2^64.2`: below `2^-47.7`.
+//! * `e^x` from three rounded tables and 9 series terms (the three innermost at 2^-64, damped by
+//!   h^6 < 2^-72), three products floored: absolute error below `2^-120` (entries are at most
+//!   e^2), times 1e18: below `2^-60`.
 //!
-//! Total below `2^-47.8`, plus the chain's `2^-61`: the certifying margin of 2^-40 is 2^7 times
+//! Total below `2^-47.6`, plus the chain's `2^-61`: the certifying margin of 2^-40 is 2^7 times
 //! the bound. The unit tests compare the fast path with the big-integer routine on many
 //! thousands of inputs across the whole domain and check the approximation error itself against
 //! an exact value.
@@ -87,10 +89,20 @@ pub(crate) enum PowOutcome {
 /// `floor((a/b)^(p/q) * 1e18)` as the chain computes it with `precision` fractional bits:
 /// the certified fast path when it can decide, else the big-integer routine.
 pub(crate) fn pow_ratio_1e18(a: u128, b: u128, p: u64, q: u64, precision: u32) -> PowOutcome {
+    #[cfg(test)]
+    if FORCE_SLOW.with(std::cell::Cell::get) {
+        return slow(a, b, p, q, precision);
+    }
     if let Some(r) = fast(a, b, p, q, precision) {
         return r;
     }
     slow(a, b, p, q, precision)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests set this to run whole swaps on the big-integer routine alone, as the oracle.
+    pub(crate) static FORCE_SLOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The big-integer routine, its result classified. Kept in production as the fallback for the
@@ -184,8 +196,9 @@ fn scale_exponent(y: i128, p: u64, q: u64) -> i128 {
             rem = cur;
             continue;
         }
-        *d = (cur / q128) as u64;
-        rem = cur % q128;
+        let (digit, r) = div_rem(cur, q128);
+        *d = digit as u64;
+        rem = r;
     }
     let mag = if quot[0] != 0 || quot[1] >> 63 != 0 {
         i128::MAX
@@ -232,10 +245,9 @@ fn quotient(n: u64, d: u64) -> (u32, u128) {
     let (ln, ld) = (n.leading_zeros(), d.leading_zeros());
     let (n, d) = (u128::from(n << ln), u128::from(d << ld));
     // floor(n * 2^128 / d) in three 64-bit digits; the top one is 0 or 1 (n, d in [2^63, 2^64)).
-    let top = n / d;
-    let r = n % d;
-    let mid = (r << 64) / d;
-    let r = (r << 64) % d;
+    let top = u128::from(n >= d);
+    let r = n - top * d;
+    let (mid, r) = div_rem(r << 64, d);
     let low = (r << 64) / d;
     let frac = (mid << 64) | low;
     if top == 1 {
@@ -244,6 +256,12 @@ fn quotient(n: u64, d: u64) -> (u32, u128) {
     } else {
         (ld - ln - 1, frac)
     }
+}
+
+/// Quotient and remainder with one division.
+fn div_rem(n: u128, d: u128) -> (u128, u128) {
+    let q = n / d;
+    (q, n - q * d)
 }
 
 /// `v = 2^k * m / 2^127` with the top bit of m set.
@@ -281,8 +299,16 @@ fn l2_multiplier(j: i64) -> u64 {
 
 /// `ln(1 + z)` at 2^-127 for `|z| < 2^-15.8`: `z - z (z (1/2 - z (1/3 - ... z/7)))`.
 fn ln1p_small(t: &Tables, z: i128) -> i128 {
-    let mut acc = t.inv[7];
-    for n in (2..7).rev() {
+    // The two innermost steps in 64 bits at 2^-63: their errors (2^-62) reach the result times
+    // z^5 < 2^-79, far below a unit of 2^-127; the step into 1/4 - ... is 128 x 64 bits.
+    let z64 = (z >> 64) as i64;
+    let c = |n: usize| (t.inv[n] >> 64) as i64;
+    let mul63 = |a: i64, b: i64| ((i128::from(a) * i128::from(b)) >> 63) as i64;
+    let e = c(6) - mul63(z64, c(7));
+    let d = c(5) - mul63(z64, e);
+    let zd = mul_shr_u64(z.unsigned_abs(), d.unsigned_abs(), 63) as i128;
+    let mut acc = t.inv[4] - if (z < 0) != (d < 0) { -zd } else { zd };
+    for n in (2..4).rev() {
         acc = t.inv[n] - mul_shr_signed(z, acc, 127);
     }
     z - mul_shr_signed(z, mul_shr_signed(z, acc, 127), 127)
@@ -297,8 +323,16 @@ fn exp_fixed(t: &Tables, x: i128) -> u128 {
     let j = (g >> 115) as usize; // 1/4096 steps
     let h = g & ((1u128 << 115) - 1); // below 2^-12
                                       // e^h by Horner with 1/k! at 2^-127, k <= 9 (the next term is below 2^-141).
-    let mut s = t.inv_fact[9];
-    for k in (0..9).rev() {
+                                      // The three innermost steps in 64 bits at 2^-64: their errors (below 2^-62) reach the
+                                      // result times h^6 < 2^-72; the step into 1/5! is 128 x 64 bits.
+    let h64 = (h >> 63) as u64;
+    let c = |k: usize| (t.inv_fact[k] >> 63) as u64;
+    let mut s64 = c(9);
+    for k in (6..9).rev() {
+        s64 = c(k) + ((u128::from(h64) * u128::from(s64)) >> 64) as u64;
+    }
+    let mut s = t.inv_fact[5] + mul_shr_u64(h, s64, 64);
+    for k in (0..5).rev() {
         s = t.inv_fact[k] + mul_shr(h, s, 127);
     }
     let p1 = mul_shr(t.exp_j[j], s, 127); // 2^-127, below 1.02
