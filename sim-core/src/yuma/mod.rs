@@ -8,8 +8,12 @@
 //! can be read and written directly. Stakes are given as already-inherited values (childkeys are
 //! applied by the caller).
 
+mod dense;
 mod math;
 mod run;
+mod sparse;
+#[cfg(test)]
+mod tests;
 
 pub use run::Yuma;
 use serde::{Deserialize, Serialize};
