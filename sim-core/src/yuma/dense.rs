@@ -1,12 +1,925 @@
-//! The dense path (placeholder: declines every epoch).
+//! The dense path: the same epoch as `sparse.rs`, bit for bit, over flat `rows x n` matrices.
+//!
+//! Only the rows that hold weights or bonds get a matrix row (64 of 256 in a typical subnet).
+//! Values are the raw bits of non-negative `I32F32` numbers (`u64`). Where the chain's sparse
+//! steps and a dense pass give the same numbers, the dense pass runs; each such step says why
+//! (the bounds that make a saturating operation exact, the identities behind a division done by
+//! a reciprocal). The differential test (`yuma/tests.rs`) checks the whole against the sparse
+//! path over thousands of random epochs.
+//!
+//! The dense path declines (returns `false`, nothing written) when the input has a stored row
+//! that is not strictly sorted by uid, a duplicate row, an explicit zero weight, or would need a
+//! matrix above [`MAX_CELLS`]: there the presence of an entry (not only its value) or the row
+//! order changes the chain's result, and the sparse path runs instead.
 
+use super::math::{
+    clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
+    is_topk_nonzero, proportion_to_u16, sum, weighted_median, ONE, ZERO,
+};
 use super::{EpochInput, EpochOutput};
+use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
+
+/// Largest dense matrix (rows x uids) the dense path builds; larger epochs run sparse.
+const MAX_CELLS: usize = 1 << 22;
+const NONE: u32 = u32::MAX;
+const ONE_BITS: u64 = 1 << 32;
 
 #[derive(Default)]
-pub(super) struct Dense {}
+pub(super) struct Dense {
+    last_update: Vec<u64>,
+    inactive: Vec<bool>,
+    total_stake: Vec<I64F64>,
+    filtered: Vec<I64F64>,
+    stake: Vec<I32F32>,
+    permits: Vec<bool>,
+    forbids: Vec<bool>,
+    new_permits: Vec<bool>,
+    idx: Vec<usize>,
+    active_stake: Vec<I32F32>,
+    /// Per uid: index of its row in `input.weights` / `input.bonds`, or `NONE`.
+    wsrc: Vec<u32>,
+    bsrc: Vec<u32>,
+    /// Per uid: its matrix row, or `NONE`; per matrix row: its uid.
+    row_of: Vec<u32>,
+    rows: Vec<u32>,
+    /// Per matrix row: whether it holds weights (after the masks) and their total.
+    wtotal: Vec<u64>,
+    /// Matrices, `rows.len() x n`, row-major.
+    w: Vec<u64>,
+    wb: Vec<u64>,
+    b: Vec<u64>,
+    e: Vec<u64>,
+    t: Vec<u64>,
+    cols: Cols,
+    /// Consensus: voters (rows with active stake) and the column being selected.
+    use_stake: Vec<I32F32>,
+    voter_rows: Vec<u32>,
+    voter_stake: Vec<u64>,
+    sel_v: Vec<u64>,
+    sel_s: Vec<u64>,
+    sel_v2: Vec<u64>,
+    sel_s2: Vec<u64>,
+    column: Vec<I32F32>,
+    current: Vec<usize>,
+    lower: Vec<usize>,
+    upper: Vec<usize>,
+    consensus: Vec<I32F32>,
+    trust: Vec<I32F32>,
+    incentive: Vec<I32F32>,
+    dividends: Vec<I32F32>,
+    combined: Vec<I32F32>,
+    server: Vec<I32F32>,
+    validator: Vec<I32F32>,
+    combined_norm: Vec<I32F32>,
+}
+
+/// Per-column scratch of the column normalisations.
+#[derive(Default)]
+struct Cols {
+    total: Vec<u64>,
+    recip: Vec<Recip>,
+    fixed: Vec<I32F32>,
+}
+
+fn fill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
+}
+
+fn bits(x: I32F32) -> u64 {
+    x.to_bits() as u64
+}
+
+fn fixed(x: u64) -> I32F32 {
+    I32F32::from_bits(x as i64)
+}
+
+/// `saturating_mul` of two `I32F32` in [0, 1]: floor(a * b / 2^32). The product is at most
+/// 2^64, the result at most 2^32, so nothing saturates.
+#[inline]
+fn mulf(a: u64, b: u64) -> u64 {
+    debug_assert!(a <= ONE_BITS && b <= ONE_BITS);
+    ((u128::from(a) * u128::from(b)) >> 32) as u64
+}
+
+/// `safe_div(x, d)` for `I32F32` bits with 0 <= x <= d, d > 0: floor(x * 2^32 / d) (at most
+/// 2^32, so `checked_div` never overflows), by a multiplication with a precomputed reciprocal.
+///
+/// With b = bits(d) and k = 64 + b (k = 63 + b when d is a power of two), m = ceil(2^k / d) lies
+/// in [2^64, 2^65) and is stored as 2^64 + `lo`. For a numerator N = x * 2^32 <= 2^64 and the
+/// rounding excess e = m * d - 2^k < d: N * m / 2^k = N / d + N * e / (d * 2^k), and
+/// N * e < 2^64 * 2^b = 2^k, so the excess stays below 1/d and cannot reach the next integer:
+/// floor(N * m / 2^k) = floor(N / d) exactly. (For a power of two e = 0.)
+#[derive(Clone, Copy, Debug, Default)]
+struct Recip {
+    lo: u64,
+    /// k - 32 (the numerator's 2^32 is folded into the shift).
+    shift: u32,
+}
+
+impl Recip {
+    fn new(d: u64) -> Recip {
+        debug_assert!(d > 0);
+        let b = 64 - d.leading_zeros();
+        if d.is_power_of_two() {
+            // m = 2^64 exactly with k = 63 + b.
+            return Recip {
+                lo: 0,
+                shift: 63 + b - 32,
+            };
+        }
+        let k = 64 + b;
+        // ceil(2^k / d) - 2^64, computed as floor((2^k - 2^64 * d - 1) / d) + 1 without
+        // overflowing: 2^k - 2^64 * d = 2^64 * (2^b - d) < 2^64 * d.
+        let rem = (u128::from((1u64 << (b - 1) << 1).wrapping_sub(d)) << 64) - 1;
+        let lo = (rem / u128::from(d)) as u64 + 1;
+        Recip { lo, shift: k - 32 }
+    }
+
+    #[inline]
+    fn apply(self, x: u64) -> u64 {
+        debug_assert!(x <= ONE_BITS);
+        let x = u128::from(x);
+        ((x * u128::from(self.lo) + (x << 64)) >> self.shift) as u64
+    }
+}
+
+/// The stake-weighted quantile the chain's `weighted_median` returns, when every stake is
+/// positive and 0 <= minority < total (checked by the caller): the smallest present value v with
+/// S(<= v) > minority. (The chain's partition keeps lo = S(< partition) <= minority <
+/// hi = S(<= partition) for exact, unsaturated sums; it returns the pivot exactly when
+/// S(< pivot) <= minority < S(<= pivot), and a single remaining element also satisfies it; only
+/// one present value does.) Any selection order gives it; this one partitions around the middle
+/// element into two buffers.
+fn weighted_quantile(
+    vals: &mut Vec<u64>,
+    stakes: &mut Vec<u64>,
+    vals2: &mut Vec<u64>,
+    stakes2: &mut Vec<u64>,
+    minority: u64,
+) -> u64 {
+    let mut below = 0u64;
+    loop {
+        let n = vals.len();
+        debug_assert!(n > 0);
+        if n == 1 {
+            return vals[0];
+        }
+        let pivot = vals[n / 2];
+        let (mut lo, mut eq) = (0u64, 0u64);
+        for (v, s) in vals.iter().zip(stakes.iter()) {
+            if *v < pivot {
+                lo += s;
+            } else if *v == pivot {
+                eq += s;
+            }
+        }
+        vals2.clear();
+        stakes2.clear();
+        if minority < below + lo {
+            for (v, s) in vals.iter().zip(stakes.iter()) {
+                if *v < pivot {
+                    vals2.push(*v);
+                    stakes2.push(*s);
+                }
+            }
+        } else if minority < below + lo + eq {
+            return pivot;
+        } else {
+            below += lo + eq;
+            for (v, s) in vals.iter().zip(stakes.iter()) {
+                if *v > pivot {
+                    vals2.push(*v);
+                    stakes2.push(*s);
+                }
+            }
+        }
+        std::mem::swap(vals, vals2);
+        std::mem::swap(stakes, stakes2);
+    }
+}
+
+/// Checks the stored rows: strictly sorted by uid, no duplicate row, no explicit zero weight.
+fn rows_are_plain(
+    n: usize,
+    stored: &[(u16, Vec<(u16, u16)>)],
+    src: &mut Vec<u32>,
+    weights: bool,
+) -> bool {
+    fill(src, n, NONE);
+    for (k, (i, row)) in stored.iter().enumerate() {
+        let Some(slot) = src.get_mut(*i as usize) else {
+            continue;
+        };
+        if *slot != NONE {
+            return false;
+        }
+        *slot = k as u32;
+        let mut next = 0usize;
+        for &(j, v) in row {
+            if weights && j as usize >= n {
+                // Dropped on load (`get_weights_sparse`): order and value do not matter.
+                continue;
+            }
+            if (j as usize) < next || (weights && v == 0) {
+                return false;
+            }
+            next = j as usize + 1;
+        }
+    }
+    true
+}
 
 impl Dense {
-    pub(super) fn run(&mut self, _input: &EpochInput, _out: &mut EpochOutput) -> bool {
-        false
+    /// One epoch, or `false` (nothing written) when the input needs the sparse path.
+    pub(super) fn run(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
+        let s = self;
+        let n = input.n as usize;
+        if !rows_are_plain(n, &input.weights, &mut s.wsrc, true)
+            || !rows_are_plain(n, &input.bonds, &mut s.bsrc, false)
+        {
+            return false;
+        }
+        let current_block = input.current_block;
+        let activity_cutoff = input.activity_cutoff();
+        let owner = input.owner_uid;
+        let registered = |j: usize| input.block_at_registration.get(j).copied().unwrap_or(0);
+
+        // Activity, stake, permits, active stake: as the sparse path.
+        s.last_update.clear();
+        s.last_update.extend_from_slice(&input.last_update);
+        s.last_update.resize(n, 0);
+        s.inactive.clear();
+        s.inactive.extend(
+            s.last_update
+                .iter()
+                .map(|u| u.saturating_add(activity_cutoff) < current_block),
+        );
+        let tao_weight = I64F64::saturating_from_num(
+            U96F32::saturating_from_num(input.tao_weight)
+                .checked_div(U96F32::saturating_from_num(u64::MAX))
+                .unwrap_or(U96F32::from_bits(0)),
+        );
+        s.total_stake.clear();
+        s.total_stake.extend((0..n).map(|i| {
+            let alpha = I64F64::saturating_from_num(input.alpha_stake[i]);
+            let tao = I64F64::saturating_from_num(input.tao_stake[i]);
+            alpha.saturating_add(tao.saturating_mul(tao_weight))
+        }));
+        s.filtered.clear();
+        s.filtered
+            .extend(s.total_stake.iter().enumerate().map(|(uid, st)| {
+                if owner != Some(uid as u16)
+                    && st.saturating_to_num::<u64>() < input.stake_threshold
+                {
+                    I64F64::from_bits(0)
+                } else {
+                    *st
+                }
+            }));
+        inplace_normalize_64(&mut s.filtered);
+        s.stake.clear();
+        s.stake
+            .extend(s.filtered.iter().map(|x| I32F32::saturating_from_num(*x)));
+        s.permits.clear();
+        s.permits.extend_from_slice(&input.validator_permit);
+        if let Some(p) = owner.and_then(|o| s.permits.get_mut(o as usize)) {
+            *p = true;
+        }
+        s.forbids.clear();
+        s.forbids.extend(s.permits.iter().map(|b| !b));
+        is_topk_nonzero(
+            &s.stake,
+            input.max_allowed_validators as usize,
+            &mut s.idx,
+            &mut s.new_permits,
+        );
+        if let Some(p) = owner.and_then(|o| s.new_permits.get_mut(o as usize)) {
+            *p = true;
+        }
+        s.active_stake.clear();
+        s.active_stake.extend_from_slice(&s.stake);
+        inplace_mask_vector(&s.inactive, &mut s.active_stake);
+        inplace_mask_vector(&s.forbids, &mut s.active_stake);
+        inplace_normalize(&mut s.active_stake);
+
+        // Which uids get a matrix row: those with a weight left after the masks (permit,
+        // diagonal, outdated, commit-reveal) or a bond left after the registration mask.
+        let last_tempo = if input.last_mechanism_step_block == 0 {
+            current_block.saturating_sub(u64::from(input.tempo))
+        } else {
+            input.last_mechanism_step_block.saturating_add(1)
+        };
+        let keeps_weight = |i: usize, j: usize| -> bool {
+            if j >= n || (i == j && owner != Some(j as u16)) {
+                return false;
+            }
+            let reg = registered(j);
+            if s.last_update[i] <= reg {
+                return false;
+            }
+            if input.commit_reveal_enabled {
+                let commit = input
+                    .earliest_active_commit_block
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(u64::MAX);
+                if commit < reg {
+                    return false;
+                }
+            }
+            true
+        };
+        let keeps_bond = |j: usize| j < n && last_tempo > registered(j);
+        s.rows.clear();
+        s.wtotal.clear();
+        fill(&mut s.row_of, n, NONE);
+        for i in 0..n {
+            // Row normalisation divides by the row's total (`inplace_row_normalize_sparse`);
+            // the wrapping I32F32 total equals the integer total while it stays below 2^31.
+            let mut total = 0u64;
+            if s.wsrc[i] != NONE && !s.forbids.get(i).copied().unwrap_or(true) {
+                let row = &input.weights[s.wsrc[i] as usize].1;
+                for &(j, w) in row {
+                    if keeps_weight(i, j as usize) {
+                        total += u64::from(w);
+                    }
+                }
+            }
+            let has_bond = s.bsrc[i] != NONE
+                && input.bonds[s.bsrc[i] as usize]
+                    .1
+                    .iter()
+                    .any(|&(j, _)| keeps_bond(j as usize));
+            if total > 0 || has_bond {
+                s.row_of[i] = s.rows.len() as u32;
+                s.rows.push(i as u32);
+                s.wtotal.push(total);
+            }
+        }
+        let r_count = s.rows.len();
+        if r_count * n > MAX_CELLS || s.wtotal.iter().any(|t| *t >= 1 << 31) {
+            return false;
+        }
+        let cells = r_count * n;
+
+        // W: row-normalised weights. floor((w * 2^32) * 2^32 / (total * 2^32)) =
+        // floor(w * 2^32 / total), w <= total: a reciprocal per row.
+        fill(&mut s.w, cells, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let total = s.wtotal[r];
+            if total == 0 {
+                continue;
+            }
+            let recip = Recip::new(total);
+            let dst = &mut s.w[r * n..(r + 1) * n];
+            for &(j, w) in &input.weights[s.wsrc[i] as usize].1 {
+                if keeps_weight(i, j as usize) {
+                    dst[j as usize] = recip.apply(u64::from(w));
+                }
+            }
+        }
+
+        // Consensus (`weighted_median_col_sparse`).
+        let kappa = div(I32F32::from_num(input.kappa), I32F32::from_num(u16::MAX));
+        s.use_stake.clear();
+        s.use_stake
+            .extend(s.active_stake.iter().copied().filter(|x| *x > ZERO));
+        inplace_normalize(&mut s.use_stake);
+        let stake_sum = sum(&s.use_stake);
+        let minority = stake_sum.saturating_sub(kappa);
+        // Voters with a matrix row, and the stake of voters without one (they vote 0).
+        s.voter_rows.clear();
+        s.voter_stake.clear();
+        let mut zero_stake = 0u64;
+        let mut zero_voters = 0usize;
+        let mut all_positive = true;
+        {
+            let mut k = 0usize;
+            for (i, st) in s.active_stake.iter().enumerate() {
+                if *st > ZERO {
+                    let us = s.use_stake[k];
+                    k += 1;
+                    all_positive &= us > ZERO;
+                    let us = bits(us);
+                    if s.row_of[i] != NONE {
+                        s.voter_rows.push(s.row_of[i]);
+                        s.voter_stake.push(us);
+                    } else {
+                        zero_stake += us;
+                        zero_voters += 1;
+                    }
+                }
+            }
+        }
+        fill(&mut s.consensus, n, ZERO);
+        let voters = s.use_stake.len();
+        if voters > 0 && all_positive && minority >= ZERO && minority < stake_sum {
+            let m = bits(minority);
+            for j in 0..n {
+                s.sel_v.clear();
+                s.sel_s.clear();
+                for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+                    s.sel_v.push(s.w[r as usize * n + j]);
+                    s.sel_s.push(st);
+                }
+                if zero_voters > 0 {
+                    s.sel_v.push(0);
+                    s.sel_s.push(zero_stake);
+                }
+                s.consensus[j] = fixed(weighted_quantile(
+                    &mut s.sel_v,
+                    &mut s.sel_s,
+                    &mut s.sel_v2,
+                    &mut s.sel_s2,
+                    m,
+                ));
+            }
+        } else if voters > 0 {
+            // Outside the quantile's preconditions: the chain's own partition on each column.
+            for j in 0..n {
+                s.column.clear();
+                for (i, st) in s.active_stake.iter().enumerate() {
+                    if *st > ZERO {
+                        let r = s.row_of[i];
+                        s.column.push(if r == NONE {
+                            ZERO
+                        } else {
+                            fixed(s.w[r as usize * n + j])
+                        });
+                    }
+                }
+                s.consensus[j] = weighted_median(
+                    &s.use_stake,
+                    &s.column,
+                    minority,
+                    ZERO,
+                    stake_sum,
+                    &mut s.current,
+                    &mut s.lower,
+                    &mut s.upper,
+                );
+            }
+        }
+
+        // Clip at consensus (`col_clip_sparse`): an entry above a zero consensus is dropped,
+        // i.e. becomes 0 = min(w, 0); so C = min(W, c) entry by entry. Trust is the row sum
+        // (at most 1: no wrap); ranks sum st * C over rows: each product is at most st, the
+        // sum at most rows * 2^32, so the saturating adds never saturate.
+        fill(&mut s.trust, n, ZERO);
+        fill(&mut s.incentive, n, ZERO);
+        fill(&mut s.wb, cells, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let st = bits(s.active_stake[i]);
+            let src = &s.w[r * n..(r + 1) * n];
+            let dst = &mut s.wb[r * n..(r + 1) * n];
+            let mut trust = 0u64;
+            for j in 0..n {
+                let c = bits(s.consensus[j]).min(src[j]);
+                dst[j] = c;
+                trust += c;
+            }
+            s.trust[i] = fixed(trust);
+            for j in 0..n {
+                let inc = bits(s.incentive[j]) + mulf(st, dst[j]);
+                s.incentive[j] = fixed(inc);
+            }
+        }
+        inplace_normalize(&mut s.incentive);
+
+        // Weights for bonds (`interpolate_sparse`): W at penalty 0, C at penalty 1, otherwise
+        // the chain's per-entry formula, positives kept.
+        let penalty = div(
+            I32F32::from_num(input.bonds_penalty),
+            I32F32::from_num(u16::MAX),
+        );
+        if penalty == ZERO {
+            s.wb.copy_from_slice(&s.w);
+        } else if penalty != ONE {
+            for (wb, w) in s.wb.iter_mut().zip(s.w.iter()) {
+                let (w, c) = (fixed(*w), fixed(*wb));
+                let v = w.saturating_add(penalty.saturating_mul(c.saturating_sub(w)));
+                *wb = if v > ZERO { bits(v) } else { 0 };
+            }
+        }
+
+        // Bonds, masked by registration since the last step; Yuma3 reads them as fractions
+        // (floor(b * 2^32 / 65535)), the original Yuma as integers.
+        fill(&mut s.b, cells, 0);
+        let to_fraction = Recip::new(u64::from(u16::MAX));
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let k = s.bsrc[uid as usize];
+            if k == NONE {
+                continue;
+            }
+            let dst = &mut s.b[r * n..(r + 1) * n];
+            for &(j, b) in &input.bonds[k as usize].1 {
+                if keeps_bond(j as usize) {
+                    dst[j as usize] = if input.yuma3 {
+                        to_fraction.apply(u64::from(b))
+                    } else {
+                        u64::from(b) << 32
+                    };
+                }
+            }
+        }
+
+        fill(&mut s.e, cells, 0);
+        if input.yuma3 {
+            if input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO) {
+                s.liquid_ema(input, n);
+            } else {
+                ema(
+                    &s.wb,
+                    &s.b,
+                    bond_alpha(input.bonds_moving_average),
+                    &mut s.e,
+                );
+            }
+            // Dividends: (sum_j N_ij I_j) * active stake with N the column-normalised EMA.
+            s.t.clear();
+            s.t.extend_from_slice(&s.e);
+            col_normalize(&mut s.t, n, &mut s.cols);
+            fill(&mut s.dividends, n, ZERO);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let row = &s.t[r * n..(r + 1) * n];
+                // Each product is at most the incentive; their sum at most n * 2^32: no wrap.
+                let per_validator: u64 = row
+                    .iter()
+                    .zip(s.incentive.iter())
+                    .map(|(v, inc)| mulf(*v, bits(*inc)))
+                    .sum();
+                let i = uid as usize;
+                s.dividends[i] = fixed(per_validator)
+                    .checked_mul(s.active_stake[i])
+                    .unwrap_or(ZERO);
+            }
+            inplace_normalize(&mut s.dividends);
+        } else {
+            // B column-normalised: floor(b * 2^32 / column total of b), all integers.
+            col_normalize_integers(&mut s.b, n, &mut s.cols);
+            // Delta: W_b * active stake per row, column-normalised.
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let st = bits(s.active_stake[uid as usize]);
+                for v in &mut s.wb[r * n..(r + 1) * n] {
+                    *v = mulf(*v, st);
+                }
+            }
+            col_normalize(&mut s.wb, n, &mut s.cols);
+            ema(
+                &s.wb,
+                &s.b,
+                bond_alpha_64(input.bonds_moving_average),
+                &mut s.e,
+            );
+            // The EMA's entries stay present even where normalisation rounds them to 0: keep
+            // the raw EMA in `e` (presence) and the normalised one in `t`.
+            s.t.clear();
+            s.t.extend_from_slice(&s.e);
+            col_normalize(&mut s.t, n, &mut s.cols);
+            fill(&mut s.dividends, n, ZERO);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let row = &s.t[r * n..(r + 1) * n];
+                let d: u64 = row
+                    .iter()
+                    .zip(s.incentive.iter())
+                    .map(|(v, inc)| mulf(*v, bits(*inc)))
+                    .sum();
+                s.dividends[uid as usize] = fixed(d);
+            }
+            inplace_normalize(&mut s.dividends);
+            col_max_upscale(&mut s.t, n, &mut s.cols);
+        }
+
+        s.emissions();
+        s.write_output(input, activity_cutoff, out);
+        true
+    }
+
+    /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` on the entries the EMA
+    /// keeps: those with a weight for bonds (the only ones present, weights being positive).
+    fn liquid_ema(&mut self, input: &EpochInput, n: usize) {
+        let s = self;
+        let low = div(
+            I32F32::saturating_from_num(input.alpha_low),
+            I32F32::saturating_from_num(u16::MAX),
+        );
+        let high = div(
+            I32F32::saturating_from_num(input.alpha_high),
+            I32F32::saturating_from_num(u16::MAX),
+        );
+        let steepness = I32F32::saturating_from_num(input.alpha_sigmoid_steepness);
+        let half = I32F32::from_num(0.5);
+        for r in 0..s.rows.len() {
+            let wb = &s.wb[r * n..(r + 1) * n];
+            let b = &s.b[r * n..(r + 1) * n];
+            let e = &mut s.e[r * n..(r + 1) * n];
+            for j in 0..n {
+                if wb[j] == 0 {
+                    continue;
+                }
+                let (weight, bond, c) = (fixed(wb[j]), fixed(b[j]), s.consensus[j]);
+                let diff_buy = clamp(weight.saturating_sub(c), ZERO, ONE);
+                let diff_sell = clamp(bond.saturating_sub(weight), ZERO, ONE);
+                let diff = if weight >= bond { diff_buy } else { diff_sell };
+                let z = steepness
+                    .saturating_div(I32F32::from_num(-100))
+                    .saturating_mul(diff.saturating_sub(half));
+                let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(z)));
+                let alpha = low.saturating_add(sigmoid.saturating_mul(high.saturating_sub(low)));
+                let a = clamp(alpha, low, high);
+                let decayed = ONE.saturating_sub(a).saturating_mul(bond);
+                let val = decayed
+                    .saturating_add(a.saturating_mul(weight).max(ZERO))
+                    .min(ONE);
+                e[j] = if val > ZERO { bits(val) } else { 0 };
+            }
+        }
+    }
+
+    /// Emission shares and the all-zero fallbacks, as the sparse path.
+    fn emissions(&mut self) {
+        let s = self;
+        s.combined.clear();
+        s.combined.extend(
+            s.incentive
+                .iter()
+                .zip(s.dividends.iter())
+                .map(|(i, d)| i.saturating_add(*d)),
+        );
+        let emission_sum = sum(&s.combined);
+        s.server.clear();
+        s.server.extend_from_slice(&s.incentive);
+        s.validator.clear();
+        s.validator.extend_from_slice(&s.dividends);
+        if emission_sum != ZERO {
+            s.server.iter_mut().for_each(|x| *x = div(*x, emission_sum));
+            s.validator
+                .iter_mut()
+                .for_each(|x| *x = div(*x, emission_sum));
+        }
+        s.combined_norm.clear();
+        s.combined_norm.extend_from_slice(&s.combined);
+        inplace_normalize(&mut s.combined_norm);
+        if emission_sum == ZERO {
+            let fallback = if sum(&s.active_stake) == ZERO {
+                &s.stake
+            } else {
+                &s.active_stake
+            };
+            s.validator.clear();
+            s.validator.extend_from_slice(fallback);
+            s.combined_norm.clear();
+            s.combined_norm.extend_from_slice(fallback);
+        }
+    }
+
+    fn write_output(&self, input: &EpochInput, activity_cutoff: u64, out: &mut EpochOutput) {
+        let s = self;
+        let n = input.n as usize;
+        let rao = I96F32::saturating_from_num(input.rao_emission);
+        let amount = |v: &I32F32| {
+            I96F32::saturating_from_num(*v)
+                .saturating_mul(rao)
+                .saturating_to_num::<u64>()
+        };
+        fn set<T, I: Iterator<Item = T>>(v: &mut Vec<T>, it: I) {
+            v.clear();
+            v.extend(it);
+        }
+        out.activity_cutoff = activity_cutoff;
+        set(&mut out.active, s.inactive.iter().map(|x| !x));
+        set(
+            &mut out.new_validator_permit,
+            (0..n).map(|i| s.new_permits.get(i).copied().unwrap_or(false)),
+        );
+        let u16s = |v: &[I32F32], o: &mut Vec<u16>| set(o, v.iter().map(|x| proportion_to_u16(*x)));
+        u16s(&s.stake, &mut out.stake_weight_u16);
+        u16s(&s.consensus, &mut out.consensus_u16);
+        u16s(&s.incentive, &mut out.incentive_u16);
+        u16s(&s.dividends, &mut out.dividends_u16);
+        u16s(&s.trust, &mut out.validator_trust_u16);
+        let raw = |v: &[I32F32], o: &mut Vec<i64>| set(o, v.iter().map(|x| x.to_bits()));
+        raw(&s.consensus, &mut out.consensus_bits);
+        raw(&s.incentive, &mut out.incentive_bits);
+        raw(&s.dividends, &mut out.dividends_bits);
+        raw(&s.trust, &mut out.validator_trust_bits);
+        raw(&s.stake, &mut out.stake_bits);
+        raw(&s.active_stake, &mut out.active_stake_bits);
+        let float = |v: &[I32F32], o: &mut Vec<f64>| set(o, v.iter().map(|x| x.to_num::<f64>()));
+        float(&s.consensus, &mut out.consensus_f64);
+        float(&s.incentive, &mut out.incentive_f64);
+        float(&s.dividends, &mut out.dividends_f64);
+        float(&s.trust, &mut out.validator_trust_f64);
+        set(
+            &mut out.total_stake_i64f64_bits,
+            s.total_stake.iter().map(|x| x.to_bits()),
+        );
+        set(
+            &mut out.raw_stake,
+            s.total_stake.iter().map(|x| x.saturating_to_num::<u64>()),
+        );
+        set(&mut out.server_emission, s.server.iter().map(amount));
+        set(&mut out.validator_emission, s.validator.iter().map(amount));
+        set(
+            &mut out.combined_emission,
+            s.combined_norm.iter().map(amount),
+        );
+        // Bonds: the EMA's present (positive) entries; the original Yuma stores them
+        // column-max-upscaled (`t`), Yuma3 as they are (`e`).
+        let values = if input.yuma3 { &s.e } else { &s.t };
+        out.bonds.truncate(n);
+        out.bonds.iter_mut().for_each(Vec::clear);
+        out.bonds.resize_with(n, Vec::new);
+        for (i, row) in out.bonds.iter_mut().enumerate() {
+            if !s.new_permits.get(i).copied().unwrap_or(false) || s.row_of[i] == NONE {
+                continue;
+            }
+            let r = s.row_of[i] as usize;
+            let present = &s.e[r * n..(r + 1) * n];
+            let value = &values[r * n..(r + 1) * n];
+            for j in 0..n {
+                if present[j] > 0 {
+                    row.push((j as u16, proportion_to_u16(fixed(value[j]))));
+                }
+            }
+        }
+    }
+}
+
+/// `mat_ema_sparse`: alpha * new + (1 - alpha) * old, positives kept (others 0).
+///
+/// For alpha in [0, 1] with entries in [0, 1] the products are [`mulf`] and the sum is at most
+/// 2^33: nothing saturates. Any other alpha (a moving average above 10^6) takes the chain's
+/// saturating operations entry by entry.
+fn ema(new: &[u64], old: &[u64], alpha: I32F32, out: &mut [u64]) {
+    let one_minus = ONE.saturating_sub(alpha);
+    let in_range = alpha >= ZERO && alpha <= ONE && new.iter().chain(old).all(|v| *v <= ONE_BITS);
+    if in_range {
+        let (a, m) = (bits(alpha), bits(one_minus));
+        for ((o, n), b) in out.iter_mut().zip(new).zip(old) {
+            *o = mulf(a, *n) + mulf(m, *b);
+        }
+    } else {
+        for ((o, n), b) in out.iter_mut().zip(new).zip(old) {
+            let v = ZERO
+                .saturating_add(alpha.saturating_mul(fixed(*n)))
+                .saturating_add(one_minus.saturating_mul(fixed(*b)));
+            *o = if v > ZERO { bits(v) } else { 0 };
+        }
+    }
+}
+
+/// `inplace_col_normalize_sparse`: each entry divided by its column's total, where non-zero.
+/// Totals of entries at most 2^48 over at most 2^11 rows (`MAX_CELLS`, rows <= n) stay far
+/// below 2^63 (no saturation); each entry is at most its column's total, so [`Recip`] applies
+/// to entries up to 1. Larger entries (original Yuma's integer bonds, or an EMA with alpha
+/// outside [0, 1]) take the chain's operations.
+fn col_normalize(m: &mut [u64], n: usize, cols: &mut Cols) {
+    if n == 0 {
+        return;
+    }
+    if m.iter().any(|v| *v > 1 << 48) {
+        // The chain's saturating totals, in row order, and its division.
+        fill(&mut cols.fixed, n, ZERO);
+        for row in m.chunks_exact(n) {
+            for (t, v) in cols.fixed.iter_mut().zip(row) {
+                *t = t.saturating_add(fixed(*v));
+            }
+        }
+        for row in m.chunks_exact_mut(n) {
+            for (v, t) in row.iter_mut().zip(cols.fixed.iter()) {
+                if *t != ZERO {
+                    *v = bits(div(fixed(*v), *t));
+                }
+            }
+        }
+        return;
+    }
+    fill(&mut cols.total, n, 0);
+    for row in m.chunks_exact(n) {
+        for (c, v) in cols.total.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+    divide_columns(m, n, cols);
+}
+
+/// Divides every entry by `cols.total` of its column where that is non-zero (entries at most
+/// their column's total).
+fn divide_columns(m: &mut [u64], n: usize, cols: &mut Cols) {
+    cols.recip.clear();
+    cols.recip.extend(cols.total.iter().map(|c| {
+        if *c == 0 {
+            Recip::default()
+        } else {
+            Recip::new(*c)
+        }
+    }));
+    for row in m.chunks_exact_mut(n) {
+        for ((v, c), r) in row.iter_mut().zip(cols.total.iter()).zip(cols.recip.iter()) {
+            if *c != 0 {
+                *v = if *v <= ONE_BITS {
+                    r.apply(*v)
+                } else {
+                    bits(div(fixed(*v), fixed(*c)))
+                };
+            }
+        }
+    }
+}
+
+/// The original Yuma's stored bonds (integers b * 2^32) column-normalised: the column total is
+/// S * 2^32 with S the integer total (below 2^27: no saturation), and
+/// floor(b * 2^32 * 2^32 / (S * 2^32)) = floor(b * 2^32 / S) with b <= S.
+fn col_normalize_integers(m: &mut [u64], n: usize, cols: &mut Cols) {
+    if n == 0 {
+        return;
+    }
+    fill(&mut cols.total, n, 0);
+    for row in m.chunks_exact(n) {
+        for (c, v) in cols.total.iter_mut().zip(row) {
+            *c += v >> 32;
+        }
+    }
+    cols.recip.clear();
+    cols.recip.extend(cols.total.iter().map(|c| {
+        if *c == 0 {
+            Recip::default()
+        } else {
+            Recip::new(*c)
+        }
+    }));
+    for row in m.chunks_exact_mut(n) {
+        for ((v, c), r) in row.iter_mut().zip(cols.total.iter()).zip(cols.recip.iter()) {
+            if *c != 0 {
+                *v = r.apply(*v >> 32);
+            }
+        }
+    }
+}
+
+/// `inplace_col_max_upscale_sparse`: each entry divided by its column's maximum.
+fn col_max_upscale(m: &mut [u64], n: usize, cols: &mut Cols) {
+    if n == 0 {
+        return;
+    }
+    fill(&mut cols.total, n, 0);
+    for row in m.chunks_exact(n) {
+        for (c, v) in cols.total.iter_mut().zip(row) {
+            *c = (*c).max(*v);
+        }
+    }
+    divide_columns(m, n, cols);
+}
+
+/// `compute_disabled_liquid_alpha`: 1 - moving average / 1e6 (via I64F64 `saturating_div`).
+fn bond_alpha(bonds_moving_average: u64) -> I32F32 {
+    let ma = I64F64::from_num(bonds_moving_average).saturating_div(I64F64::from_num(1_000_000));
+    I32F32::from_num(1).saturating_sub(I32F32::saturating_from_num(ma))
+}
+
+/// `compute_ema_bonds_normal_sparse`'s alpha (via I64F64 `safe_div`).
+fn bond_alpha_64(bonds_moving_average: u64) -> I32F32 {
+    let ma = div64(
+        I64F64::saturating_from_num(bonds_moving_average),
+        I64F64::saturating_from_num(1_000_000),
+    );
+    I32F32::saturating_from_num(1).saturating_sub(I32F32::saturating_from_num(ma))
+}
+
+#[cfg(test)]
+mod recip_tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn check(x: u64, d: u64) {
+        let want = ((u128::from(x) << 32) / u128::from(d)) as u64;
+        assert_eq!(Recip::new(d).apply(x), want, "x {x} d {d}");
+    }
+
+    #[test]
+    fn reciprocal_division_is_exact() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for d in 1..2_000u64 {
+            for x in [0, 1, d / 3, d / 2, d.saturating_sub(1), d] {
+                check(x.min(ONE_BITS), d);
+            }
+        }
+        for _ in 0..200_000 {
+            let shift = rng.gen_range(1..63);
+            let d = rng.gen_range(1..u64::MAX >> shift);
+            let x = rng.gen_range(0..=d.min(ONE_BITS));
+            check(x, d);
+            check(d.min(ONE_BITS), d);
+        }
+        for p in 0..63 {
+            let d = 1u64 << p;
+            check(d.min(ONE_BITS), d);
+            check((d / 2).min(ONE_BITS), d);
+        }
     }
 }

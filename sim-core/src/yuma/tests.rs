@@ -373,7 +373,7 @@ fn dense_path_matches_the_sparse_oracle_at_benchmark_size() {
                     "yuma3 {yuma3}, liquid {liquid}, epoch {e}: {}",
                     first_difference(&a, &b)
                 );
-                // PATH-CHECK
+                assert_eq!(fast.last_path(), Path::Dense);
                 next_epoch(&mut rng, &mut input, &b);
             }
         }
