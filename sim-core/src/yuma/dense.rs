@@ -55,10 +55,8 @@ pub(super) struct Dense {
     use_stake: Vec<I32F32>,
     voter_rows: Vec<u32>,
     voter_stake: Vec<u64>,
-    sel_v: Vec<u64>,
-    sel_s: Vec<u64>,
-    sel_v2: Vec<u64>,
-    sel_s2: Vec<u64>,
+    sel_a: Vec<(u64, u64)>,
+    sel_b: Vec<(u64, u64)>,
     column: Vec<I32F32>,
     current: Vec<usize>,
     lower: Vec<usize>,
@@ -149,53 +147,43 @@ impl Recip {
 /// S(<= v) > minority. (The chain's partition keeps lo = S(< partition) <= minority <
 /// hi = S(<= partition) for exact, unsaturated sums; it returns the pivot exactly when
 /// S(< pivot) <= minority < S(<= pivot), and a single remaining element also satisfies it; only
-/// one present value does.) Any selection order gives it; this one partitions around the middle
-/// element into two buffers.
-fn weighted_quantile(
-    vals: &mut Vec<u64>,
-    stakes: &mut Vec<u64>,
-    vals2: &mut Vec<u64>,
-    stakes2: &mut Vec<u64>,
-    minority: u64,
-) -> u64 {
+/// one present value does.) Any selection order gives it; this one partitions around a
+/// median-of-three pivot, branch-free, from `a` into `b` and back. `a` holds (value, stake).
+fn weighted_quantile(a: &mut [(u64, u64)], b: &mut [(u64, u64)], minority: u64) -> u64 {
+    let (mut src, mut dst) = (a, b);
+    let (mut start, mut end) = (0usize, src.len());
     let mut below = 0u64;
     loop {
-        let n = vals.len();
-        debug_assert!(n > 0);
-        if n == 1 {
-            return vals[0];
+        let len = end - start;
+        debug_assert!(len > 0);
+        if len == 1 {
+            return src[start].0;
         }
-        let pivot = vals[n / 2];
+        let (x, y, z) = (src[start].0, src[start + len / 2].0, src[end - 1].0);
+        let pivot = x.max(y).min(x.min(y).max(z));
         let (mut lo, mut eq) = (0u64, 0u64);
-        for (v, s) in vals.iter().zip(stakes.iter()) {
-            if *v < pivot {
-                lo += s;
-            } else if *v == pivot {
-                eq += s;
-            }
+        let (mut nl, mut nu) = (0usize, len);
+        for &(v, st) in &src[start..end] {
+            // Lower entries fill dst from the left, upper ones from the right; a slot is only
+            // kept when its counter moves, and the two never cross (nl < nu throughout).
+            dst[nl] = (v, st);
+            dst[nu - 1] = (v, st);
+            let is_lo = v < pivot;
+            let is_hi = v > pivot;
+            lo += if is_lo { st } else { 0 };
+            eq += if !is_lo && !is_hi { st } else { 0 };
+            nl += usize::from(is_lo);
+            nu -= usize::from(is_hi);
         }
-        vals2.clear();
-        stakes2.clear();
         if minority < below + lo {
-            for (v, s) in vals.iter().zip(stakes.iter()) {
-                if *v < pivot {
-                    vals2.push(*v);
-                    stakes2.push(*s);
-                }
-            }
+            (start, end) = (0, nl);
         } else if minority < below + lo + eq {
             return pivot;
         } else {
             below += lo + eq;
-            for (v, s) in vals.iter().zip(stakes.iter()) {
-                if *v > pivot {
-                    vals2.push(*v);
-                    stakes2.push(*s);
-                }
-            }
+            (start, end) = (nu, len);
         }
-        std::mem::swap(vals, vals2);
-        std::mem::swap(stakes, stakes2);
+        std::mem::swap(&mut src, &mut dst);
     }
 }
 
@@ -418,24 +406,17 @@ impl Dense {
         let voters = s.use_stake.len();
         if voters > 0 && all_positive && minority >= ZERO && minority < stake_sum {
             let m = bits(minority);
+            let voters_here = s.voter_rows.len() + usize::from(zero_voters > 0);
+            fill(&mut s.sel_b, voters_here, (0, 0));
             for j in 0..n {
-                s.sel_v.clear();
-                s.sel_s.clear();
+                s.sel_a.clear();
                 for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
-                    s.sel_v.push(s.w[r as usize * n + j]);
-                    s.sel_s.push(st);
+                    s.sel_a.push((s.w[r as usize * n + j], st));
                 }
                 if zero_voters > 0 {
-                    s.sel_v.push(0);
-                    s.sel_s.push(zero_stake);
+                    s.sel_a.push((0, zero_stake));
                 }
-                s.consensus[j] = fixed(weighted_quantile(
-                    &mut s.sel_v,
-                    &mut s.sel_s,
-                    &mut s.sel_v2,
-                    &mut s.sel_s2,
-                    m,
-                ));
+                s.consensus[j] = fixed(weighted_quantile(&mut s.sel_a, &mut s.sel_b, m));
             }
         } else if voters > 0 {
             // Outside the quantile's preconditions: the chain's own partition on each column.
@@ -603,39 +584,38 @@ impl Dense {
     /// keeps: those with a weight for bonds (the only ones present, weights being positive).
     fn liquid_ema(&mut self, input: &EpochInput, n: usize) {
         let s = self;
-        let low = div(
-            I32F32::saturating_from_num(input.alpha_low),
-            I32F32::saturating_from_num(u16::MAX),
-        );
-        let high = div(
-            I32F32::saturating_from_num(input.alpha_high),
-            I32F32::saturating_from_num(u16::MAX),
-        );
-        let steepness = I32F32::saturating_from_num(input.alpha_sigmoid_steepness);
-        let half = I32F32::from_num(0.5);
+        let sigmoid = Sigmoid::new(input);
+        // The entries with weight >= bond and weight <= consensus (every entry where the
+        // weights for bonds are the clipped weights and the bond is not above them) share
+        // diff = 0: one alpha for all.
+        let alpha_at_zero = sigmoid.alpha(ZERO);
         for r in 0..s.rows.len() {
             let wb = &s.wb[r * n..(r + 1) * n];
             let b = &s.b[r * n..(r + 1) * n];
             let e = &mut s.e[r * n..(r + 1) * n];
             for j in 0..n {
-                if wb[j] == 0 {
+                let (weight, bond) = (wb[j], b[j]);
+                if weight == 0 {
                     continue;
                 }
-                let (weight, bond, c) = (fixed(wb[j]), fixed(b[j]), s.consensus[j]);
-                let diff_buy = clamp(weight.saturating_sub(c), ZERO, ONE);
-                let diff_sell = clamp(bond.saturating_sub(weight), ZERO, ONE);
-                let diff = if weight >= bond { diff_buy } else { diff_sell };
-                let z = steepness
-                    .saturating_div(I32F32::from_num(-100))
-                    .saturating_mul(diff.saturating_sub(half));
-                let sigmoid = ONE.saturating_div(ONE.saturating_add(exp_safe(z)));
-                let alpha = low.saturating_add(sigmoid.saturating_mul(high.saturating_sub(low)));
-                let a = clamp(alpha, low, high);
-                let decayed = ONE.saturating_sub(a).saturating_mul(bond);
-                let val = decayed
-                    .saturating_add(a.saturating_mul(weight).max(ZERO))
-                    .min(ONE);
-                e[j] = if val > ZERO { bits(val) } else { 0 };
+                // `alpha_sigmoid`'s diff, on values in [0, 1] (no clamping needed but the
+                // lower one): weight - consensus if weight >= bond, else bond - weight.
+                let c = bits(s.consensus[j]);
+                let diff = if weight >= bond {
+                    weight.saturating_sub(c)
+                } else {
+                    bond - weight
+                };
+                let a = if diff == 0 {
+                    alpha_at_zero
+                } else {
+                    sigmoid.alpha(fixed(diff))
+                };
+                // alpha in [0, 1] (clamped to [low, high] within it), weight and bond in
+                // [0, 1]: the products are `mulf`, the sum at most 1 before the `min`.
+                let a = bits(a);
+                let val = (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS);
+                e[j] = val;
             }
         }
     }
@@ -747,6 +727,110 @@ impl Dense {
                 }
             }
         }
+    }
+}
+
+/// `alpha_sigmoid` with the chain's fixed-point `exp` evaluated by [`exp_fixed`].
+struct Sigmoid {
+    low: I32F32,
+    high: I32F32,
+    steepness: I32F32,
+    half: I32F32,
+    exp_one: u64,
+}
+
+impl Sigmoid {
+    fn new(input: &EpochInput) -> Sigmoid {
+        let low = div(
+            I32F32::saturating_from_num(input.alpha_low),
+            I32F32::saturating_from_num(u16::MAX),
+        );
+        let high = div(
+            I32F32::saturating_from_num(input.alpha_high),
+            I32F32::saturating_from_num(u16::MAX),
+        );
+        let steepness = I32F32::saturating_from_num(input.alpha_sigmoid_steepness)
+            .saturating_div(I32F32::from_num(-100));
+        Sigmoid {
+            low,
+            high,
+            steepness,
+            half: I32F32::from_num(0.5),
+            exp_one: bits(exp_safe(ONE)),
+        }
+    }
+
+    /// The clamped alpha for a combined diff in [0, 1].
+    fn alpha(&self, diff: I32F32) -> I32F32 {
+        let z = self
+            .steepness
+            .saturating_mul(diff.saturating_sub(self.half));
+        // 1 / (1 + exp(z)): exp(z) >= 0, so the divisor is at least 1 and below 2^62 (z is
+        // clamped to [-20, 20]); the quotient floor(2^64 / d) is at most 2^32.
+        let d = ONE_BITS + exp_fixed(z.to_bits(), self.exp_one);
+        let sigmoid = fixed(recip_2_64(d));
+        let alpha = self
+            .low
+            .saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
+        clamp(alpha, self.low, self.high)
+    }
+}
+
+/// floor(2^64 / d) for 2^32 <= d < 2^63: a floating-point estimate (relative error below
+/// 2^-50, so within one of the quotient, which is at most 2^32), corrected exactly.
+#[inline]
+fn recip_2_64(d: u64) -> u64 {
+    debug_assert!(d >= ONE_BITS && d < 1 << 63);
+    let mut q = (18_446_744_073_709_551_616.0f64 / d as f64) as u64;
+    let prod = u128::from(q) * u128::from(d);
+    if prod > 1u128 << 64 {
+        q -= 1;
+    } else if prod + u128::from(d) <= 1u128 << 64 {
+        q += 1;
+    }
+    q
+}
+
+/// `exp_safe` (the chain's `substrate_fixed::transcendental::exp` on I32F32 clamped to
+/// [-20, 20]) on raw bits, step for step: exp(0) = 1 and exp(1) = the constant `exp_one`
+/// (special cases of the library); otherwise for |x|, result = 1 + |x| + sum of terms
+/// t_i = floor(floor(t_(i-1) * |x| / 2^32) / i), i = 2..31 (its `checked_mul` floors, and its
+/// `checked_div` by the fixed-point integer i is floor(t / i) for t >= 0), then 1 / result for
+/// x < 0 (`checked_div`: floor(2^64 / result)). Within [-20, 20] no step overflows (every term
+/// is below e^20 * 2^32 < 2^61, every product below 2^95), so the library never fails there.
+/// A term that reaches 0 stays 0: the loop stops there.
+fn exp_fixed(x: i64, exp_one: u64) -> u64 {
+    const LIMIT: i64 = 20 << 32;
+    let x = x.clamp(-LIMIT, LIMIT);
+    if x == 0 {
+        return ONE_BITS;
+    }
+    if x == 1 << 32 {
+        return exp_one;
+    }
+    let op = x.unsigned_abs();
+    let mut result = op + ONE_BITS;
+    let mut term = op;
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            term = ((u128::from(term) * u128::from(op)) >> 32) as u64 / $i;
+            if term == 0 {
+                return finish(result, x < 0);
+            }
+            result += term;
+        )*};
+    }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    finish(result, x < 0)
+}
+
+#[inline]
+fn finish(result: u64, negative: bool) -> u64 {
+    if negative {
+        // floor(2^64 / result), result > 2^32.
+        recip_2_64(result)
+    } else {
+        result
     }
 }
 
@@ -889,6 +973,64 @@ fn bond_alpha_64(bonds_moving_average: u64) -> I32F32 {
         I64F64::saturating_from_num(1_000_000),
     );
     I32F32::saturating_from_num(1).saturating_sub(I32F32::saturating_from_num(ma))
+}
+
+#[cfg(test)]
+mod exp_tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn exp_fixed_is_the_librarys_exp() {
+        let exp_one = bits(exp_safe(ONE));
+        let check = |x: i64| {
+            let want = exp_safe(I32F32::from_bits(x));
+            assert_eq!(exp_fixed(x, exp_one) as i64, want.to_bits(), "x bits {x}");
+        };
+        for x in [
+            0,
+            1,
+            -1,
+            1 << 32,
+            -(1 << 32),
+            20 << 32,
+            -(20 << 32),
+            i64::MAX,
+            i64::MIN,
+        ] {
+            check(x);
+        }
+        for k in -64..=64i64 {
+            check(k << 29);
+            check((k << 29) + 1);
+            check((k << 29) - 1);
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..300_000 {
+            check(rng.gen_range(-(21i64 << 32)..(21i64 << 32)));
+            check(rng.gen_range(-(1i64 << 33)..(1i64 << 33)));
+        }
+    }
+
+    #[test]
+    fn recip_2_64_is_exact() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        for _ in 0..300_000 {
+            let d = rng.gen_range(ONE_BITS..1 << 62);
+            assert_eq!(
+                u128::from(recip_2_64(d)),
+                (1u128 << 64) / u128::from(d),
+                "{d}"
+            );
+        }
+        for d in [ONE_BITS, ONE_BITS + 1, (1 << 62) - 1, 3 << 32, 1 << 40] {
+            assert_eq!(
+                u128::from(recip_2_64(d)),
+                (1u128 << 64) / u128::from(d),
+                "{d}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
