@@ -62,6 +62,10 @@ pub(super) struct Dense {
     lower: Vec<usize>,
     upper: Vec<usize>,
     consensus: Vec<I32F32>,
+    /// Consensus, rank accumulators and incentive as raw bits.
+    cons: Vec<u64>,
+    acc: Vec<u64>,
+    inc: Vec<u64>,
     trust: Vec<I32F32>,
     incentive: Vec<I32F32>,
     dividends: Vec<I32F32>,
@@ -298,12 +302,25 @@ impl Dense {
         } else {
             input.last_mechanism_step_block.saturating_add(1)
         };
+        // A row written after every registration (and with no commit-reveal mask) keeps every
+        // column below n but its own diagonal: checked once per row, not per entry.
+        let latest_registration = input
+            .block_at_registration
+            .iter()
+            .take(n)
+            .copied()
+            .max()
+            .unwrap_or(0);
         let keeps_weight = |i: usize, j: usize| -> bool {
             if j >= n || (i == j && owner != Some(j as u16)) {
                 return false;
             }
+            let updated = s.last_update[i];
+            if !input.commit_reveal_enabled && updated > latest_registration {
+                return true;
+            }
             let reg = registered(j);
-            if s.last_update[i] <= reg {
+            if updated <= reg {
                 return false;
             }
             if input.commit_reveal_enabled {
@@ -446,30 +463,36 @@ impl Dense {
         }
 
         // Clip at consensus (`col_clip_sparse`): an entry above a zero consensus is dropped,
-        // i.e. becomes 0 = min(w, 0); so C = min(W, c) entry by entry. Trust is the row sum
-        // (at most 1: no wrap); ranks sum st * C over rows: each product is at most st, the
-        // sum at most rows * 2^32, so the saturating adds never saturate.
+        // i.e. becomes 0 = min(w, 0); so C = min(W, c) entry by entry (kept in `wb`, the
+        // weights for bonds at the default penalty 1). Trust is the row sum (at most 1: no
+        // wrap); ranks sum st * C over rows: each product is at most st, the sum at most
+        // rows * 2^32, so the chain's saturating adds never saturate.
+        s.cons.clear();
+        s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
         fill(&mut s.trust, n, ZERO);
-        fill(&mut s.incentive, n, ZERO);
-        fill(&mut s.wb, cells, 0);
+        fill(&mut s.acc, n, 0);
+        s.wb.resize(cells, 0);
         for (r, &uid) in s.rows.iter().enumerate() {
             let i = uid as usize;
             let st = bits(s.active_stake[i]);
-            let src = &s.w[r * n..(r + 1) * n];
-            let dst = &mut s.wb[r * n..(r + 1) * n];
+            let w = &s.w[r * n..][..n];
+            let c = &mut s.wb[r * n..][..n];
+            let cons = &s.cons[..n];
+            let acc = &mut s.acc[..n];
             let mut trust = 0u64;
             for j in 0..n {
-                let c = bits(s.consensus[j]).min(src[j]);
-                dst[j] = c;
-                trust += c;
+                let v = w[j].min(cons[j]);
+                c[j] = v;
+                trust += v;
+                acc[j] += mulf(st, v);
             }
             s.trust[i] = fixed(trust);
-            for j in 0..n {
-                let inc = bits(s.incentive[j]) + mulf(st, dst[j]);
-                s.incentive[j] = fixed(inc);
-            }
         }
+        s.incentive.clear();
+        s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
         inplace_normalize(&mut s.incentive);
+        s.inc.clear();
+        s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
 
         // Weights for bonds (`interpolate_sparse`): W at penalty 0, C at penalty 1, otherwise
         // the chain's per-entry formula, positives kept.
@@ -487,56 +510,91 @@ impl Dense {
             }
         }
 
-        // Bonds, masked by registration since the last step; Yuma3 reads them as fractions
-        // (floor(b * 2^32 / 65535)), the original Yuma as integers.
+        // Bonds, masked by registration since the last step. Yuma3 reads them as fractions:
+        // floor(b * 2^32 / 65535) = 65537 * b + [b = 65535] (since 2^32 = 65535 * 65537 + 1,
+        // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
+        // reads them as integers.
         fill(&mut s.b, cells, 0);
-        let to_fraction = Recip::new(u64::from(u16::MAX));
         for (r, &uid) in s.rows.iter().enumerate() {
             let k = s.bsrc[uid as usize];
             if k == NONE {
                 continue;
             }
-            let dst = &mut s.b[r * n..(r + 1) * n];
+            let dst = &mut s.b[r * n..][..n];
             for &(j, b) in &input.bonds[k as usize].1 {
                 if keeps_bond(j as usize) {
+                    let b = u64::from(b);
                     dst[j as usize] = if input.yuma3 {
-                        to_fraction.apply(u64::from(b))
+                        65_537 * b + u64::from(b == 65_535)
                     } else {
-                        u64::from(b) << 32
+                        b << 32
                     };
                 }
             }
         }
 
-        fill(&mut s.e, cells, 0);
+        s.e.resize(cells, 0);
         if input.yuma3 {
-            if input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO) {
+            let alpha = bond_alpha(input.bonds_moving_average);
+            let liquid = input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO);
+            if liquid {
                 s.liquid_ema(input, n);
+                col_totals(&s.e, n, &mut s.cols.total);
+            } else if alpha >= ZERO && alpha <= ONE {
+                // `mat_ema_sparse` with alpha in [0, 1] on entries in [0, 1]: the products are
+                // `mulf`, the sum at most 1 (no saturation); column totals in the same pass.
+                let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+                fill(&mut s.cols.total, n, 0);
+                for r in 0..s.rows.len() {
+                    let wb = &s.wb[r * n..][..n];
+                    let b = &s.b[r * n..][..n];
+                    let e = &mut s.e[r * n..][..n];
+                    let total = &mut s.cols.total[..n];
+                    for j in 0..n {
+                        let v = mulf(a, wb[j]) + mulf(m, b[j]);
+                        e[j] = v;
+                        total[j] += v;
+                    }
+                }
             } else {
-                ema(
-                    &s.wb,
-                    &s.b,
-                    bond_alpha(input.bonds_moving_average),
-                    &mut s.e,
-                );
+                ema(&s.wb, &s.b, alpha, &mut s.e);
             }
             // Dividends: (sum_j N_ij I_j) * active stake with N the column-normalised EMA.
-            s.t.clear();
-            s.t.extend_from_slice(&s.e);
-            col_normalize(&mut s.t, n, &mut s.cols);
             fill(&mut s.dividends, n, ZERO);
-            for (r, &uid) in s.rows.iter().enumerate() {
-                let row = &s.t[r * n..(r + 1) * n];
-                // Each product is at most the incentive; their sum at most n * 2^32: no wrap.
-                let per_validator: u64 = row
-                    .iter()
-                    .zip(s.incentive.iter())
-                    .map(|(v, inc)| mulf(*v, bits(*inc)))
-                    .sum();
-                let i = uid as usize;
-                s.dividends[i] = fixed(per_validator)
-                    .checked_mul(s.active_stake[i])
-                    .unwrap_or(ZERO);
+            if liquid || (alpha >= ZERO && alpha <= ONE) {
+                // Every entry is in [0, 1] and at most its column's total: N by reciprocals
+                // (a zero total means a zero column, and the default reciprocal gives 0).
+                make_recips(&s.cols.total, &mut s.cols.recip);
+                for (r, &uid) in s.rows.iter().enumerate() {
+                    let e = &s.e[r * n..][..n];
+                    let recip = &s.cols.recip[..n];
+                    let inc = &s.inc[..n];
+                    // Each product is at most the incentive; the sum at most n * 2^32.
+                    let mut per_validator = 0u64;
+                    for j in 0..n {
+                        per_validator += mulf(recip[j].apply(e[j]), inc[j]);
+                    }
+                    let i = uid as usize;
+                    s.dividends[i] = fixed(per_validator)
+                        .checked_mul(s.active_stake[i])
+                        .unwrap_or(ZERO);
+                }
+            } else {
+                s.t.clear();
+                s.t.extend_from_slice(&s.e);
+                col_normalize(&mut s.t, n, &mut s.cols);
+                for (r, &uid) in s.rows.iter().enumerate() {
+                    let row = &s.t[r * n..][..n];
+                    let per_validator: u64 = row
+                        .iter()
+                        .zip(s.inc.iter())
+                        .map(|(v, inc)| mulf(*v, *inc))
+                        .sum();
+                    let i = uid as usize;
+                    s.dividends[i] = fixed(per_validator)
+                        .checked_mul(s.active_stake[i])
+                        .unwrap_or(ZERO);
+                }
             }
             inplace_normalize(&mut s.dividends);
         } else {
@@ -545,7 +603,7 @@ impl Dense {
             // Delta: W_b * active stake per row, column-normalised.
             for (r, &uid) in s.rows.iter().enumerate() {
                 let st = bits(s.active_stake[uid as usize]);
-                for v in &mut s.wb[r * n..(r + 1) * n] {
+                for v in &mut s.wb[r * n..][..n] {
                     *v = mulf(*v, st);
                 }
             }
@@ -563,11 +621,11 @@ impl Dense {
             col_normalize(&mut s.t, n, &mut s.cols);
             fill(&mut s.dividends, n, ZERO);
             for (r, &uid) in s.rows.iter().enumerate() {
-                let row = &s.t[r * n..(r + 1) * n];
+                let row = &s.t[r * n..][..n];
                 let d: u64 = row
                     .iter()
-                    .zip(s.incentive.iter())
-                    .map(|(v, inc)| mulf(*v, bits(*inc)))
+                    .zip(s.inc.iter())
+                    .map(|(v, inc)| mulf(*v, *inc))
                     .sum();
                 s.dividends[uid as usize] = fixed(d);
             }
@@ -596,6 +654,7 @@ impl Dense {
             for j in 0..n {
                 let (weight, bond) = (wb[j], b[j]);
                 if weight == 0 {
+                    e[j] = 0;
                     continue;
                 }
                 // `alpha_sigmoid`'s diff, on values in [0, 1] (no clamping needed but the
@@ -723,7 +782,7 @@ impl Dense {
             let value = &values[r * n..(r + 1) * n];
             for j in 0..n {
                 if present[j] > 0 {
-                    row.push((j as u16, proportion_to_u16(fixed(value[j]))));
+                    row.push((j as u16, to_u16(value[j])));
                 }
             }
         }
@@ -834,6 +893,17 @@ fn finish(result: u64, negative: bool) -> u64 {
     }
 }
 
+/// `fixed_proportion_to_u16`: x.saturating_mul(65535) is x * 65535 in bits (no saturation below
+/// 2^47), then the integer part, at most 65535 for x <= 1.
+#[inline]
+fn to_u16(x: u64) -> u16 {
+    if x <= ONE_BITS {
+        ((x * 65_535) >> 32) as u16
+    } else {
+        proportion_to_u16(fixed(x))
+    }
+}
+
 /// `mat_ema_sparse`: alpha * new + (1 - alpha) * old, positives kept (others 0).
 ///
 /// For alpha in [0, 1] with entries in [0, 1] the products are [`mulf`] and the sum is at most
@@ -890,6 +960,31 @@ fn col_normalize(m: &mut [u64], n: usize, cols: &mut Cols) {
         }
     }
     divide_columns(m, n, cols);
+}
+
+/// Column totals of entries in [0, 1] (at most 2^11 rows: no overflow).
+fn col_totals(m: &[u64], n: usize, total: &mut Vec<u64>) {
+    fill(total, n, 0);
+    if n == 0 {
+        return;
+    }
+    for row in m.chunks_exact(n) {
+        for (c, v) in total.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+}
+
+/// One reciprocal per non-zero column total (the default, which maps 0 to 0, elsewhere).
+fn make_recips(total: &[u64], recip: &mut Vec<Recip>) {
+    recip.clear();
+    recip.extend(total.iter().map(|c| {
+        if *c == 0 {
+            Recip::default()
+        } else {
+            Recip::new(*c)
+        }
+    }));
 }
 
 /// Divides every entry by `cols.total` of its column where that is non-zero (entries at most
