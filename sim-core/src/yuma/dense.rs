@@ -153,10 +153,14 @@ impl Recip {
 /// S(< pivot) <= minority < S(<= pivot), and a single remaining element also satisfies it; only
 /// one present value does.) Any selection order gives it; this one partitions around a
 /// median-of-three pivot, branch-free, from `a` into `b` and back. `a` holds (value, stake).
-fn weighted_quantile(a: &mut [(u64, u64)], b: &mut [(u64, u64)], minority: u64) -> u64 {
+fn weighted_quantile(
+    a: &mut [(u64, u64)],
+    b: &mut [(u64, u64)],
+    mut below: u64,
+    minority: u64,
+) -> u64 {
     let (mut src, mut dst) = (a, b);
     let (mut start, mut end) = (0usize, src.len());
-    let mut below = 0u64;
     loop {
         let len = end - start;
         debug_assert!(len > 0);
@@ -191,15 +195,75 @@ fn weighted_quantile(a: &mut [(u64, u64)], b: &mut [(u64, u64)], minority: u64) 
     }
 }
 
-/// Checks the stored rows: strictly sorted by uid, no duplicate row, no explicit zero weight.
-fn rows_are_plain(
-    n: usize,
-    stored: &[(u16, Vec<(u16, u16)>)],
-    src: &mut Vec<u32>,
-    weights: bool,
-) -> bool {
+/// [`weighted_quantile`] of the pairs in `a` (all of it; `b` as long), starting with one pass
+/// that cuts around the answer's likely place: nine evenly spaced pairs, sorted, give the
+/// sample's own weighted quantile; its neighbours p1 <= p2 in the sample bound a band. One
+/// pass sums S(< p1) and S(<= p2) and keeps the band's pairs. If S(< p1) <= minority <
+/// S(<= p2), the answer v (the least present value with S(<= v) > minority) lies in
+/// [p1, p2] (below p1 S(<= v) <= S(< p1); p2 is present with S(<= p2) > minority) and is the
+/// band's quantile with S(< p1) below it; otherwise the side that holds it is selected as usual.
+fn weighted_quantile_banded(a: &mut [(u64, u64)], b: &mut [(u64, u64)], minority: u64) -> u64 {
+    const SAMPLE: usize = 9;
+    let len = a.len();
+    if len < 4 * SAMPLE {
+        return weighted_quantile(a, b, 0, minority);
+    }
+    let mut sample = [(0u64, 0u64); SAMPLE];
+    for (k, slot) in sample.iter_mut().enumerate() {
+        *slot = a[(2 * k + 1) * len / (2 * SAMPLE)];
+    }
+    for k in 1..SAMPLE {
+        let mut m = k;
+        while m > 0 && sample[m - 1].0 > sample[m].0 {
+            sample.swap(m - 1, m);
+            m -= 1;
+        }
+    }
+    let total: u64 = a.iter().map(|p| p.1).sum();
+    let sample_total: u64 = sample.iter().map(|p| p.1).sum();
+    // First sample position whose cumulative share exceeds minority / total.
+    let mut q = SAMPLE - 1;
+    let mut cum = 0u64;
+    for (k, p) in sample.iter().enumerate() {
+        cum += p.1;
+        if u128::from(cum) * u128::from(total) > u128::from(minority) * u128::from(sample_total) {
+            q = k;
+            break;
+        }
+    }
+    let p1 = if q > 0 { sample[q - 1].0 } else { 0 };
+    let p2 = if q + 1 < SAMPLE {
+        sample[q + 1].0
+    } else {
+        u64::MAX
+    };
+    let (mut lo, mut upto) = (0u64, 0u64);
+    let mut kept = 0usize;
+    for &(v, st) in a.iter() {
+        b[kept] = (v, st);
+        lo += if v < p1 { st } else { 0 };
+        upto += if v <= p2 { st } else { 0 };
+        kept += usize::from(v >= p1 && v <= p2);
+    }
+    if lo <= minority && minority < upto {
+        let (band, rest) = (&mut b[..kept], &mut a[..kept]);
+        return weighted_quantile(band, rest, lo, minority);
+    }
+    let below = if minority < lo { 0 } else { upto };
+    let mut kept = 0usize;
+    for &(v, st) in a.iter() {
+        b[kept] = (v, st);
+        kept += usize::from(if minority < lo { v < p1 } else { v > p2 });
+    }
+    let (side, rest) = (&mut b[..kept], &mut a[..kept]);
+    weighted_quantile(side, rest, below, minority)
+}
+
+/// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
+/// row. Rows of uids >= n are ignored, as the chain's getters ignore them.
+fn index_rows(n: usize, stored: &[(u16, Vec<(u16, u16)>)], src: &mut Vec<u32>) -> bool {
     fill(src, n, NONE);
-    for (k, (i, row)) in stored.iter().enumerate() {
+    for (k, (i, _)) in stored.iter().enumerate() {
         let Some(slot) = src.get_mut(*i as usize) else {
             continue;
         };
@@ -207,17 +271,6 @@ fn rows_are_plain(
             return false;
         }
         *slot = k as u32;
-        let mut next = 0usize;
-        for &(j, v) in row {
-            if weights && j as usize >= n {
-                // Dropped on load (`get_weights_sparse`): order and value do not matter.
-                continue;
-            }
-            if (j as usize) < next || (weights && v == 0) {
-                return false;
-            }
-            next = j as usize + 1;
-        }
     }
     true
 }
@@ -227,8 +280,7 @@ impl Dense {
     pub(super) fn run(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
         let s = self;
         let n = input.n as usize;
-        if !rows_are_plain(n, &input.weights, &mut s.wsrc, true)
-            || !rows_are_plain(n, &input.bonds, &mut s.bsrc, false)
+        if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
         {
             return false;
         }
@@ -337,20 +389,48 @@ impl Dense {
             true
         };
         let keeps_bond = |j: usize| j < n && last_tempo > registered(j);
+        // Rows: a weight row's kept entries go into its matrix row as raw integers (and are
+        // summed); it must be strictly sorted with no explicit zero among them, or the epoch
+        // takes the sparse path (the entries' presence and order matter there).
         s.rows.clear();
         s.wtotal.clear();
         fill(&mut s.row_of, n, NONE);
+        s.w.clear();
         for i in 0..n {
-            // Row normalisation divides by the row's total (`inplace_row_normalize_sparse`);
-            // the wrapping I32F32 total equals the integer total while it stays below 2^31.
             let mut total = 0u64;
+            let mut plain = true;
+            let weights_start = s.w.len();
             if s.wsrc[i] != NONE && !s.forbids.get(i).copied().unwrap_or(true) {
                 let row = &input.weights[s.wsrc[i] as usize].1;
-                for &(j, w) in row {
-                    if keeps_weight(i, j as usize) {
-                        total += u64::from(w);
+                s.w.resize(weights_start + n, 0);
+                let dst = &mut s.w[weights_start..][..n];
+                let mut next = 0usize;
+                let mut keep = |j: usize, w: u16| {
+                    plain &= j >= next && w != 0;
+                    next = j + 1;
+                    dst[j] = u64::from(w);
+                    total += u64::from(w);
+                };
+                let updated = s.last_update[i];
+                if !input.commit_reveal_enabled && updated > latest_registration {
+                    // Written after every registration: only the diagonal and uids >= n go.
+                    let own = if owner == Some(i as u16) { n } else { i };
+                    for &(j, w) in row {
+                        let j = j as usize;
+                        if j < n && j != own {
+                            keep(j, w);
+                        }
+                    }
+                } else {
+                    for &(j, w) in row {
+                        if keeps_weight(i, j as usize) {
+                            keep(j as usize, w);
+                        }
                     }
                 }
+            }
+            if !plain {
+                return false;
             }
             let has_bond = s.bsrc[i] != NONE
                 && input.bonds[s.bsrc[i] as usize]
@@ -361,28 +441,25 @@ impl Dense {
                 s.row_of[i] = s.rows.len() as u32;
                 s.rows.push(i as u32);
                 s.wtotal.push(total);
+                s.w.resize(weights_start + n, 0);
+            } else {
+                s.w.truncate(weights_start);
+            }
+            if s.rows.len() * n > MAX_CELLS || total >= 1 << 31 {
+                return false;
             }
         }
         let r_count = s.rows.len();
-        if r_count * n > MAX_CELLS || s.wtotal.iter().any(|t| *t >= 1 << 31) {
-            return false;
-        }
         let cells = r_count * n;
 
         // W: row-normalised weights. floor((w * 2^32) * 2^32 / (total * 2^32)) =
-        // floor(w * 2^32 / total), w <= total: a reciprocal per row.
-        fill(&mut s.w, cells, 0);
-        for (r, &uid) in s.rows.iter().enumerate() {
-            let i = uid as usize;
+        // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
+        for (r, row) in s.w.chunks_exact_mut(n.max(1)).enumerate() {
             let total = s.wtotal[r];
-            if total == 0 {
-                continue;
-            }
-            let recip = Recip::new(total);
-            let dst = &mut s.w[r * n..(r + 1) * n];
-            for &(j, w) in &input.weights[s.wsrc[i] as usize].1 {
-                if keeps_weight(i, j as usize) {
-                    dst[j as usize] = recip.apply(u64::from(w));
+            if total > 0 {
+                let recip = Recip::new(total);
+                for v in row.iter_mut() {
+                    *v = recip.apply(*v);
                 }
             }
         }
@@ -433,7 +510,7 @@ impl Dense {
                 if zero_voters > 0 {
                     s.sel_a.push((0, zero_stake));
                 }
-                s.consensus[j] = fixed(weighted_quantile(&mut s.sel_a, &mut s.sel_b, m));
+                s.consensus[j] = fixed(weighted_quantile_banded(&mut s.sel_a, &mut s.sel_b, m));
             }
         } else if voters > 0 {
             // Outside the quantile's preconditions: the chain's own partition on each column.
@@ -515,16 +592,25 @@ impl Dense {
         // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
         // reads them as integers.
         fill(&mut s.b, cells, 0);
+        let all_bonds_kept = latest_registration < last_tempo;
         for (r, &uid) in s.rows.iter().enumerate() {
             let k = s.bsrc[uid as usize];
             if k == NONE {
                 continue;
             }
             let dst = &mut s.b[r * n..][..n];
+            // The whole stored row must be strictly sorted (uids >= n included: the chain's
+            // liquid-alpha walk stops at them), or the epoch takes the sparse path.
+            let mut next = 0usize;
             for &(j, b) in &input.bonds[k as usize].1 {
-                if keeps_bond(j as usize) {
+                let j = j as usize;
+                if j < next {
+                    return false;
+                }
+                next = j + 1;
+                if j < n && (all_bonds_kept || last_tempo > registered(j)) {
                     let b = u64::from(b);
-                    dst[j as usize] = if input.yuma3 {
+                    dst[j] = if input.yuma3 {
                         65_537 * b + u64::from(b == 65_535)
                     } else {
                         b << 32
