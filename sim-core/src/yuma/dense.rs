@@ -14,7 +14,7 @@
 
 use super::math::{
     clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
-    is_topk_nonzero, proportion_to_u16, sum, weighted_median, ONE, ZERO,
+    proportion_to_u16, sum, weighted_median, ONE, ZERO,
 };
 use super::{EpochInput, EpochOutput};
 use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
@@ -304,11 +304,21 @@ impl Dense {
                 .checked_div(U96F32::saturating_from_num(u64::MAX))
                 .unwrap_or(U96F32::from_bits(0)),
         );
+        // alpha + tao * tao_weight in I64F64: below 2^63 an integer's bits are n * 2^64, so
+        // the product's bits are tao * (tao_weight bits) exactly (below 2^63 * 2^64: no
+        // overflow); the sum saturates as the chain's does. Larger stakes take the library.
+        let tw_bits = tao_weight.to_bits();
         s.total_stake.clear();
         s.total_stake.extend((0..n).map(|i| {
-            let alpha = I64F64::saturating_from_num(input.alpha_stake[i]);
-            let tao = I64F64::saturating_from_num(input.tao_stake[i]);
-            alpha.saturating_add(tao.saturating_mul(tao_weight))
+            let (alpha, tao) = (input.alpha_stake[i], input.tao_stake[i]);
+            if alpha < 1 << 63 && tao < 1 << 63 && (0..=1i128 << 64).contains(&tw_bits) {
+                let product = i128::from(tao) * tw_bits;
+                I64F64::from_bits((i128::from(alpha) << 64).saturating_add(product))
+            } else {
+                let alpha = I64F64::saturating_from_num(alpha);
+                let tao = I64F64::saturating_from_num(tao);
+                alpha.saturating_add(tao.saturating_mul(tao_weight))
+            }
         }));
         s.filtered.clear();
         s.filtered
@@ -321,10 +331,7 @@ impl Dense {
                     *st
                 }
             }));
-        inplace_normalize_64(&mut s.filtered);
-        s.stake.clear();
-        s.stake
-            .extend(s.filtered.iter().map(|x| I32F32::saturating_from_num(*x)));
+        normalized_stake(&mut s.filtered, &mut s.stake);
         s.permits.clear();
         s.permits.extend_from_slice(&input.validator_permit);
         if let Some(p) = owner.and_then(|o| s.permits.get_mut(o as usize)) {
@@ -332,7 +339,7 @@ impl Dense {
         }
         s.forbids.clear();
         s.forbids.extend(s.permits.iter().map(|b| !b));
-        is_topk_nonzero(
+        top_k_nonzero(
             &s.stake,
             input.max_allowed_validators as usize,
             &mut s.idx,
@@ -345,7 +352,7 @@ impl Dense {
         s.active_stake.extend_from_slice(&s.stake);
         inplace_mask_vector(&s.inactive, &mut s.active_stake);
         inplace_mask_vector(&s.forbids, &mut s.active_stake);
-        inplace_normalize(&mut s.active_stake);
+        normalize(&mut s.active_stake);
 
         // Which uids get a matrix row: those with a weight left after the masks (permit,
         // diagonal, outdated, commit-reveal) or a bond left after the registration mask.
@@ -469,7 +476,7 @@ impl Dense {
         s.use_stake.clear();
         s.use_stake
             .extend(s.active_stake.iter().copied().filter(|x| *x > ZERO));
-        inplace_normalize(&mut s.use_stake);
+        normalize(&mut s.use_stake);
         let stake_sum = sum(&s.use_stake);
         let minority = stake_sum.saturating_sub(kappa);
         // Voters with a matrix row, and the stake of voters without one (they vote 0).
@@ -567,7 +574,7 @@ impl Dense {
         }
         s.incentive.clear();
         s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
-        inplace_normalize(&mut s.incentive);
+        normalize(&mut s.incentive);
         s.inc.clear();
         s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
 
@@ -682,7 +689,7 @@ impl Dense {
                         .unwrap_or(ZERO);
                 }
             }
-            inplace_normalize(&mut s.dividends);
+            normalize(&mut s.dividends);
         } else {
             // B column-normalised: floor(b * 2^32 / column total of b), all integers.
             col_normalize_integers(&mut s.b, n, &mut s.cols);
@@ -715,7 +722,7 @@ impl Dense {
                     .sum();
                 s.dividends[uid as usize] = fixed(d);
             }
-            inplace_normalize(&mut s.dividends);
+            normalize(&mut s.dividends);
             col_max_upscale(&mut s.t, n, &mut s.cols);
         }
 
@@ -781,14 +788,25 @@ impl Dense {
         s.validator.clear();
         s.validator.extend_from_slice(&s.dividends);
         if emission_sum != ZERO {
-            s.server.iter_mut().for_each(|x| *x = div(*x, emission_sum));
-            s.validator
-                .iter_mut()
-                .for_each(|x| *x = div(*x, emission_sum));
+            // Every share is at most the (exact, positive) sum when all terms are non-negative
+            // and the sum did not wrap: then `safe_div` is `div_frac`.
+            let exact: i128 = s.combined.iter().map(|x| i128::from(x.to_bits())).sum();
+            let plain = i128::from(emission_sum.to_bits()) == exact
+                && s.incentive
+                    .iter()
+                    .chain(s.dividends.iter())
+                    .all(|x| *x >= ZERO);
+            for x in s.server.iter_mut().chain(s.validator.iter_mut()) {
+                *x = if plain {
+                    fixed(div_frac(bits(*x), bits(emission_sum)))
+                } else {
+                    div(*x, emission_sum)
+                };
+            }
         }
         s.combined_norm.clear();
         s.combined_norm.extend_from_slice(&s.combined);
-        inplace_normalize(&mut s.combined_norm);
+        normalize(&mut s.combined_norm);
         if emission_sum == ZERO {
             let fallback = if sum(&s.active_stake) == ZERO {
                 &s.stake
@@ -806,10 +824,17 @@ impl Dense {
         let s = self;
         let n = input.n as usize;
         let rao = I96F32::saturating_from_num(input.rao_emission);
+        // I96F32 shares times the emission: for a share v >= 0 the product's bits are
+        // v * rao (below 2^127: no saturation), its integer part (v * rao) >> 32, capped.
         let amount = |v: &I32F32| {
-            I96F32::saturating_from_num(*v)
-                .saturating_mul(rao)
-                .saturating_to_num::<u64>()
+            if *v >= ZERO {
+                let p = (u128::from(bits(*v)) * u128::from(input.rao_emission)) >> 32;
+                u64::try_from(p).unwrap_or(u64::MAX)
+            } else {
+                I96F32::saturating_from_num(*v)
+                    .saturating_mul(rao)
+                    .saturating_to_num::<u64>()
+            }
         };
         fn set<T, I: Iterator<Item = T>>(v: &mut Vec<T>, it: I) {
             v.clear();
@@ -821,7 +846,18 @@ impl Dense {
             &mut out.new_validator_permit,
             (0..n).map(|i| s.new_permits.get(i).copied().unwrap_or(false)),
         );
-        let u16s = |v: &[I32F32], o: &mut Vec<u16>| set(o, v.iter().map(|x| proportion_to_u16(*x)));
+        let u16s = |v: &[I32F32], o: &mut Vec<u16>| {
+            set(
+                o,
+                v.iter().map(|x| {
+                    if *x >= ZERO {
+                        to_u16(bits(*x))
+                    } else {
+                        proportion_to_u16(*x)
+                    }
+                }),
+            )
+        };
         u16s(&s.stake, &mut out.stake_weight_u16);
         u16s(&s.consensus, &mut out.consensus_u16);
         u16s(&s.incentive, &mut out.incentive_u16);
@@ -976,6 +1012,104 @@ fn finish(result: u64, negative: bool) -> u64 {
         recip_2_64(result)
     } else {
         result
+    }
+}
+
+/// floor(x * 2^32 / d) for 0 <= x <= d, 0 < d < 2^63: the I32F32 `safe_div` of a part by a
+/// whole (the quotient is at most 2^32: no overflow). A floating-point estimate is within
+/// 2^-19 of the quotient (three roundings of relative size 2^-53 on a value at most 2^32), so
+/// its integer part is off by at most one; the exact remainder x * 2^32 - q * d (below 2^97 in
+/// magnitude) corrects it.
+#[inline]
+fn div_frac(x: u64, d: u64) -> u64 {
+    debug_assert!(x <= d && d > 0 && d < 1 << 63);
+    let q = (x as f64 / d as f64 * 4_294_967_296.0) as u64;
+    let r = (i128::from(x) << 32) - i128::from(q) * i128::from(d);
+    if r < 0 {
+        q - 1
+    } else if r >= i128::from(d) {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// `inplace_normalize`: each entry divided by the (wrapping) total, unless it is 0. With no
+/// negative entry and a total below 2^63 the total is exact and [`div_frac`] applies.
+fn normalize(v: &mut [I32F32]) {
+    let mut total = 0i128;
+    let mut negative = false;
+    for x in v.iter() {
+        total += i128::from(x.to_bits());
+        negative |= *x < ZERO;
+    }
+    if negative || total >= 1 << 63 {
+        return inplace_normalize(v);
+    }
+    if total == 0 {
+        return;
+    }
+    let d = total as u64;
+    for x in v.iter_mut() {
+        *x = fixed(div_frac(bits(*x), d));
+    }
+}
+
+/// `inplace_normalize_64` then `vec_fixed64_to_fixed32`: floor(floor(x * 2^64 / t) / 2^32) =
+/// floor(x * 2^32 / t) for the non-negative I64F64 bits x and their total t. With t below
+/// 2^126 a floating-point estimate (within 2^-19) is corrected by the remainder
+/// x * 2^32 - q * t, computed modulo 2^128 (its true value lies in (-2t, 2t), which i128
+/// holds). Otherwise the library's own steps.
+fn normalized_stake(filtered: &mut [I64F64], stake: &mut Vec<I32F32>) {
+    stake.clear();
+    let mut total = 0i128;
+    let mut plain = true;
+    for x in filtered.iter() {
+        let b = x.to_bits();
+        plain &= b >= 0;
+        total = total.saturating_add(b);
+    }
+    if !plain || total >= 1 << 126 {
+        inplace_normalize_64(filtered);
+        stake.extend(filtered.iter().map(|x| I32F32::saturating_from_num(*x)));
+        return;
+    }
+    if total == 0 {
+        stake.extend(filtered.iter().map(|_| ZERO));
+        return;
+    }
+    let t = total as u128;
+    let tf = t as f64;
+    stake.extend(filtered.iter().map(|x| {
+        let x = x.to_bits() as u128;
+        let q = ((x as f64 / tf) * 4_294_967_296.0) as u64;
+        let r = (x << 32).wrapping_sub(t.wrapping_mul(u128::from(q))) as i128;
+        let q = if r < 0 {
+            q - 1
+        } else if r >= t as i128 {
+            q + 1
+        } else {
+            q
+        };
+        fixed(q)
+    }));
+}
+
+/// `is_topk_nonzero`: the non-zero entries among the k largest; among equal values the lower
+/// uid is dropped first (the chain's stable sort), i.e. the order is by (value, uid), whose
+/// keys are distinct, so selecting the n - k smallest gives the same set as sorting.
+fn top_k_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut Vec<bool>) {
+    out.clear();
+    out.extend(v.iter().map(|x| *x != ZERO));
+    let n = v.len();
+    if n < k || n == k {
+        return;
+    }
+    idx.clear();
+    idx.extend(0..n);
+    idx.select_nth_unstable_by_key(n - k - 1, |&i| (v[i], i));
+    for &i in idx.iter().take(n - k) {
+        out[i] = false;
     }
 }
 
@@ -1222,6 +1356,67 @@ mod recip_tests {
     fn check(x: u64, d: u64) {
         let want = ((u128::from(x) << 32) / u128::from(d)) as u64;
         assert_eq!(Recip::new(d).apply(x), want, "x {x} d {d}");
+    }
+
+    #[test]
+    fn div_frac_is_safe_div() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        for _ in 0..300_000 {
+            let shift = rng.gen_range(1..63);
+            let d = rng.gen_range(1..(1u64 << 63) >> shift).max(1);
+            let x = match rng.gen_range(0..4) {
+                0 => d,
+                1 => 0,
+                _ => rng.gen_range(0..=d),
+            };
+            assert_eq!(
+                fixed(div_frac(x, d)),
+                div(fixed(x), fixed(d)),
+                "x {x} d {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn normalized_stake_is_the_librarys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..3_000 {
+            let len = rng.gen_range(1..40);
+            let scale = rng.gen_range(0..127);
+            let mut v: Vec<I64F64> = (0..len)
+                .map(|_| {
+                    let b = if rng.gen_bool(0.2) {
+                        0
+                    } else {
+                        rng.gen::<u128>() >> scale
+                    };
+                    I64F64::from_bits((b >> 7) as i128)
+                })
+                .collect();
+            let mut want = v.clone();
+            inplace_normalize_64(&mut want);
+            let want: Vec<I32F32> = want
+                .iter()
+                .map(|x| I32F32::saturating_from_num(*x))
+                .collect();
+            let mut got = vec![];
+            normalized_stake(&mut v, &mut got);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn top_k_is_the_librarys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        for _ in 0..3_000 {
+            let len = rng.gen_range(0..60);
+            let v: Vec<I32F32> = (0..len).map(|_| fixed(rng.gen_range(0..5))).collect();
+            let k = rng.gen_range(0..70);
+            let (mut i1, mut o1, mut i2, mut o2) = (vec![], vec![], vec![], vec![]);
+            super::super::math::is_topk_nonzero(&v, k, &mut i1, &mut o1);
+            top_k_nonzero(&v, k, &mut i2, &mut o2);
+            assert_eq!(o1, o2);
+        }
     }
 
     #[test]
