@@ -56,6 +56,8 @@ pub(super) struct Dense {
     voter_rows: Vec<u32>,
     voter_stake: Vec<u64>,
     sel_a: Vec<(u64, u64)>,
+    shift: Vec<u32>,
+    hist: Vec<u64>,
     sel_b: Vec<(u64, u64)>,
     column: Vec<I32F32>,
     current: Vec<usize>,
@@ -193,70 +195,6 @@ fn weighted_quantile(
         }
         std::mem::swap(&mut src, &mut dst);
     }
-}
-
-/// [`weighted_quantile`] of the pairs in `a` (all of it; `b` as long), starting with one pass
-/// that cuts around the answer's likely place: nine evenly spaced pairs, sorted, give the
-/// sample's own weighted quantile; its neighbours p1 <= p2 in the sample bound a band. One
-/// pass sums S(< p1) and S(<= p2) and keeps the band's pairs. If S(< p1) <= minority <
-/// S(<= p2), the answer v (the least present value with S(<= v) > minority) lies in
-/// [p1, p2] (below p1 S(<= v) <= S(< p1); p2 is present with S(<= p2) > minority) and is the
-/// band's quantile with S(< p1) below it; otherwise the side that holds it is selected as usual.
-fn weighted_quantile_banded(a: &mut [(u64, u64)], b: &mut [(u64, u64)], minority: u64) -> u64 {
-    const SAMPLE: usize = 9;
-    let len = a.len();
-    if len < 4 * SAMPLE {
-        return weighted_quantile(a, b, 0, minority);
-    }
-    let mut sample = [(0u64, 0u64); SAMPLE];
-    for (k, slot) in sample.iter_mut().enumerate() {
-        *slot = a[(2 * k + 1) * len / (2 * SAMPLE)];
-    }
-    for k in 1..SAMPLE {
-        let mut m = k;
-        while m > 0 && sample[m - 1].0 > sample[m].0 {
-            sample.swap(m - 1, m);
-            m -= 1;
-        }
-    }
-    let total: u64 = a.iter().map(|p| p.1).sum();
-    let sample_total: u64 = sample.iter().map(|p| p.1).sum();
-    // First sample position whose cumulative share exceeds minority / total.
-    let mut q = SAMPLE - 1;
-    let mut cum = 0u64;
-    for (k, p) in sample.iter().enumerate() {
-        cum += p.1;
-        if u128::from(cum) * u128::from(total) > u128::from(minority) * u128::from(sample_total) {
-            q = k;
-            break;
-        }
-    }
-    let p1 = if q > 0 { sample[q - 1].0 } else { 0 };
-    let p2 = if q + 1 < SAMPLE {
-        sample[q + 1].0
-    } else {
-        u64::MAX
-    };
-    let (mut lo, mut upto) = (0u64, 0u64);
-    let mut kept = 0usize;
-    for &(v, st) in a.iter() {
-        b[kept] = (v, st);
-        lo += if v < p1 { st } else { 0 };
-        upto += if v <= p2 { st } else { 0 };
-        kept += usize::from(v >= p1 && v <= p2);
-    }
-    if lo <= minority && minority < upto {
-        let (band, rest) = (&mut b[..kept], &mut a[..kept]);
-        return weighted_quantile(band, rest, lo, minority);
-    }
-    let below = if minority < lo { 0 } else { upto };
-    let mut kept = 0usize;
-    for &(v, st) in a.iter() {
-        b[kept] = (v, st);
-        kept += usize::from(if minority < lo { v < p1 } else { v > p2 });
-    }
-    let (side, rest) = (&mut b[..kept], &mut a[..kept]);
-    weighted_quantile(side, rest, below, minority)
 }
 
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
@@ -507,18 +445,7 @@ impl Dense {
         let voters = s.use_stake.len();
         if voters > 0 && all_positive && minority >= ZERO && minority < stake_sum {
             let m = bits(minority);
-            let voters_here = s.voter_rows.len() + usize::from(zero_voters > 0);
-            fill(&mut s.sel_b, voters_here, (0, 0));
-            for j in 0..n {
-                s.sel_a.clear();
-                for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
-                    s.sel_a.push((s.w[r as usize * n + j], st));
-                }
-                if zero_voters > 0 {
-                    s.sel_a.push((0, zero_stake));
-                }
-                s.consensus[j] = fixed(weighted_quantile_banded(&mut s.sel_a, &mut s.sel_b, m));
-            }
+            s.column_quantiles(n, m, zero_voters > 0, zero_stake);
         } else if voters > 0 {
             // Outside the quantile's preconditions: the chain's own partition on each column.
             for j in 0..n {
@@ -729,6 +656,76 @@ impl Dense {
         s.emissions();
         s.write_output(input, activity_cutoff, out);
         true
+    }
+
+    /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
+    /// every column at once (row by row over the voters' weights): values go to 16 buckets by
+    /// their leading bits below the column's maximum (v >> shift is monotone in v, so buckets
+    /// are value ranges). The first bucket b whose cumulative stake exceeds the minority holds
+    /// the answer (every value in an earlier bucket has S(<= v) <= minority; the largest in b
+    /// has S(<= v) > minority), and within it the answer is the quantile of the bucket's pairs
+    /// with the earlier buckets' stake below them.
+    fn column_quantiles(&mut self, n: usize, m: u64, zero_voter: bool, zero_stake: u64) {
+        const LOG_BUCKETS: u32 = 4;
+        const BUCKETS: usize = 1 << LOG_BUCKETS;
+        let s = self;
+        fill(&mut s.cols.total, n, 0);
+        for &r in &s.voter_rows {
+            let row = &s.w[r as usize * n..][..n];
+            for (mx, v) in s.cols.total.iter_mut().zip(row) {
+                *mx = (*mx).max(*v);
+            }
+        }
+        s.shift.clear();
+        s.shift.extend(
+            s.cols
+                .total
+                .iter()
+                .map(|mx| (64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS)),
+        );
+        fill(&mut s.hist, n * BUCKETS, 0);
+        for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+            let row = &s.w[r as usize * n..][..n];
+            let shift = &s.shift[..n];
+            for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
+                hist[(row[j] >> shift[j]) as usize & (BUCKETS - 1)] += st;
+            }
+        }
+        let voters_here = s.voter_rows.len() + usize::from(zero_voter);
+        fill(&mut s.sel_b, voters_here, (0, 0));
+        for j in 0..n {
+            let hist = &mut s.hist[j * BUCKETS..][..BUCKETS];
+            if zero_voter {
+                hist[0] += zero_stake;
+            }
+            let mut below = 0u64;
+            let mut bucket = BUCKETS - 1;
+            for (b, h) in hist.iter().enumerate() {
+                if m < below + h {
+                    bucket = b;
+                    break;
+                }
+                below += h;
+            }
+            let shift = s.shift[j];
+            s.sel_a.clear();
+            for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+                let v = s.w[r as usize * n + j];
+                if (v >> shift) as usize == bucket {
+                    s.sel_a.push((v, st));
+                }
+            }
+            if zero_voter && bucket == 0 {
+                s.sel_a.push((0, zero_stake));
+            }
+            let len = s.sel_a.len();
+            s.consensus[j] = fixed(weighted_quantile(
+                &mut s.sel_a,
+                &mut s.sel_b[..len],
+                below,
+                m,
+            ));
+        }
     }
 
     /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` on the entries the EMA
