@@ -56,6 +56,8 @@ pub(super) struct Dense {
     voter_rows: Vec<u32>,
     voter_stake: Vec<u64>,
     sel_a: Vec<(u64, u64)>,
+    recip_b: Vec<Recip>,
+    col_max: Vec<u64>,
     shift: Vec<u32>,
     hist: Vec<u64>,
     sel_b: Vec<(u64, u64)>,
@@ -617,6 +619,10 @@ impl Dense {
                 }
             }
             normalize(&mut s.dividends);
+        } else if bond_alpha_64(input.bonds_moving_average) >= ZERO
+            && bond_alpha_64(input.bonds_moving_average) <= ONE
+        {
+            s.original_fused(n, bond_alpha_64(input.bonds_moving_average));
         } else {
             // B column-normalised: floor(b * 2^32 / column total of b), all integers.
             col_normalize_integers(&mut s.b, n, &mut s.cols);
@@ -656,6 +662,88 @@ impl Dense {
         s.emissions();
         s.write_output(input, activity_cutoff, out);
         true
+    }
+
+    /// The original Yuma's bonds with alpha in [0, 1], in three passes instead of the chain's
+    /// nine: (1) the delta W_b * S and its column totals; (2) B and delta column-normalised by
+    /// reciprocals (B's as integers: floor(b * 2^32 / S_b)), the EMA alpha * delta +
+    /// (1 - alpha) * B (products `mulf`, sum at most 1) and its column totals; (3) the EMA
+    /// column-normalised, dividends summed and column maxima taken. The maxima then upscale the
+    /// rows that are stored. Every step is the chain's value: all entries lie in [0, 1] and are
+    /// at most their column's total, totals stay far below 2^63.
+    fn original_fused(&mut self, n: usize, alpha: I32F32) {
+        let s = self;
+        let rows = s.rows.len();
+        // B's integer column totals (b <= 65535 over at most 2^11 rows).
+        fill(&mut s.cols.total, n, 0);
+        for r in 0..rows {
+            let b = &s.b[r * n..][..n];
+            let total = &mut s.cols.total[..n];
+            for j in 0..n {
+                total[j] += b[j] >> 32;
+            }
+        }
+        make_recips(&s.cols.total, &mut s.recip_b);
+        // (1) Delta.
+        fill(&mut s.cols.total, n, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let st = bits(s.active_stake[uid as usize]);
+            let wb = &mut s.wb[r * n..][..n];
+            let total = &mut s.cols.total[..n];
+            for j in 0..n {
+                let d = mulf(wb[j], st);
+                wb[j] = d;
+                total[j] += d;
+            }
+        }
+        make_recips(&s.cols.total, &mut s.cols.recip);
+        // (2) EMA of the normalised delta and bonds.
+        let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+        fill(&mut s.cols.total, n, 0);
+        s.e.resize(s.wb.len(), 0);
+        for r in 0..rows {
+            let d = &s.wb[r * n..][..n];
+            let b = &s.b[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let (rd, rb) = (&s.cols.recip[..n], &s.recip_b[..n]);
+            let total = &mut s.cols.total[..n];
+            for j in 0..n {
+                let v = mulf(a, rd[j].apply(d[j])) + mulf(m, rb[j].apply(b[j] >> 32));
+                e[j] = v;
+                total[j] += v;
+            }
+        }
+        make_recips(&s.cols.total, &mut s.cols.recip);
+        // (3) Normalised EMA (kept in `t`; `e` keeps the entries' presence), dividends, maxima.
+        s.t.resize(s.e.len(), 0);
+        fill(&mut s.dividends, n, ZERO);
+        fill(&mut s.col_max, n, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let e = &s.e[r * n..][..n];
+            let t = &mut s.t[r * n..][..n];
+            let (re, inc) = (&s.cols.recip[..n], &s.inc[..n]);
+            let col_max = &mut s.col_max[..n];
+            let mut d = 0u64;
+            for j in 0..n {
+                let v = re[j].apply(e[j]);
+                t[j] = v;
+                d += mulf(v, inc[j]);
+                col_max[j] = col_max[j].max(v);
+            }
+            s.dividends[uid as usize] = fixed(d);
+        }
+        normalize(&mut s.dividends);
+        make_recips(&s.col_max, &mut s.cols.recip);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            if !s.new_permits.get(uid as usize).copied().unwrap_or(false) {
+                continue;
+            }
+            let t = &mut s.t[r * n..][..n];
+            let re = &s.cols.recip[..n];
+            for j in 0..n {
+                t[j] = re[j].apply(t[j]);
+            }
+        }
     }
 
     /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
