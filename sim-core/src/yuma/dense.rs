@@ -56,6 +56,8 @@ pub(super) struct Dense {
     voter_rows: Vec<u32>,
     voter_stake: Vec<u64>,
     sel_a: Vec<(u64, u64)>,
+    /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
+    pending: Vec<(u32, u64)>,
     recip_b: Vec<Recip>,
     col_max: Vec<u64>,
     shift: Vec<u32>,
@@ -824,35 +826,49 @@ impl Dense {
         // The entries with weight >= bond and weight <= consensus (every entry where the
         // weights for bonds are the clipped weights and the bond is not above them) share
         // diff = 0: one alpha for all.
-        let alpha_at_zero = sigmoid.alpha(ZERO);
+        let alpha_at_zero = bits(sigmoid.alpha(ZERO));
+        // alpha in [0, 1] (clamped to [low, high] within it), weight and bond in [0, 1]: the
+        // products are `mulf`, the sum at most 1 before the `min`.
+        let ema = |a: u64, weight: u64, bond: u64| {
+            (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS)
+        };
+        // First pass: entries without weight (0) or with diff = 0; the others are queued with
+        // their diff, and their exponentials are then taken four at a time (independent
+        // chains, so the processor overlaps them).
+        s.pending.clear();
         for r in 0..s.rows.len() {
-            let wb = &s.wb[r * n..(r + 1) * n];
-            let b = &s.b[r * n..(r + 1) * n];
-            let e = &mut s.e[r * n..(r + 1) * n];
+            let wb = &s.wb[r * n..][..n];
+            let b = &s.b[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let cons = &s.cons[..n];
             for j in 0..n {
                 let (weight, bond) = (wb[j], b[j]);
-                if weight == 0 {
-                    e[j] = 0;
-                    continue;
-                }
-                // `alpha_sigmoid`'s diff, on values in [0, 1] (no clamping needed but the
-                // lower one): weight - consensus if weight >= bond, else bond - weight.
-                let c = bits(s.consensus[j]);
+                // `alpha_sigmoid`'s diff, on values in [0, 1] (only the lower clamp can act):
+                // weight - consensus if weight >= bond, else bond - weight.
                 let diff = if weight >= bond {
-                    weight.saturating_sub(c)
+                    weight.saturating_sub(cons[j])
                 } else {
                     bond - weight
                 };
-                let a = if diff == 0 {
-                    alpha_at_zero
+                if weight == 0 {
+                    e[j] = 0;
+                } else if diff == 0 {
+                    e[j] = ema(alpha_at_zero, weight, bond);
                 } else {
-                    sigmoid.alpha(fixed(diff))
-                };
-                // alpha in [0, 1] (clamped to [low, high] within it), weight and bond in
-                // [0, 1]: the products are `mulf`, the sum at most 1 before the `min`.
-                let a = bits(a);
-                let val = (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS);
-                e[j] = val;
+                    s.pending.push(((r * n + j) as u32, diff));
+                }
+            }
+        }
+        for chunk in s.pending.chunks(4) {
+            let mut z = [0i64; 4];
+            for (zk, &(_, diff)) in z.iter_mut().zip(chunk) {
+                *zk = sigmoid.z(fixed(diff)).to_bits();
+            }
+            let exps = exp_fixed4(z, sigmoid.exp_one);
+            for (&(at, _), ex) in chunk.iter().zip(exps) {
+                let a = bits(sigmoid.alpha_from_exp(ex));
+                let at = at as usize;
+                s.e[at] = ema(a, s.wb[at], s.b[at]);
             }
         }
     }
@@ -1028,12 +1044,20 @@ impl Sigmoid {
 
     /// The clamped alpha for a combined diff in [0, 1].
     fn alpha(&self, diff: I32F32) -> I32F32 {
-        let z = self
-            .steepness
-            .saturating_mul(diff.saturating_sub(self.half));
+        self.alpha_from_exp(exp_fixed(self.z(diff).to_bits(), self.exp_one))
+    }
+
+    /// The exponent: -steepness / 100 * (diff - 1/2).
+    fn z(&self, diff: I32F32) -> I32F32 {
+        self.steepness
+            .saturating_mul(diff.saturating_sub(self.half))
+    }
+
+    /// The clamped alpha from exp(z).
+    fn alpha_from_exp(&self, exp: u64) -> I32F32 {
         // 1 / (1 + exp(z)): exp(z) >= 0, so the divisor is at least 1 and below 2^62 (z is
         // clamped to [-20, 20]); the quotient floor(2^64 / d) is at most 2^32.
-        let d = ONE_BITS + exp_fixed(z.to_bits(), self.exp_one);
+        let d = ONE_BITS + exp;
         let sigmoid = fixed(recip_2_64(d));
         let alpha = self
             .low
@@ -1088,6 +1112,43 @@ fn exp_fixed(x: i64, exp_one: u64) -> u64 {
     }
     step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
     finish(result, x < 0)
+}
+
+/// [`exp_fixed`] of four inputs in lockstep: the same steps, the four chains interleaved (a
+/// term that has reached 0 adds 0 from then on, so running every lane to the end is exact).
+fn exp_fixed4(x: [i64; 4], exp_one: u64) -> [u64; 4] {
+    const LIMIT: i64 = 20 << 32;
+    let x = x.map(|v| v.clamp(-LIMIT, LIMIT));
+    let op = x.map(i64::unsigned_abs);
+    let mut result = op.map(|o| o + ONE_BITS);
+    let mut term = op;
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            for k in 0..4 {
+                term[k] = ((u128::from(term[k]) * u128::from(op[k])) >> 32) as u64 / $i;
+                result[k] += term[k];
+            }
+            if term == [0; 4] {
+                return finish4(x, result, exp_one);
+            }
+        )*};
+    }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    finish4(x, result, exp_one)
+}
+
+fn finish4(x: [i64; 4], result: [u64; 4], exp_one: u64) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for k in 0..4 {
+        out[k] = if x[k] == 0 {
+            ONE_BITS
+        } else if x[k] == 1 << 32 {
+            exp_one
+        } else {
+            finish(result[k], x[k] < 0)
+        };
+    }
+    out
 }
 
 #[inline]
@@ -1409,6 +1470,29 @@ mod exp_tests {
         for _ in 0..300_000 {
             check(rng.gen_range(-(21i64 << 32)..(21i64 << 32)));
             check(rng.gen_range(-(1i64 << 33)..(1i64 << 33)));
+        }
+    }
+
+    #[test]
+    fn exp_fixed4_is_exp_fixed() {
+        let exp_one = bits(exp_safe(ONE));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..100_000 {
+            let mut x = [0i64; 4];
+            for v in x.iter_mut() {
+                *v = match rng.gen_range(0..6) {
+                    0 => 0,
+                    1 => 1 << 32,
+                    2 => -(1 << 32),
+                    3 => rng.gen_range(-(1i64 << 30)..(1i64 << 30)),
+                    _ => rng.gen_range(-(21i64 << 32)..(21i64 << 32)),
+                };
+            }
+            assert_eq!(
+                exp_fixed4(x, exp_one),
+                x.map(|v| exp_fixed(v, exp_one)),
+                "{x:?}"
+            );
         }
     }
 
