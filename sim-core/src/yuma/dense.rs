@@ -338,6 +338,7 @@ impl Dense {
             true
         };
         let keeps_bond = |j: usize| j < n && last_tempo > registered(j);
+        let all_bonds_kept = latest_registration < last_tempo;
         // Rows: a weight row's kept entries go into its matrix row as raw integers (and are
         // summed); it must be strictly sorted with no explicit zero among them, or the epoch
         // takes the sparse path (the entries' presence and order matter there).
@@ -477,91 +478,105 @@ impl Dense {
             }
         }
 
-        // Clip at consensus (`col_clip_sparse`): an entry above a zero consensus is dropped,
-        // i.e. becomes 0 = min(w, 0); so C = min(W, c) entry by entry (kept in `wb`, the
-        // weights for bonds at the default penalty 1). Trust is the row sum (at most 1: no
-        // wrap); ranks sum st * C over rows: each product is at most st, the sum at most
-        // rows * 2^32, so the chain's saturating adds never saturate.
-        s.cons.clear();
-        s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
-        fill(&mut s.trust, n, ZERO);
-        fill(&mut s.acc, n, 0);
-        s.wb.resize(cells, 0);
-        for (r, &uid) in s.rows.iter().enumerate() {
-            let i = uid as usize;
-            let st = bits(s.active_stake[i]);
-            let w = &s.w[r * n..][..n];
-            let c = &mut s.wb[r * n..][..n];
-            let cons = &s.cons[..n];
-            let acc = &mut s.acc[..n];
-            let mut trust = 0u64;
-            for j in 0..n {
-                let v = w[j].min(cons[j]);
-                c[j] = v;
-                trust += v;
-                acc[j] += mulf(st, v);
-            }
-            s.trust[i] = fixed(trust);
-        }
-        s.incentive.clear();
-        s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
-        normalize(&mut s.incentive);
-        s.inc.clear();
-        s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
-
-        // Weights for bonds (`interpolate_sparse`): W at penalty 0, C at penalty 1, otherwise
-        // the chain's per-entry formula, positives kept.
         let penalty = div(
             I32F32::from_num(input.bonds_penalty),
             I32F32::from_num(u16::MAX),
         );
-        if penalty == ZERO {
-            s.wb.copy_from_slice(&s.w);
-        } else if penalty != ONE {
-            for (wb, w) in s.wb.iter_mut().zip(s.w.iter()) {
-                let (w, c) = (fixed(*w), fixed(*wb));
-                let v = w.saturating_add(penalty.saturating_mul(c.saturating_sub(w)));
-                *wb = if v > ZERO { bits(v) } else { 0 };
+        let alpha3 = bond_alpha(input.bonds_moving_average);
+        let liquid = input.yuma3 && input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO);
+        let fused = input.yuma3
+            && !liquid
+            && alpha3 >= ZERO
+            && alpha3 <= ONE
+            && (penalty == ZERO || penalty == ONE);
+        s.cons.clear();
+        s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
+        if fused {
+            let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
+            if !s.yuma3_fused(input, n, penalty == ONE, alpha3, bonds_kept) {
+                return false;
             }
-        }
-
-        // Bonds, masked by registration since the last step. Yuma3 reads them as fractions:
-        // floor(b * 2^32 / 65535) = 65537 * b + [b = 65535] (since 2^32 = 65535 * 65537 + 1,
-        // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
-        // reads them as integers.
-        fill(&mut s.b, cells, 0);
-        let all_bonds_kept = latest_registration < last_tempo;
-        for (r, &uid) in s.rows.iter().enumerate() {
-            let k = s.bsrc[uid as usize];
-            if k == NONE {
-                continue;
-            }
-            let dst = &mut s.b[r * n..][..n];
-            // The whole stored row must be strictly sorted (uids >= n included: the chain's
-            // liquid-alpha walk stops at them), or the epoch takes the sparse path.
-            let mut next = 0usize;
-            for &(j, b) in &input.bonds[k as usize].1 {
-                let j = j as usize;
-                if j < next {
-                    return false;
+        } else {
+            // Clip at consensus (`col_clip_sparse`): an entry above a zero consensus is dropped,
+            // i.e. becomes 0 = min(w, 0); so C = min(W, c) entry by entry (kept in `wb`, the
+            // weights for bonds at the default penalty 1). Trust is the row sum (at most 1: no
+            // wrap); ranks sum st * C over rows: each product is at most st, the sum at most
+            // rows * 2^32, so the chain's saturating adds never saturate.
+            fill(&mut s.trust, n, ZERO);
+            fill(&mut s.acc, n, 0);
+            s.wb.resize(cells, 0);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let i = uid as usize;
+                let st = bits(s.active_stake[i]);
+                let w = &s.w[r * n..][..n];
+                let c = &mut s.wb[r * n..][..n];
+                let cons = &s.cons[..n];
+                let acc = &mut s.acc[..n];
+                let mut trust = 0u64;
+                for j in 0..n {
+                    let v = w[j].min(cons[j]);
+                    c[j] = v;
+                    trust += v;
+                    acc[j] += mulf(st, v);
                 }
-                next = j + 1;
-                if j < n && (all_bonds_kept || last_tempo > registered(j)) {
-                    let b = u64::from(b);
-                    dst[j] = if input.yuma3 {
-                        65_537 * b + u64::from(b == 65_535)
-                    } else {
-                        b << 32
-                    };
+                s.trust[i] = fixed(trust);
+            }
+            s.incentive.clear();
+            s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
+            normalize(&mut s.incentive);
+            s.inc.clear();
+            s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
+
+            // Weights for bonds (`interpolate_sparse`): W at penalty 0, C at penalty 1, otherwise
+            // the chain's per-entry formula, positives kept.
+            if penalty == ZERO {
+                s.wb.copy_from_slice(&s.w);
+            } else if penalty != ONE {
+                for (wb, w) in s.wb.iter_mut().zip(s.w.iter()) {
+                    let (w, c) = (fixed(*w), fixed(*wb));
+                    let v = w.saturating_add(penalty.saturating_mul(c.saturating_sub(w)));
+                    *wb = if v > ZERO { bits(v) } else { 0 };
                 }
             }
-        }
 
-        s.e.resize(cells, 0);
+            // Bonds, masked by registration since the last step. Yuma3 reads them as fractions:
+            // floor(b * 2^32 / 65535) = 65537 * b + [b = 65535] (since 2^32 = 65535 * 65537 + 1,
+            // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
+            // reads them as integers.
+            fill(&mut s.b, cells, 0);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let k = s.bsrc[uid as usize];
+                if k == NONE {
+                    continue;
+                }
+                let dst = &mut s.b[r * n..][..n];
+                // The whole stored row must be strictly sorted (uids >= n included: the chain's
+                // liquid-alpha walk stops at them), or the epoch takes the sparse path.
+                let mut next = 0usize;
+                for &(j, b) in &input.bonds[k as usize].1 {
+                    let j = j as usize;
+                    if j < next {
+                        return false;
+                    }
+                    next = j + 1;
+                    if j < n && (all_bonds_kept || last_tempo > registered(j)) {
+                        let b = u64::from(b);
+                        dst[j] = if input.yuma3 {
+                            65_537 * b + u64::from(b == 65_535)
+                        } else {
+                            b << 32
+                        };
+                    }
+                }
+            }
+
+            s.e.resize(cells, 0);
+        }
         if input.yuma3 {
-            let alpha = bond_alpha(input.bonds_moving_average);
-            let liquid = input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO);
-            if liquid {
+            let alpha = alpha3;
+            if fused {
+                // EMA and its column totals are done.
+            } else if liquid {
                 s.liquid_ema(input, n);
                 col_totals(&s.e, n, &mut s.cols.total);
             } else if alpha >= ZERO && alpha <= ONE {
@@ -663,6 +678,74 @@ impl Dense {
 
         s.emissions();
         s.write_output(input, activity_cutoff, out);
+        true
+    }
+
+    /// Yuma3 without liquid alpha, alpha in [0, 1], bonds penalty 0 or 1 (weights for bonds =
+    /// W or C): clip, trust, ranks, the bonds' load and the EMA with its column totals in one
+    /// pass per row. The stored bond row is read alongside the columns (it must be strictly
+    /// sorted; the walk consumes its entries below n in order, and whatever it leaves must be
+    /// sorted uids >= n, or the epoch declines to the sparse path). Every value is the one the
+    /// separate steps give (see them above and `ema`).
+    fn yuma3_fused(
+        &mut self,
+        input: &EpochInput,
+        n: usize,
+        clip: bool,
+        alpha: I32F32,
+        bond_kept: impl Fn(usize) -> bool,
+    ) -> bool {
+        let s = self;
+        let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+        fill(&mut s.trust, n, ZERO);
+        fill(&mut s.acc, n, 0);
+        fill(&mut s.cols.total, n, 0);
+        s.e.resize(s.rows.len() * n, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let st = bits(s.active_stake[i]);
+            let bond_row: &[(u16, u16)] = match s.bsrc[i] {
+                NONE => &[],
+                k => &input.bonds[k as usize].1,
+            };
+            let w = &s.w[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let cons = &s.cons[..n];
+            let acc = &mut s.acc[..n];
+            let total = &mut s.cols.total[..n];
+            let mut p = 0usize;
+            let mut trust = 0u64;
+            for j in 0..n {
+                let c = w[j].min(cons[j]);
+                trust += c;
+                acc[j] += mulf(st, c);
+                let mut b = 0u64;
+                if let Some(&(bj, bv)) = bond_row.get(p) {
+                    if bj as usize == j {
+                        p += 1;
+                        if bond_kept(j) {
+                            let bv = u64::from(bv);
+                            b = 65_537 * bv + u64::from(bv == 65_535);
+                        }
+                    }
+                }
+                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, b);
+                e[j] = v;
+                total[j] += v;
+            }
+            let rest = &bond_row[p..];
+            if rest.first().is_some_and(|f| (f.0 as usize) < n)
+                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
+            {
+                return false;
+            }
+            s.trust[i] = fixed(trust);
+        }
+        s.incentive.clear();
+        s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
+        normalize(&mut s.incentive);
+        s.inc.clear();
+        s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
         true
     }
 
