@@ -58,6 +58,7 @@ pub(super) struct Dense {
     sel_a: Vec<(u64, u64)>,
     /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
     pending: Vec<(u32, u64)>,
+    pending_bond: Vec<(u32, u64, u64)>,
     recip_b: Vec<Recip>,
     col_max: Vec<u64>,
     shift: Vec<u32>,
@@ -485,15 +486,18 @@ impl Dense {
         let alpha3 = bond_alpha(input.bonds_moving_average);
         let liquid = input.yuma3 && input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO);
         let fused = input.yuma3
-            && !liquid
-            && alpha3 >= ZERO
-            && alpha3 <= ONE
+            && (liquid || (alpha3 >= ZERO && alpha3 <= ONE))
             && (penalty == ZERO || penalty == ONE);
         s.cons.clear();
         s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
-            if !s.yuma3_fused(input, n, penalty == ONE, alpha3, bonds_kept) {
+            let done = if liquid {
+                s.liquid_fused(input, n, penalty == ONE, bonds_kept)
+            } else {
+                s.yuma3_fused(input, n, penalty == ONE, alpha3, bonds_kept)
+            };
+            if !done {
                 return false;
             }
         } else {
@@ -740,6 +744,108 @@ impl Dense {
                 return false;
             }
             s.trust[i] = fixed(trust);
+        }
+        s.incentive.clear();
+        s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
+        normalize(&mut s.incentive);
+        s.inc.clear();
+        s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
+        true
+    }
+
+    /// Yuma3 with liquid alpha, bonds penalty 0 or 1: as [`Dense::yuma3_fused`], with the
+    /// per-entry alphas of `liquid_ema` (entries with diff = 0 at once, the others queued with
+    /// their bond and evaluated four at a time); column totals are added as entries resolve.
+    fn liquid_fused(
+        &mut self,
+        input: &EpochInput,
+        n: usize,
+        clip: bool,
+        bond_kept: impl Fn(usize) -> bool,
+    ) -> bool {
+        let s = self;
+        let sigmoid = Sigmoid::new(input);
+        let alpha_at_zero = bits(sigmoid.alpha(ZERO));
+        let ema = |a: u64, weight: u64, bond: u64| {
+            (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS)
+        };
+        fill(&mut s.trust, n, ZERO);
+        fill(&mut s.acc, n, 0);
+        fill(&mut s.cols.total, n, 0);
+        s.e.resize(s.rows.len() * n, 0);
+        s.pending_bond.clear();
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let st = bits(s.active_stake[i]);
+            let bond_row: &[(u16, u16)] = match s.bsrc[i] {
+                NONE => &[],
+                k => &input.bonds[k as usize].1,
+            };
+            let w = &s.w[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let cons = &s.cons[..n];
+            let acc = &mut s.acc[..n];
+            let total = &mut s.cols.total[..n];
+            let mut p = 0usize;
+            let mut trust = 0u64;
+            for j in 0..n {
+                let c = w[j].min(cons[j]);
+                trust += c;
+                acc[j] += mulf(st, c);
+                let mut bond = 0u64;
+                if let Some(&(bj, bv)) = bond_row.get(p) {
+                    if bj as usize == j {
+                        p += 1;
+                        if bond_kept(j) {
+                            let bv = u64::from(bv);
+                            bond = 65_537 * bv + u64::from(bv == 65_535);
+                        }
+                    }
+                }
+                let weight = if clip { c } else { w[j] };
+                let diff = if weight >= bond {
+                    weight.saturating_sub(cons[j])
+                } else {
+                    bond - weight
+                };
+                let v = if weight == 0 {
+                    0
+                } else if diff == 0 {
+                    ema(alpha_at_zero, weight, bond)
+                } else {
+                    s.pending_bond.push(((r * n + j) as u32, diff, bond));
+                    0
+                };
+                e[j] = v;
+                total[j] += v;
+            }
+            let rest = &bond_row[p..];
+            if rest.first().is_some_and(|f| (f.0 as usize) < n)
+                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
+            {
+                return false;
+            }
+            s.trust[i] = fixed(trust);
+        }
+        for chunk in s.pending_bond.chunks(4) {
+            let mut z = [0i64; 4];
+            for (zk, &(_, diff, _)) in z.iter_mut().zip(chunk) {
+                *zk = sigmoid.z(fixed(diff)).to_bits();
+            }
+            let exps = exp_fixed4(z, sigmoid.exp_one);
+            for (&(at, _, bond), ex) in chunk.iter().zip(exps) {
+                let a = bits(sigmoid.alpha_from_exp(ex));
+                let at = at as usize;
+                let j = at % n;
+                let weight = if clip {
+                    s.w[at].min(s.cons[j])
+                } else {
+                    s.w[at]
+                };
+                let v = ema(a, weight, bond);
+                s.e[at] = v;
+                s.cols.total[j] += v;
+            }
         }
         s.incentive.clear();
         s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
