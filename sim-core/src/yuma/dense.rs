@@ -7,9 +7,10 @@
 //! a reciprocal). The differential test (`yuma/tests.rs`) checks the whole against the sparse
 //! path over thousands of random epochs.
 //!
-//! The dense path declines (returns `false`, nothing written) when the input has a stored row
-//! that is not strictly sorted by uid, a duplicate row, an explicit zero weight, or would need a
-//! matrix above [`MAX_CELLS`]: there the presence of an entry (not only its value) or the row
+//! The dense path declines (returns `false`, nothing written to the output) when a kept weight
+//! entry is out of uid order, repeated or an explicit zero, when the stored bond row of a uid
+//! with a matrix row is not strictly sorted, when a uid has two stored rows, or when the matrix
+//! would exceed [`MAX_CELLS`]: there the presence of an entry (not only its value) or the row
 //! order changes the chain's result, and the sparse path runs instead.
 
 use super::math::{
@@ -1259,7 +1260,7 @@ impl Sigmoid {
 /// 2^-50, so within one of the quotient, which is at most 2^32), corrected exactly.
 #[inline]
 fn recip_2_64(d: u64) -> u64 {
-    debug_assert!(d >= ONE_BITS && d < 1 << 63);
+    debug_assert!((ONE_BITS..1 << 63).contains(&d));
     let mut q = (18_446_744_073_709_551_616.0f64 / d as f64) as u64;
     let prod = u128::from(q) * u128::from(d);
     if prod > 1u128 << 64 {
@@ -1437,7 +1438,7 @@ fn top_k_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut Vec<boo
     out.clear();
     out.extend(v.iter().map(|x| *x != ZERO));
     let n = v.len();
-    if n < k || n == k {
+    if n <= k {
         return;
     }
     idx.clear();
