@@ -1,6 +1,9 @@
 //! Yuma consensus, one epoch, exact to the chain (spec section 3).
 //!
-//! Mirrors `epoch/run_epoch.rs::epoch_mechanism`, the sparse production path, with its helpers
+//! Two implementations of the same function (decision 0003): `dense.rs`, the fast path most
+//! epochs take, and `sparse.rs`, the first port, which runs the inputs the dense path declines
+//! and is the oracle of the differential test (`tests.rs`). Both give the chain's bits for
+//! `epoch/run_epoch.rs::epoch_mechanism`, the sparse production path, with its helpers
 //! (`get_weights_sparse`, `get_bonds_sparse[_fixed_proportion]`, `compute_bonds_sparse`,
 //! `compute_liquid_alpha_values_sparse`, `alpha_sigmoid`, `compute_ema_bonds_normal_sparse`,
 //! `get_stake_weights_for_network`, `get_activity_cutoff_blocks`) in the chain's fixed-point
@@ -8,8 +11,12 @@
 //! can be read and written directly. Stakes are given as already-inherited values (childkeys are
 //! applied by the caller).
 
+mod dense;
 mod math;
 mod run;
+mod sparse;
+#[cfg(test)]
+mod tests;
 
 pub use run::Yuma;
 use serde::{Deserialize, Serialize};

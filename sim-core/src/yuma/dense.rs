@@ -1,0 +1,1802 @@
+//! The dense path: the same epoch as `sparse.rs`, bit for bit, over flat `rows x n` matrices.
+//!
+//! Only the rows that hold weights or bonds get a matrix row (64 of 256 in a typical subnet).
+//! Values are the raw bits of non-negative `I32F32` numbers (`u64`). Where the chain's sparse
+//! steps and a dense pass give the same numbers, the dense pass runs; each such step says why
+//! (the bounds that make a saturating operation exact, the identities behind a division done by
+//! a reciprocal). The differential test (`yuma/tests.rs`) checks the whole against the sparse
+//! path over thousands of random epochs.
+//!
+//! The dense path declines (returns `false`, nothing written to the output) when a kept weight
+//! entry is out of uid order, repeated or an explicit zero, when the stored bond row of a uid
+//! with a matrix row is not strictly sorted, when a uid has two stored rows, or when the matrix
+//! would exceed [`MAX_CELLS`]: there the presence of an entry (not only its value) or the row
+//! order changes the chain's result, and the sparse path runs instead.
+
+use super::math::{
+    clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
+    proportion_to_u16, sum, weighted_median, ONE, ZERO,
+};
+use super::{EpochInput, EpochOutput};
+use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
+
+/// Largest dense matrix (rows x uids) the dense path builds; larger epochs run sparse.
+const MAX_CELLS: usize = 1 << 22;
+const NONE: u32 = u32::MAX;
+const ONE_BITS: u64 = 1 << 32;
+
+#[derive(Default)]
+pub(super) struct Dense {
+    last_update: Vec<u64>,
+    inactive: Vec<bool>,
+    total_stake: Vec<I64F64>,
+    filtered: Vec<I64F64>,
+    stake: Vec<I32F32>,
+    permits: Vec<bool>,
+    forbids: Vec<bool>,
+    new_permits: Vec<bool>,
+    idx: Vec<usize>,
+    active_stake: Vec<I32F32>,
+    /// Per uid: index of its row in `input.weights` / `input.bonds`, or `NONE`.
+    wsrc: Vec<u32>,
+    bsrc: Vec<u32>,
+    /// Per uid: its matrix row, or `NONE`; per matrix row: its uid.
+    row_of: Vec<u32>,
+    rows: Vec<u32>,
+    /// Per matrix row: whether it holds weights (after the masks) and their total.
+    wtotal: Vec<u64>,
+    /// Matrices, `rows.len() x n`, row-major.
+    w: Vec<u64>,
+    wb: Vec<u64>,
+    b: Vec<u64>,
+    e: Vec<u64>,
+    t: Vec<u64>,
+    cols: Cols,
+    /// Consensus: voters (rows with active stake) and the column being selected.
+    use_stake: Vec<I32F32>,
+    voter_rows: Vec<u32>,
+    voter_stake: Vec<u64>,
+    sel_a: Vec<(u64, u64)>,
+    /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
+    pending: Vec<(u32, u64)>,
+    pending_bond: Vec<(u32, u64, u64)>,
+    recip_b: Vec<Recip>,
+    col_max: Vec<u64>,
+    shift: Vec<u32>,
+    hist: Vec<u64>,
+    sel_b: Vec<(u64, u64)>,
+    column: Vec<I32F32>,
+    current: Vec<usize>,
+    lower: Vec<usize>,
+    upper: Vec<usize>,
+    consensus: Vec<I32F32>,
+    /// Consensus, rank accumulators and incentive as raw bits.
+    cons: Vec<u64>,
+    acc: Vec<u64>,
+    inc: Vec<u64>,
+    trust: Vec<I32F32>,
+    incentive: Vec<I32F32>,
+    dividends: Vec<I32F32>,
+    combined: Vec<I32F32>,
+    server: Vec<I32F32>,
+    validator: Vec<I32F32>,
+    combined_norm: Vec<I32F32>,
+}
+
+/// Per-column scratch of the column normalisations.
+#[derive(Default)]
+struct Cols {
+    total: Vec<u64>,
+    recip: Vec<Recip>,
+    fixed: Vec<I32F32>,
+}
+
+fn fill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
+}
+
+fn bits(x: I32F32) -> u64 {
+    x.to_bits() as u64
+}
+
+fn fixed(x: u64) -> I32F32 {
+    I32F32::from_bits(x as i64)
+}
+
+/// `saturating_mul` of two `I32F32` in [0, 1]: floor(a * b / 2^32). The product is at most
+/// 2^64, the result at most 2^32, so nothing saturates.
+#[inline]
+fn mulf(a: u64, b: u64) -> u64 {
+    debug_assert!(a <= ONE_BITS && b <= ONE_BITS);
+    ((u128::from(a) * u128::from(b)) >> 32) as u64
+}
+
+/// `safe_div(x, d)` for `I32F32` bits with 0 <= x <= d, d > 0: floor(x * 2^32 / d) (at most
+/// 2^32, so `checked_div` never overflows), by a multiplication with a precomputed reciprocal.
+///
+/// With b = bits(d) and k = 64 + b (k = 63 + b when d is a power of two), m = ceil(2^k / d) lies
+/// in [2^64, 2^65) and is stored as 2^64 + `lo`. For a numerator N = x * 2^32 <= 2^64 and the
+/// rounding excess e = m * d - 2^k < d: N * m / 2^k = N / d + N * e / (d * 2^k), and
+/// N * e < 2^64 * 2^b = 2^k, so the excess stays below 1/d and cannot reach the next integer:
+/// floor(N * m / 2^k) = floor(N / d) exactly. (For a power of two e = 0.)
+#[derive(Clone, Copy, Debug, Default)]
+struct Recip {
+    lo: u64,
+    /// k - 32 (the numerator's 2^32 is folded into the shift).
+    shift: u32,
+}
+
+impl Recip {
+    fn new(d: u64) -> Recip {
+        debug_assert!(d > 0);
+        let b = 64 - d.leading_zeros();
+        if d.is_power_of_two() {
+            // m = 2^64 exactly with k = 63 + b.
+            return Recip {
+                lo: 0,
+                shift: 63 + b - 32,
+            };
+        }
+        let k = 64 + b;
+        // ceil(2^k / d) - 2^64, computed as floor((2^k - 2^64 * d - 1) / d) + 1 without
+        // overflowing: 2^k - 2^64 * d = 2^64 * (2^b - d) < 2^64 * d.
+        let rem = (u128::from((1u64 << (b - 1) << 1).wrapping_sub(d)) << 64) - 1;
+        let lo = (rem / u128::from(d)) as u64 + 1;
+        Recip { lo, shift: k - 32 }
+    }
+
+    #[inline]
+    fn apply(self, x: u64) -> u64 {
+        debug_assert!(x <= ONE_BITS);
+        let x = u128::from(x);
+        ((x * u128::from(self.lo) + (x << 64)) >> self.shift) as u64
+    }
+}
+
+/// The stake-weighted quantile the chain's `weighted_median` returns, when every stake is
+/// positive and 0 <= minority < total (checked by the caller): the smallest present value v with
+/// S(<= v) > minority. (The chain's partition keeps lo = S(< partition) <= minority <
+/// hi = S(<= partition) for exact, unsaturated sums; it returns the pivot exactly when
+/// S(< pivot) <= minority < S(<= pivot), and a single remaining element also satisfies it; only
+/// one present value does.) Any selection order gives it; this one partitions around a
+/// median-of-three pivot, branch-free, from `a` into `b` and back. `a` holds (value, stake).
+fn weighted_quantile(
+    a: &mut [(u64, u64)],
+    b: &mut [(u64, u64)],
+    mut below: u64,
+    minority: u64,
+) -> u64 {
+    let (mut src, mut dst) = (a, b);
+    let (mut start, mut end) = (0usize, src.len());
+    loop {
+        let len = end - start;
+        debug_assert!(len > 0);
+        if len == 1 {
+            return src[start].0;
+        }
+        let (x, y, z) = (src[start].0, src[start + len / 2].0, src[end - 1].0);
+        let pivot = x.max(y).min(x.min(y).max(z));
+        let (mut lo, mut eq) = (0u64, 0u64);
+        let (mut nl, mut nu) = (0usize, len);
+        for &(v, st) in &src[start..end] {
+            // Lower entries fill dst from the left, upper ones from the right; a slot is only
+            // kept when its counter moves, and the two never cross (nl < nu throughout).
+            dst[nl] = (v, st);
+            dst[nu - 1] = (v, st);
+            let is_lo = v < pivot;
+            let is_hi = v > pivot;
+            lo += if is_lo { st } else { 0 };
+            eq += if !is_lo && !is_hi { st } else { 0 };
+            nl += usize::from(is_lo);
+            nu -= usize::from(is_hi);
+        }
+        if minority < below + lo {
+            (start, end) = (0, nl);
+        } else if minority < below + lo + eq {
+            return pivot;
+        } else {
+            below += lo + eq;
+            (start, end) = (nu, len);
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+}
+
+/// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
+/// row. Rows of uids >= n are ignored, as the chain's getters ignore them.
+fn index_rows(n: usize, stored: &[(u16, Vec<(u16, u16)>)], src: &mut Vec<u32>) -> bool {
+    fill(src, n, NONE);
+    for (k, (i, _)) in stored.iter().enumerate() {
+        let Some(slot) = src.get_mut(*i as usize) else {
+            continue;
+        };
+        if *slot != NONE {
+            return false;
+        }
+        *slot = k as u32;
+    }
+    true
+}
+
+impl Dense {
+    /// One epoch, or `false` (nothing written) when the input needs the sparse path.
+    pub(super) fn run(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
+        let s = self;
+        let n = input.n as usize;
+        if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
+        {
+            return false;
+        }
+        let current_block = input.current_block;
+        let activity_cutoff = input.activity_cutoff();
+        let owner = input.owner_uid;
+        let registered = |j: usize| input.block_at_registration.get(j).copied().unwrap_or(0);
+
+        // Activity, stake, permits, active stake: as the sparse path.
+        s.last_update.clear();
+        s.last_update.extend_from_slice(&input.last_update);
+        s.last_update.resize(n, 0);
+        s.inactive.clear();
+        s.inactive.extend(
+            s.last_update
+                .iter()
+                .map(|u| u.saturating_add(activity_cutoff) < current_block),
+        );
+        let tao_weight = I64F64::saturating_from_num(
+            U96F32::saturating_from_num(input.tao_weight)
+                .checked_div(U96F32::saturating_from_num(u64::MAX))
+                .unwrap_or(U96F32::from_bits(0)),
+        );
+        // alpha + tao * tao_weight in I64F64: below 2^63 an integer's bits are n * 2^64, so
+        // the product's bits are tao * (tao_weight bits) exactly (below 2^63 * 2^64: no
+        // overflow); the sum saturates as the chain's does. Larger stakes take the library.
+        let tw_bits = tao_weight.to_bits();
+        s.total_stake.clear();
+        s.total_stake.extend((0..n).map(|i| {
+            let (alpha, tao) = (input.alpha_stake[i], input.tao_stake[i]);
+            if alpha < 1 << 63 && tao < 1 << 63 && (0..=1i128 << 64).contains(&tw_bits) {
+                let product = i128::from(tao) * tw_bits;
+                I64F64::from_bits((i128::from(alpha) << 64).saturating_add(product))
+            } else {
+                let alpha = I64F64::saturating_from_num(alpha);
+                let tao = I64F64::saturating_from_num(tao);
+                alpha.saturating_add(tao.saturating_mul(tao_weight))
+            }
+        }));
+        s.filtered.clear();
+        s.filtered
+            .extend(s.total_stake.iter().enumerate().map(|(uid, st)| {
+                if owner != Some(uid as u16)
+                    && st.saturating_to_num::<u64>() < input.stake_threshold
+                {
+                    I64F64::from_bits(0)
+                } else {
+                    *st
+                }
+            }));
+        normalized_stake(&mut s.filtered, &mut s.stake);
+        s.permits.clear();
+        s.permits.extend_from_slice(&input.validator_permit);
+        if let Some(p) = owner.and_then(|o| s.permits.get_mut(o as usize)) {
+            *p = true;
+        }
+        s.forbids.clear();
+        s.forbids.extend(s.permits.iter().map(|b| !b));
+        top_k_nonzero(
+            &s.stake,
+            input.max_allowed_validators as usize,
+            &mut s.idx,
+            &mut s.new_permits,
+        );
+        if let Some(p) = owner.and_then(|o| s.new_permits.get_mut(o as usize)) {
+            *p = true;
+        }
+        s.active_stake.clear();
+        s.active_stake.extend_from_slice(&s.stake);
+        inplace_mask_vector(&s.inactive, &mut s.active_stake);
+        inplace_mask_vector(&s.forbids, &mut s.active_stake);
+        normalize(&mut s.active_stake);
+
+        // Which uids get a matrix row: those with a weight left after the masks (permit,
+        // diagonal, outdated, commit-reveal) or a bond left after the registration mask.
+        let last_tempo = if input.last_mechanism_step_block == 0 {
+            current_block.saturating_sub(u64::from(input.tempo))
+        } else {
+            input.last_mechanism_step_block.saturating_add(1)
+        };
+        // A row written after every registration (and with no commit-reveal mask) keeps every
+        // column below n but its own diagonal: checked once per row, not per entry.
+        let latest_registration = input
+            .block_at_registration
+            .iter()
+            .take(n)
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let keeps_weight = |i: usize, j: usize| -> bool {
+            if j >= n || (i == j && owner != Some(j as u16)) {
+                return false;
+            }
+            let updated = s.last_update[i];
+            if !input.commit_reveal_enabled && updated > latest_registration {
+                return true;
+            }
+            let reg = registered(j);
+            if updated <= reg {
+                return false;
+            }
+            if input.commit_reveal_enabled {
+                let commit = input
+                    .earliest_active_commit_block
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(u64::MAX);
+                if commit < reg {
+                    return false;
+                }
+            }
+            true
+        };
+        let keeps_bond = |j: usize| j < n && last_tempo > registered(j);
+        let all_bonds_kept = latest_registration < last_tempo;
+        // Rows: a weight row's kept entries go into its matrix row as raw integers (and are
+        // summed); it must be strictly sorted with no explicit zero among them, or the epoch
+        // takes the sparse path (the entries' presence and order matter there).
+        s.rows.clear();
+        s.wtotal.clear();
+        fill(&mut s.row_of, n, NONE);
+        s.w.clear();
+        for i in 0..n {
+            let mut total = 0u64;
+            let mut plain = true;
+            let weights_start = s.w.len();
+            if s.wsrc[i] != NONE && !s.forbids.get(i).copied().unwrap_or(true) {
+                let row = &input.weights[s.wsrc[i] as usize].1;
+                s.w.resize(weights_start + n, 0);
+                let dst = &mut s.w[weights_start..][..n];
+                let mut next = 0usize;
+                let mut keep = |j: usize, w: u16| {
+                    plain &= j >= next && w != 0;
+                    next = j + 1;
+                    dst[j] = u64::from(w);
+                    total += u64::from(w);
+                };
+                let updated = s.last_update[i];
+                if !input.commit_reveal_enabled && updated > latest_registration {
+                    // Written after every registration: only the diagonal and uids >= n go.
+                    let own = if owner == Some(i as u16) { n } else { i };
+                    for &(j, w) in row {
+                        let j = j as usize;
+                        if j < n && j != own {
+                            keep(j, w);
+                        }
+                    }
+                } else {
+                    for &(j, w) in row {
+                        if keeps_weight(i, j as usize) {
+                            keep(j as usize, w);
+                        }
+                    }
+                }
+            }
+            if !plain {
+                return false;
+            }
+            let has_bond = s.bsrc[i] != NONE
+                && input.bonds[s.bsrc[i] as usize]
+                    .1
+                    .iter()
+                    .any(|&(j, _)| keeps_bond(j as usize));
+            if total > 0 || has_bond {
+                s.row_of[i] = s.rows.len() as u32;
+                s.rows.push(i as u32);
+                s.wtotal.push(total);
+                s.w.resize(weights_start + n, 0);
+            } else {
+                s.w.truncate(weights_start);
+            }
+            if s.rows.len() * n > MAX_CELLS || total >= 1 << 31 {
+                return false;
+            }
+        }
+        let r_count = s.rows.len();
+        let cells = r_count * n;
+
+        // W: row-normalised weights. floor((w * 2^32) * 2^32 / (total * 2^32)) =
+        // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
+        for (r, row) in s.w.chunks_exact_mut(n.max(1)).enumerate() {
+            let total = s.wtotal[r];
+            if total > 0 {
+                let recip = Recip::new(total);
+                for v in row.iter_mut() {
+                    *v = recip.apply(*v);
+                }
+            }
+        }
+
+        // Consensus (`weighted_median_col_sparse`).
+        let kappa = div(I32F32::from_num(input.kappa), I32F32::from_num(u16::MAX));
+        s.use_stake.clear();
+        s.use_stake
+            .extend(s.active_stake.iter().copied().filter(|x| *x > ZERO));
+        normalize(&mut s.use_stake);
+        let stake_sum = sum(&s.use_stake);
+        let minority = stake_sum.saturating_sub(kappa);
+        // Voters with a matrix row, and the stake of voters without one (they vote 0).
+        s.voter_rows.clear();
+        s.voter_stake.clear();
+        let mut zero_stake = 0u64;
+        let mut zero_voters = 0usize;
+        let mut all_positive = true;
+        {
+            let mut k = 0usize;
+            for (i, st) in s.active_stake.iter().enumerate() {
+                if *st > ZERO {
+                    let us = s.use_stake[k];
+                    k += 1;
+                    all_positive &= us > ZERO;
+                    let us = bits(us);
+                    if s.row_of[i] != NONE {
+                        s.voter_rows.push(s.row_of[i]);
+                        s.voter_stake.push(us);
+                    } else {
+                        zero_stake += us;
+                        zero_voters += 1;
+                    }
+                }
+            }
+        }
+        fill(&mut s.consensus, n, ZERO);
+        let voters = s.use_stake.len();
+        if voters > 0 && all_positive && minority >= ZERO && minority < stake_sum {
+            let m = bits(minority);
+            s.column_quantiles(n, m, zero_voters > 0, zero_stake);
+        } else if voters > 0 {
+            // Outside the quantile's preconditions: the chain's own partition on each column.
+            for j in 0..n {
+                s.column.clear();
+                for (i, st) in s.active_stake.iter().enumerate() {
+                    if *st > ZERO {
+                        let r = s.row_of[i];
+                        s.column.push(if r == NONE {
+                            ZERO
+                        } else {
+                            fixed(s.w[r as usize * n + j])
+                        });
+                    }
+                }
+                s.consensus[j] = weighted_median(
+                    &s.use_stake,
+                    &s.column,
+                    minority,
+                    ZERO,
+                    stake_sum,
+                    &mut s.current,
+                    &mut s.lower,
+                    &mut s.upper,
+                );
+            }
+        }
+
+        let penalty = div(
+            I32F32::from_num(input.bonds_penalty),
+            I32F32::from_num(u16::MAX),
+        );
+        let alpha3 = bond_alpha(input.bonds_moving_average);
+        let liquid = input.yuma3 && input.liquid_alpha && s.consensus.iter().any(|c| *c != ZERO);
+        let fused = input.yuma3
+            && (liquid || (alpha3 >= ZERO && alpha3 <= ONE))
+            && (penalty == ZERO || penalty == ONE);
+        s.cons.clear();
+        s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
+        if fused {
+            let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
+            let done = if liquid {
+                s.liquid_fused(input, n, penalty == ONE, bonds_kept)
+            } else {
+                s.yuma3_fused(input, n, penalty == ONE, alpha3, bonds_kept)
+            };
+            if !done {
+                return false;
+            }
+        } else {
+            // Clip at consensus (`col_clip_sparse`): an entry above a zero consensus is dropped,
+            // i.e. becomes 0 = min(w, 0); so C = min(W, c) entry by entry (kept in `wb`, the
+            // weights for bonds at the default penalty 1). Trust is the row sum (at most 1: no
+            // wrap); ranks sum st * C over rows: each product is at most st, the sum at most
+            // rows * 2^32, so the chain's saturating adds never saturate.
+            fill(&mut s.trust, n, ZERO);
+            fill(&mut s.acc, n, 0);
+            s.wb.resize(cells, 0);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let i = uid as usize;
+                let st = bits(s.active_stake[i]);
+                let w = &s.w[r * n..][..n];
+                let c = &mut s.wb[r * n..][..n];
+                let cons = &s.cons[..n];
+                let acc = &mut s.acc[..n];
+                let mut trust = 0u64;
+                for j in 0..n {
+                    let v = w[j].min(cons[j]);
+                    c[j] = v;
+                    trust += v;
+                    acc[j] += mulf(st, v);
+                }
+                s.trust[i] = fixed(trust);
+            }
+            s.incentive.clear();
+            s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
+            normalize(&mut s.incentive);
+            s.inc.clear();
+            s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
+
+            // Weights for bonds (`interpolate_sparse`): W at penalty 0, C at penalty 1, otherwise
+            // the chain's per-entry formula, positives kept.
+            if penalty == ZERO {
+                s.wb.copy_from_slice(&s.w);
+            } else if penalty != ONE {
+                for (wb, w) in s.wb.iter_mut().zip(s.w.iter()) {
+                    let (w, c) = (fixed(*w), fixed(*wb));
+                    let v = w.saturating_add(penalty.saturating_mul(c.saturating_sub(w)));
+                    *wb = if v > ZERO { bits(v) } else { 0 };
+                }
+            }
+
+            // Bonds, masked by registration since the last step. Yuma3 reads them as fractions:
+            // floor(b * 2^32 / 65535) = 65537 * b + [b = 65535] (since 2^32 = 65535 * 65537 + 1,
+            // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
+            // reads them as integers.
+            fill(&mut s.b, cells, 0);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let k = s.bsrc[uid as usize];
+                if k == NONE {
+                    continue;
+                }
+                let dst = &mut s.b[r * n..][..n];
+                // The whole stored row must be strictly sorted (uids >= n included: the chain's
+                // liquid-alpha walk stops at them), or the epoch takes the sparse path.
+                let mut next = 0usize;
+                for &(j, b) in &input.bonds[k as usize].1 {
+                    let j = j as usize;
+                    if j < next {
+                        return false;
+                    }
+                    next = j + 1;
+                    if j < n && (all_bonds_kept || last_tempo > registered(j)) {
+                        let b = u64::from(b);
+                        dst[j] = if input.yuma3 {
+                            65_537 * b + u64::from(b == 65_535)
+                        } else {
+                            b << 32
+                        };
+                    }
+                }
+            }
+
+            s.e.resize(cells, 0);
+        }
+        if input.yuma3 {
+            let alpha = alpha3;
+            if fused {
+                // EMA and its column totals are done.
+            } else if liquid {
+                s.liquid_ema(input, n);
+                col_totals(&s.e, n, &mut s.cols.total);
+            } else if alpha >= ZERO && alpha <= ONE {
+                // `mat_ema_sparse` with alpha in [0, 1] on entries in [0, 1]: the products are
+                // `mulf`, the sum at most 1 (no saturation); column totals in the same pass.
+                let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+                fill(&mut s.cols.total, n, 0);
+                for r in 0..s.rows.len() {
+                    let wb = &s.wb[r * n..][..n];
+                    let b = &s.b[r * n..][..n];
+                    let e = &mut s.e[r * n..][..n];
+                    let total = &mut s.cols.total[..n];
+                    for j in 0..n {
+                        let v = mulf(a, wb[j]) + mulf(m, b[j]);
+                        e[j] = v;
+                        total[j] += v;
+                    }
+                }
+            } else {
+                ema(&s.wb, &s.b, alpha, &mut s.e);
+            }
+            // Dividends: (sum_j N_ij I_j) * active stake with N the column-normalised EMA.
+            fill(&mut s.dividends, n, ZERO);
+            if liquid || (alpha >= ZERO && alpha <= ONE) {
+                // Every entry is in [0, 1] and at most its column's total: N by reciprocals
+                // (a zero total means a zero column, and the default reciprocal gives 0).
+                make_recips(&s.cols.total, &mut s.cols.recip);
+                for (r, &uid) in s.rows.iter().enumerate() {
+                    let e = &s.e[r * n..][..n];
+                    let recip = &s.cols.recip[..n];
+                    let inc = &s.inc[..n];
+                    // Each product is at most the incentive; the sum at most n * 2^32.
+                    let mut per_validator = 0u64;
+                    for j in 0..n {
+                        per_validator += mulf(recip[j].apply(e[j]), inc[j]);
+                    }
+                    let i = uid as usize;
+                    s.dividends[i] = fixed(per_validator)
+                        .checked_mul(s.active_stake[i])
+                        .unwrap_or(ZERO);
+                }
+            } else {
+                s.t.clear();
+                s.t.extend_from_slice(&s.e);
+                col_normalize(&mut s.t, n, &mut s.cols);
+                for (r, &uid) in s.rows.iter().enumerate() {
+                    let row = &s.t[r * n..][..n];
+                    let per_validator: u64 = row
+                        .iter()
+                        .zip(s.inc.iter())
+                        .map(|(v, inc)| mulf(*v, *inc))
+                        .sum();
+                    let i = uid as usize;
+                    s.dividends[i] = fixed(per_validator)
+                        .checked_mul(s.active_stake[i])
+                        .unwrap_or(ZERO);
+                }
+            }
+            normalize(&mut s.dividends);
+        } else if bond_alpha_64(input.bonds_moving_average) >= ZERO
+            && bond_alpha_64(input.bonds_moving_average) <= ONE
+        {
+            s.original_fused(n, bond_alpha_64(input.bonds_moving_average));
+        } else {
+            // B column-normalised: floor(b * 2^32 / column total of b), all integers.
+            col_normalize_integers(&mut s.b, n, &mut s.cols);
+            // Delta: W_b * active stake per row, column-normalised.
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let st = bits(s.active_stake[uid as usize]);
+                for v in &mut s.wb[r * n..][..n] {
+                    *v = mulf(*v, st);
+                }
+            }
+            col_normalize(&mut s.wb, n, &mut s.cols);
+            ema(
+                &s.wb,
+                &s.b,
+                bond_alpha_64(input.bonds_moving_average),
+                &mut s.e,
+            );
+            // The EMA's entries stay present even where normalisation rounds them to 0: keep
+            // the raw EMA in `e` (presence) and the normalised one in `t`.
+            s.t.clear();
+            s.t.extend_from_slice(&s.e);
+            col_normalize(&mut s.t, n, &mut s.cols);
+            fill(&mut s.dividends, n, ZERO);
+            for (r, &uid) in s.rows.iter().enumerate() {
+                let row = &s.t[r * n..][..n];
+                let d: u64 = row
+                    .iter()
+                    .zip(s.inc.iter())
+                    .map(|(v, inc)| mulf(*v, *inc))
+                    .sum();
+                s.dividends[uid as usize] = fixed(d);
+            }
+            normalize(&mut s.dividends);
+            col_max_upscale(&mut s.t, n, &mut s.cols);
+        }
+
+        s.emissions();
+        s.write_output(input, activity_cutoff, out);
+        true
+    }
+
+    /// Yuma3 without liquid alpha, alpha in [0, 1], bonds penalty 0 or 1 (weights for bonds =
+    /// W or C): clip, trust, ranks, the bonds' load and the EMA with its column totals in one
+    /// pass per row. The stored bond row is read alongside the columns (it must be strictly
+    /// sorted; the walk consumes its entries below n in order, and whatever it leaves must be
+    /// sorted uids >= n, or the epoch declines to the sparse path). Every value is the one the
+    /// separate steps give (see them above and `ema`).
+    fn yuma3_fused(
+        &mut self,
+        input: &EpochInput,
+        n: usize,
+        clip: bool,
+        alpha: I32F32,
+        bond_kept: impl Fn(usize) -> bool,
+    ) -> bool {
+        let s = self;
+        let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+        fill(&mut s.trust, n, ZERO);
+        fill(&mut s.acc, n, 0);
+        fill(&mut s.cols.total, n, 0);
+        s.e.resize(s.rows.len() * n, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let st = bits(s.active_stake[i]);
+            let bond_row: &[(u16, u16)] = match s.bsrc[i] {
+                NONE => &[],
+                k => &input.bonds[k as usize].1,
+            };
+            let w = &s.w[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let cons = &s.cons[..n];
+            let acc = &mut s.acc[..n];
+            let total = &mut s.cols.total[..n];
+            let mut p = 0usize;
+            let mut trust = 0u64;
+            for j in 0..n {
+                let c = w[j].min(cons[j]);
+                trust += c;
+                acc[j] += mulf(st, c);
+                let mut b = 0u64;
+                if let Some(&(bj, bv)) = bond_row.get(p) {
+                    if bj as usize == j {
+                        p += 1;
+                        if bond_kept(j) {
+                            let bv = u64::from(bv);
+                            b = 65_537 * bv + u64::from(bv == 65_535);
+                        }
+                    }
+                }
+                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, b);
+                e[j] = v;
+                total[j] += v;
+            }
+            let rest = &bond_row[p..];
+            if rest.first().is_some_and(|f| (f.0 as usize) < n)
+                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
+            {
+                return false;
+            }
+            s.trust[i] = fixed(trust);
+        }
+        s.incentive.clear();
+        s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
+        normalize(&mut s.incentive);
+        s.inc.clear();
+        s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
+        true
+    }
+
+    /// Yuma3 with liquid alpha, bonds penalty 0 or 1: as [`Dense::yuma3_fused`], with the
+    /// per-entry alphas of `liquid_ema` (entries with diff = 0 at once, the others queued with
+    /// their bond and evaluated four at a time); column totals are added as entries resolve.
+    fn liquid_fused(
+        &mut self,
+        input: &EpochInput,
+        n: usize,
+        clip: bool,
+        bond_kept: impl Fn(usize) -> bool,
+    ) -> bool {
+        let s = self;
+        let sigmoid = Sigmoid::new(input);
+        let alpha_at_zero = bits(sigmoid.alpha(ZERO));
+        let ema = |a: u64, weight: u64, bond: u64| {
+            (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS)
+        };
+        fill(&mut s.trust, n, ZERO);
+        fill(&mut s.acc, n, 0);
+        fill(&mut s.cols.total, n, 0);
+        s.e.resize(s.rows.len() * n, 0);
+        s.pending_bond.clear();
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let st = bits(s.active_stake[i]);
+            let bond_row: &[(u16, u16)] = match s.bsrc[i] {
+                NONE => &[],
+                k => &input.bonds[k as usize].1,
+            };
+            let w = &s.w[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let cons = &s.cons[..n];
+            let acc = &mut s.acc[..n];
+            let total = &mut s.cols.total[..n];
+            let mut p = 0usize;
+            let mut trust = 0u64;
+            for j in 0..n {
+                let c = w[j].min(cons[j]);
+                trust += c;
+                acc[j] += mulf(st, c);
+                let mut bond = 0u64;
+                if let Some(&(bj, bv)) = bond_row.get(p) {
+                    if bj as usize == j {
+                        p += 1;
+                        if bond_kept(j) {
+                            let bv = u64::from(bv);
+                            bond = 65_537 * bv + u64::from(bv == 65_535);
+                        }
+                    }
+                }
+                let weight = if clip { c } else { w[j] };
+                let diff = if weight >= bond {
+                    weight.saturating_sub(cons[j])
+                } else {
+                    bond - weight
+                };
+                let v = if weight == 0 {
+                    0
+                } else if diff == 0 {
+                    ema(alpha_at_zero, weight, bond)
+                } else {
+                    s.pending_bond.push(((r * n + j) as u32, diff, bond));
+                    0
+                };
+                e[j] = v;
+                total[j] += v;
+            }
+            let rest = &bond_row[p..];
+            if rest.first().is_some_and(|f| (f.0 as usize) < n)
+                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
+            {
+                return false;
+            }
+            s.trust[i] = fixed(trust);
+        }
+        for chunk in s.pending_bond.chunks(4) {
+            let mut z = [0i64; 4];
+            for (zk, &(_, diff, _)) in z.iter_mut().zip(chunk) {
+                *zk = sigmoid.z(fixed(diff)).to_bits();
+            }
+            let exps = exp_fixed4(z, sigmoid.exp_one);
+            for (&(at, _, bond), ex) in chunk.iter().zip(exps) {
+                let a = bits(sigmoid.alpha_from_exp(ex));
+                let at = at as usize;
+                let j = at % n;
+                let weight = if clip {
+                    s.w[at].min(s.cons[j])
+                } else {
+                    s.w[at]
+                };
+                let v = ema(a, weight, bond);
+                s.e[at] = v;
+                s.cols.total[j] += v;
+            }
+        }
+        s.incentive.clear();
+        s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
+        normalize(&mut s.incentive);
+        s.inc.clear();
+        s.inc.extend(s.incentive.iter().map(|x| bits(*x)));
+        true
+    }
+
+    /// The original Yuma's bonds with alpha in [0, 1], in three passes instead of the chain's
+    /// nine: (1) the delta W_b * S and its column totals; (2) B and delta column-normalised by
+    /// reciprocals (B's as integers: floor(b * 2^32 / S_b)), the EMA alpha * delta +
+    /// (1 - alpha) * B (products `mulf`, sum at most 1) and its column totals; (3) the EMA
+    /// column-normalised, dividends summed and column maxima taken. The maxima then upscale the
+    /// rows that are stored. Every step is the chain's value: all entries lie in [0, 1] and are
+    /// at most their column's total, totals stay far below 2^63.
+    fn original_fused(&mut self, n: usize, alpha: I32F32) {
+        let s = self;
+        let rows = s.rows.len();
+        // B's integer column totals (b <= 65535 over at most 2^11 rows).
+        fill(&mut s.cols.total, n, 0);
+        for r in 0..rows {
+            let b = &s.b[r * n..][..n];
+            let total = &mut s.cols.total[..n];
+            for j in 0..n {
+                total[j] += b[j] >> 32;
+            }
+        }
+        make_recips(&s.cols.total, &mut s.recip_b);
+        // (1) Delta.
+        fill(&mut s.cols.total, n, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let st = bits(s.active_stake[uid as usize]);
+            let wb = &mut s.wb[r * n..][..n];
+            let total = &mut s.cols.total[..n];
+            for j in 0..n {
+                let d = mulf(wb[j], st);
+                wb[j] = d;
+                total[j] += d;
+            }
+        }
+        make_recips(&s.cols.total, &mut s.cols.recip);
+        // (2) EMA of the normalised delta and bonds.
+        let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+        fill(&mut s.cols.total, n, 0);
+        s.e.resize(s.wb.len(), 0);
+        for r in 0..rows {
+            let d = &s.wb[r * n..][..n];
+            let b = &s.b[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let (rd, rb) = (&s.cols.recip[..n], &s.recip_b[..n]);
+            let total = &mut s.cols.total[..n];
+            for j in 0..n {
+                let v = mulf(a, rd[j].apply(d[j])) + mulf(m, rb[j].apply(b[j] >> 32));
+                e[j] = v;
+                total[j] += v;
+            }
+        }
+        make_recips(&s.cols.total, &mut s.cols.recip);
+        // (3) Normalised EMA (kept in `t`; `e` keeps the entries' presence), dividends, maxima.
+        s.t.resize(s.e.len(), 0);
+        fill(&mut s.dividends, n, ZERO);
+        fill(&mut s.col_max, n, 0);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let e = &s.e[r * n..][..n];
+            let t = &mut s.t[r * n..][..n];
+            let (re, inc) = (&s.cols.recip[..n], &s.inc[..n]);
+            let col_max = &mut s.col_max[..n];
+            let mut d = 0u64;
+            for j in 0..n {
+                let v = re[j].apply(e[j]);
+                t[j] = v;
+                d += mulf(v, inc[j]);
+                col_max[j] = col_max[j].max(v);
+            }
+            s.dividends[uid as usize] = fixed(d);
+        }
+        normalize(&mut s.dividends);
+        make_recips(&s.col_max, &mut s.cols.recip);
+        for (r, &uid) in s.rows.iter().enumerate() {
+            if !s.new_permits.get(uid as usize).copied().unwrap_or(false) {
+                continue;
+            }
+            let t = &mut s.t[r * n..][..n];
+            let re = &s.cols.recip[..n];
+            for j in 0..n {
+                t[j] = re[j].apply(t[j]);
+            }
+        }
+    }
+
+    /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
+    /// every column at once (row by row over the voters' weights): values go to 16 buckets by
+    /// their leading bits below the column's maximum (v >> shift is monotone in v, so buckets
+    /// are value ranges). The first bucket b whose cumulative stake exceeds the minority holds
+    /// the answer (every value in an earlier bucket has S(<= v) <= minority; the largest in b
+    /// has S(<= v) > minority), and within it the answer is the quantile of the bucket's pairs
+    /// with the earlier buckets' stake below them.
+    fn column_quantiles(&mut self, n: usize, m: u64, zero_voter: bool, zero_stake: u64) {
+        const LOG_BUCKETS: u32 = 4;
+        const BUCKETS: usize = 1 << LOG_BUCKETS;
+        let s = self;
+        fill(&mut s.cols.total, n, 0);
+        for &r in &s.voter_rows {
+            let row = &s.w[r as usize * n..][..n];
+            for (mx, v) in s.cols.total.iter_mut().zip(row) {
+                *mx = (*mx).max(*v);
+            }
+        }
+        s.shift.clear();
+        s.shift.extend(
+            s.cols
+                .total
+                .iter()
+                .map(|mx| (64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS)),
+        );
+        fill(&mut s.hist, n * BUCKETS, 0);
+        for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+            let row = &s.w[r as usize * n..][..n];
+            let shift = &s.shift[..n];
+            for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
+                hist[(row[j] >> shift[j]) as usize & (BUCKETS - 1)] += st;
+            }
+        }
+        let voters_here = s.voter_rows.len() + usize::from(zero_voter);
+        fill(&mut s.sel_b, voters_here, (0, 0));
+        for j in 0..n {
+            let hist = &mut s.hist[j * BUCKETS..][..BUCKETS];
+            if zero_voter {
+                hist[0] += zero_stake;
+            }
+            let mut below = 0u64;
+            let mut bucket = BUCKETS - 1;
+            for (b, h) in hist.iter().enumerate() {
+                if m < below + h {
+                    bucket = b;
+                    break;
+                }
+                below += h;
+            }
+            let shift = s.shift[j];
+            s.sel_a.clear();
+            for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+                let v = s.w[r as usize * n + j];
+                if (v >> shift) as usize == bucket {
+                    s.sel_a.push((v, st));
+                }
+            }
+            if zero_voter && bucket == 0 {
+                s.sel_a.push((0, zero_stake));
+            }
+            let len = s.sel_a.len();
+            s.consensus[j] = fixed(weighted_quantile(
+                &mut s.sel_a,
+                &mut s.sel_b[..len],
+                below,
+                m,
+            ));
+        }
+    }
+
+    /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` on the entries the EMA
+    /// keeps: those with a weight for bonds (the only ones present, weights being positive).
+    fn liquid_ema(&mut self, input: &EpochInput, n: usize) {
+        let s = self;
+        let sigmoid = Sigmoid::new(input);
+        // The entries with weight >= bond and weight <= consensus (every entry where the
+        // weights for bonds are the clipped weights and the bond is not above them) share
+        // diff = 0: one alpha for all.
+        let alpha_at_zero = bits(sigmoid.alpha(ZERO));
+        // alpha in [0, 1] (clamped to [low, high] within it), weight and bond in [0, 1]: the
+        // products are `mulf`, the sum at most 1 before the `min`.
+        let ema = |a: u64, weight: u64, bond: u64| {
+            (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS)
+        };
+        // First pass: entries without weight (0) or with diff = 0; the others are queued with
+        // their diff, and their exponentials are then taken four at a time (independent
+        // chains, so the processor overlaps them).
+        s.pending.clear();
+        for r in 0..s.rows.len() {
+            let wb = &s.wb[r * n..][..n];
+            let b = &s.b[r * n..][..n];
+            let e = &mut s.e[r * n..][..n];
+            let cons = &s.cons[..n];
+            for j in 0..n {
+                let (weight, bond) = (wb[j], b[j]);
+                // `alpha_sigmoid`'s diff, on values in [0, 1] (only the lower clamp can act):
+                // weight - consensus if weight >= bond, else bond - weight.
+                let diff = if weight >= bond {
+                    weight.saturating_sub(cons[j])
+                } else {
+                    bond - weight
+                };
+                if weight == 0 {
+                    e[j] = 0;
+                } else if diff == 0 {
+                    e[j] = ema(alpha_at_zero, weight, bond);
+                } else {
+                    s.pending.push(((r * n + j) as u32, diff));
+                }
+            }
+        }
+        for chunk in s.pending.chunks(4) {
+            let mut z = [0i64; 4];
+            for (zk, &(_, diff)) in z.iter_mut().zip(chunk) {
+                *zk = sigmoid.z(fixed(diff)).to_bits();
+            }
+            let exps = exp_fixed4(z, sigmoid.exp_one);
+            for (&(at, _), ex) in chunk.iter().zip(exps) {
+                let a = bits(sigmoid.alpha_from_exp(ex));
+                let at = at as usize;
+                s.e[at] = ema(a, s.wb[at], s.b[at]);
+            }
+        }
+    }
+
+    /// Emission shares and the all-zero fallbacks, as the sparse path.
+    fn emissions(&mut self) {
+        let s = self;
+        s.combined.clear();
+        s.combined.extend(
+            s.incentive
+                .iter()
+                .zip(s.dividends.iter())
+                .map(|(i, d)| i.saturating_add(*d)),
+        );
+        let emission_sum = sum(&s.combined);
+        s.server.clear();
+        s.server.extend_from_slice(&s.incentive);
+        s.validator.clear();
+        s.validator.extend_from_slice(&s.dividends);
+        if emission_sum != ZERO {
+            // Every share is at most the (exact, positive) sum when all terms are non-negative
+            // and the sum did not wrap: then `safe_div` is `div_frac`.
+            let exact: i128 = s.combined.iter().map(|x| i128::from(x.to_bits())).sum();
+            let plain = i128::from(emission_sum.to_bits()) == exact
+                && s.incentive
+                    .iter()
+                    .chain(s.dividends.iter())
+                    .all(|x| *x >= ZERO);
+            for x in s.server.iter_mut().chain(s.validator.iter_mut()) {
+                *x = if plain {
+                    fixed(div_frac(bits(*x), bits(emission_sum)))
+                } else {
+                    div(*x, emission_sum)
+                };
+            }
+        }
+        s.combined_norm.clear();
+        s.combined_norm.extend_from_slice(&s.combined);
+        normalize(&mut s.combined_norm);
+        if emission_sum == ZERO {
+            let fallback = if sum(&s.active_stake) == ZERO {
+                &s.stake
+            } else {
+                &s.active_stake
+            };
+            s.validator.clear();
+            s.validator.extend_from_slice(fallback);
+            s.combined_norm.clear();
+            s.combined_norm.extend_from_slice(fallback);
+        }
+    }
+
+    fn write_output(&self, input: &EpochInput, activity_cutoff: u64, out: &mut EpochOutput) {
+        let s = self;
+        let n = input.n as usize;
+        let rao = I96F32::saturating_from_num(input.rao_emission);
+        // I96F32 shares times the emission: for a share v >= 0 the product's bits are
+        // v * rao (below 2^127: no saturation), its integer part (v * rao) >> 32, capped.
+        let amount = |v: &I32F32| {
+            if *v >= ZERO {
+                let p = (u128::from(bits(*v)) * u128::from(input.rao_emission)) >> 32;
+                u64::try_from(p).unwrap_or(u64::MAX)
+            } else {
+                I96F32::saturating_from_num(*v)
+                    .saturating_mul(rao)
+                    .saturating_to_num::<u64>()
+            }
+        };
+        fn set<T, I: Iterator<Item = T>>(v: &mut Vec<T>, it: I) {
+            v.clear();
+            v.extend(it);
+        }
+        out.activity_cutoff = activity_cutoff;
+        set(&mut out.active, s.inactive.iter().map(|x| !x));
+        set(
+            &mut out.new_validator_permit,
+            (0..n).map(|i| s.new_permits.get(i).copied().unwrap_or(false)),
+        );
+        let u16s = |v: &[I32F32], o: &mut Vec<u16>| {
+            set(
+                o,
+                v.iter().map(|x| {
+                    if *x >= ZERO {
+                        to_u16(bits(*x))
+                    } else {
+                        proportion_to_u16(*x)
+                    }
+                }),
+            )
+        };
+        u16s(&s.stake, &mut out.stake_weight_u16);
+        u16s(&s.consensus, &mut out.consensus_u16);
+        u16s(&s.incentive, &mut out.incentive_u16);
+        u16s(&s.dividends, &mut out.dividends_u16);
+        u16s(&s.trust, &mut out.validator_trust_u16);
+        let raw = |v: &[I32F32], o: &mut Vec<i64>| set(o, v.iter().map(|x| x.to_bits()));
+        raw(&s.consensus, &mut out.consensus_bits);
+        raw(&s.incentive, &mut out.incentive_bits);
+        raw(&s.dividends, &mut out.dividends_bits);
+        raw(&s.trust, &mut out.validator_trust_bits);
+        raw(&s.stake, &mut out.stake_bits);
+        raw(&s.active_stake, &mut out.active_stake_bits);
+        let float = |v: &[I32F32], o: &mut Vec<f64>| set(o, v.iter().map(|x| x.to_num::<f64>()));
+        float(&s.consensus, &mut out.consensus_f64);
+        float(&s.incentive, &mut out.incentive_f64);
+        float(&s.dividends, &mut out.dividends_f64);
+        float(&s.trust, &mut out.validator_trust_f64);
+        set(
+            &mut out.total_stake_i64f64_bits,
+            s.total_stake.iter().map(|x| x.to_bits()),
+        );
+        set(
+            &mut out.raw_stake,
+            s.total_stake.iter().map(|x| x.saturating_to_num::<u64>()),
+        );
+        set(&mut out.server_emission, s.server.iter().map(amount));
+        set(&mut out.validator_emission, s.validator.iter().map(amount));
+        set(
+            &mut out.combined_emission,
+            s.combined_norm.iter().map(amount),
+        );
+        // Bonds: the EMA's present (positive) entries; the original Yuma stores them
+        // column-max-upscaled (`t`), Yuma3 as they are (`e`).
+        let values = if input.yuma3 { &s.e } else { &s.t };
+        out.bonds.truncate(n);
+        out.bonds.iter_mut().for_each(Vec::clear);
+        out.bonds.resize_with(n, Vec::new);
+        for (i, row) in out.bonds.iter_mut().enumerate() {
+            if !s.new_permits.get(i).copied().unwrap_or(false) || s.row_of[i] == NONE {
+                continue;
+            }
+            let r = s.row_of[i] as usize;
+            let present = &s.e[r * n..(r + 1) * n];
+            let value = &values[r * n..(r + 1) * n];
+            for j in 0..n {
+                if present[j] > 0 {
+                    row.push((j as u16, to_u16(value[j])));
+                }
+            }
+        }
+    }
+}
+
+/// `alpha_sigmoid` with the chain's fixed-point `exp` evaluated by [`exp_fixed`].
+struct Sigmoid {
+    low: I32F32,
+    high: I32F32,
+    steepness: I32F32,
+    half: I32F32,
+    exp_one: u64,
+}
+
+impl Sigmoid {
+    fn new(input: &EpochInput) -> Sigmoid {
+        let low = div(
+            I32F32::saturating_from_num(input.alpha_low),
+            I32F32::saturating_from_num(u16::MAX),
+        );
+        let high = div(
+            I32F32::saturating_from_num(input.alpha_high),
+            I32F32::saturating_from_num(u16::MAX),
+        );
+        let steepness = I32F32::saturating_from_num(input.alpha_sigmoid_steepness)
+            .saturating_div(I32F32::from_num(-100));
+        Sigmoid {
+            low,
+            high,
+            steepness,
+            half: I32F32::from_num(0.5),
+            exp_one: bits(exp_safe(ONE)),
+        }
+    }
+
+    /// The clamped alpha for a combined diff in [0, 1].
+    fn alpha(&self, diff: I32F32) -> I32F32 {
+        self.alpha_from_exp(exp_fixed(self.z(diff).to_bits(), self.exp_one))
+    }
+
+    /// The exponent: -steepness / 100 * (diff - 1/2).
+    fn z(&self, diff: I32F32) -> I32F32 {
+        self.steepness
+            .saturating_mul(diff.saturating_sub(self.half))
+    }
+
+    /// The clamped alpha from exp(z).
+    fn alpha_from_exp(&self, exp: u64) -> I32F32 {
+        // 1 / (1 + exp(z)): exp(z) >= 0, so the divisor is at least 1 and below 2^62 (z is
+        // clamped to [-20, 20]); the quotient floor(2^64 / d) is at most 2^32.
+        let d = ONE_BITS + exp;
+        let sigmoid = fixed(recip_2_64(d));
+        let alpha = self
+            .low
+            .saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
+        clamp(alpha, self.low, self.high)
+    }
+}
+
+/// floor(2^64 / d) for 2^32 <= d < 2^63: a floating-point estimate (relative error below
+/// 2^-50, so within one of the quotient, which is at most 2^32), corrected exactly.
+#[inline]
+fn recip_2_64(d: u64) -> u64 {
+    debug_assert!((ONE_BITS..1 << 63).contains(&d));
+    let mut q = (18_446_744_073_709_551_616.0f64 / d as f64) as u64;
+    let prod = u128::from(q) * u128::from(d);
+    if prod > 1u128 << 64 {
+        q -= 1;
+    } else if prod + u128::from(d) <= 1u128 << 64 {
+        q += 1;
+    }
+    q
+}
+
+/// `exp_safe` (the chain's `substrate_fixed::transcendental::exp` on I32F32 clamped to
+/// [-20, 20]) on raw bits, step for step: exp(0) = 1 and exp(1) = the constant `exp_one`
+/// (special cases of the library); otherwise for |x|, result = 1 + |x| + sum of terms
+/// t_i = floor(floor(t_(i-1) * |x| / 2^32) / i), i = 2..31 (its `checked_mul` floors, and its
+/// `checked_div` by the fixed-point integer i is floor(t / i) for t >= 0), then 1 / result for
+/// x < 0 (`checked_div`: floor(2^64 / result)). Within [-20, 20] no step overflows (every term
+/// is below e^20 * 2^32 < 2^61, every product below 2^95), so the library never fails there.
+/// A term that reaches 0 stays 0: the loop stops there.
+fn exp_fixed(x: i64, exp_one: u64) -> u64 {
+    const LIMIT: i64 = 20 << 32;
+    let x = x.clamp(-LIMIT, LIMIT);
+    if x == 0 {
+        return ONE_BITS;
+    }
+    if x == 1 << 32 {
+        return exp_one;
+    }
+    let op = x.unsigned_abs();
+    let mut result = op + ONE_BITS;
+    let mut term = op;
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            term = ((u128::from(term) * u128::from(op)) >> 32) as u64 / $i;
+            if term == 0 {
+                return finish(result, x < 0);
+            }
+            result += term;
+        )*};
+    }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    finish(result, x < 0)
+}
+
+/// [`exp_fixed`] of four inputs in lockstep: the same steps, the four chains interleaved (a
+/// term that has reached 0 adds 0 from then on, so running every lane to the end is exact).
+fn exp_fixed4(x: [i64; 4], exp_one: u64) -> [u64; 4] {
+    const LIMIT: i64 = 20 << 32;
+    let x = x.map(|v| v.clamp(-LIMIT, LIMIT));
+    let op = x.map(i64::unsigned_abs);
+    let mut result = op.map(|o| o + ONE_BITS);
+    let mut term = op;
+    macro_rules! step {
+        ($($i:literal)*) => {$(
+            for k in 0..4 {
+                term[k] = ((u128::from(term[k]) * u128::from(op[k])) >> 32) as u64 / $i;
+                result[k] += term[k];
+            }
+            if term == [0; 4] {
+                return finish4(x, result, exp_one);
+            }
+        )*};
+    }
+    step!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    finish4(x, result, exp_one)
+}
+
+fn finish4(x: [i64; 4], result: [u64; 4], exp_one: u64) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for k in 0..4 {
+        out[k] = if x[k] == 0 {
+            ONE_BITS
+        } else if x[k] == 1 << 32 {
+            exp_one
+        } else {
+            finish(result[k], x[k] < 0)
+        };
+    }
+    out
+}
+
+#[inline]
+fn finish(result: u64, negative: bool) -> u64 {
+    if negative {
+        // floor(2^64 / result), result > 2^32.
+        recip_2_64(result)
+    } else {
+        result
+    }
+}
+
+/// floor(x * 2^32 / d) for 0 <= x <= d, 0 < d < 2^63: the I32F32 `safe_div` of a part by a
+/// whole (the quotient is at most 2^32: no overflow). A floating-point estimate is within
+/// 2^-19 of the quotient (three roundings of relative size 2^-53 on a value at most 2^32), so
+/// its integer part is off by at most one; the exact remainder x * 2^32 - q * d (below 2^97 in
+/// magnitude) corrects it.
+#[inline]
+fn div_frac(x: u64, d: u64) -> u64 {
+    debug_assert!(x <= d && d > 0 && d < 1 << 63);
+    let q = (x as f64 / d as f64 * 4_294_967_296.0) as u64;
+    let r = (i128::from(x) << 32) - i128::from(q) * i128::from(d);
+    if r < 0 {
+        q - 1
+    } else if r >= i128::from(d) {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// `inplace_normalize`: each entry divided by the (wrapping) total, unless it is 0. With no
+/// negative entry and a total below 2^63 the total is exact and [`div_frac`] applies.
+fn normalize(v: &mut [I32F32]) {
+    let mut total = 0i128;
+    let mut negative = false;
+    for x in v.iter() {
+        total += i128::from(x.to_bits());
+        negative |= *x < ZERO;
+    }
+    if negative || total >= 1 << 63 {
+        return inplace_normalize(v);
+    }
+    if total == 0 {
+        return;
+    }
+    let d = total as u64;
+    for x in v.iter_mut() {
+        *x = fixed(div_frac(bits(*x), d));
+    }
+}
+
+/// `inplace_normalize_64` then `vec_fixed64_to_fixed32`: floor(floor(x * 2^64 / t) / 2^32) =
+/// floor(x * 2^32 / t) for the non-negative I64F64 bits x and their total t. With t below
+/// 2^126 a floating-point estimate (within 2^-19) is corrected by the remainder
+/// x * 2^32 - q * t, computed modulo 2^128 (its true value lies in (-2t, 2t), which i128
+/// holds). Otherwise the library's own steps.
+fn normalized_stake(filtered: &mut [I64F64], stake: &mut Vec<I32F32>) {
+    stake.clear();
+    let mut total = 0i128;
+    let mut plain = true;
+    for x in filtered.iter() {
+        let b = x.to_bits();
+        plain &= b >= 0;
+        total = total.saturating_add(b);
+    }
+    if !plain || total >= 1 << 126 {
+        inplace_normalize_64(filtered);
+        stake.extend(filtered.iter().map(|x| I32F32::saturating_from_num(*x)));
+        return;
+    }
+    if total == 0 {
+        stake.extend(filtered.iter().map(|_| ZERO));
+        return;
+    }
+    let t = total as u128;
+    let tf = t as f64;
+    stake.extend(filtered.iter().map(|x| {
+        let x = x.to_bits() as u128;
+        let q = ((x as f64 / tf) * 4_294_967_296.0) as u64;
+        let r = (x << 32).wrapping_sub(t.wrapping_mul(u128::from(q))) as i128;
+        let q = if r < 0 {
+            q - 1
+        } else if r >= t as i128 {
+            q + 1
+        } else {
+            q
+        };
+        fixed(q)
+    }));
+}
+
+/// `is_topk_nonzero`: the non-zero entries among the k largest; among equal values the lower
+/// uid is dropped first (the chain's stable sort), i.e. the order is by (value, uid), whose
+/// keys are distinct, so selecting the n - k smallest gives the same set as sorting.
+fn top_k_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut Vec<bool>) {
+    out.clear();
+    out.extend(v.iter().map(|x| *x != ZERO));
+    let n = v.len();
+    if n <= k {
+        return;
+    }
+    idx.clear();
+    idx.extend(0..n);
+    idx.select_nth_unstable_by_key(n - k - 1, |&i| (v[i], i));
+    for &i in idx.iter().take(n - k) {
+        out[i] = false;
+    }
+}
+
+/// `fixed_proportion_to_u16`: x.saturating_mul(65535) is x * 65535 in bits (no saturation below
+/// 2^47), then the integer part, at most 65535 for x <= 1.
+#[inline]
+fn to_u16(x: u64) -> u16 {
+    if x <= ONE_BITS {
+        ((x * 65_535) >> 32) as u16
+    } else {
+        proportion_to_u16(fixed(x))
+    }
+}
+
+/// `mat_ema_sparse`: alpha * new + (1 - alpha) * old, positives kept (others 0).
+///
+/// For alpha in [0, 1] with entries in [0, 1] the products are [`mulf`] and the sum is at most
+/// 2^33: nothing saturates. Any other alpha (a moving average above 10^6) takes the chain's
+/// saturating operations entry by entry.
+fn ema(new: &[u64], old: &[u64], alpha: I32F32, out: &mut [u64]) {
+    let one_minus = ONE.saturating_sub(alpha);
+    let in_range = alpha >= ZERO && alpha <= ONE && new.iter().chain(old).all(|v| *v <= ONE_BITS);
+    if in_range {
+        let (a, m) = (bits(alpha), bits(one_minus));
+        for ((o, n), b) in out.iter_mut().zip(new).zip(old) {
+            *o = mulf(a, *n) + mulf(m, *b);
+        }
+    } else {
+        for ((o, n), b) in out.iter_mut().zip(new).zip(old) {
+            let v = ZERO
+                .saturating_add(alpha.saturating_mul(fixed(*n)))
+                .saturating_add(one_minus.saturating_mul(fixed(*b)));
+            *o = if v > ZERO { bits(v) } else { 0 };
+        }
+    }
+}
+
+/// `inplace_col_normalize_sparse`: each entry divided by its column's total, where non-zero.
+/// Totals of entries at most 2^48 over at most 2^11 rows (`MAX_CELLS`, rows <= n) stay far
+/// below 2^63 (no saturation); each entry is at most its column's total, so [`Recip`] applies
+/// to entries up to 1. Larger entries (original Yuma's integer bonds, or an EMA with alpha
+/// outside [0, 1]) take the chain's operations.
+fn col_normalize(m: &mut [u64], n: usize, cols: &mut Cols) {
+    if n == 0 {
+        return;
+    }
+    if m.iter().any(|v| *v > 1 << 48) {
+        // The chain's saturating totals, in row order, and its division.
+        fill(&mut cols.fixed, n, ZERO);
+        for row in m.chunks_exact(n) {
+            for (t, v) in cols.fixed.iter_mut().zip(row) {
+                *t = t.saturating_add(fixed(*v));
+            }
+        }
+        for row in m.chunks_exact_mut(n) {
+            for (v, t) in row.iter_mut().zip(cols.fixed.iter()) {
+                if *t != ZERO {
+                    *v = bits(div(fixed(*v), *t));
+                }
+            }
+        }
+        return;
+    }
+    fill(&mut cols.total, n, 0);
+    for row in m.chunks_exact(n) {
+        for (c, v) in cols.total.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+    divide_columns(m, n, cols);
+}
+
+/// Column totals of entries in [0, 1] (at most 2^11 rows: no overflow).
+fn col_totals(m: &[u64], n: usize, total: &mut Vec<u64>) {
+    fill(total, n, 0);
+    if n == 0 {
+        return;
+    }
+    for row in m.chunks_exact(n) {
+        for (c, v) in total.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+}
+
+/// One reciprocal per non-zero column total (the default, which maps 0 to 0, elsewhere).
+fn make_recips(total: &[u64], recip: &mut Vec<Recip>) {
+    recip.clear();
+    recip.extend(total.iter().map(|c| {
+        if *c == 0 {
+            Recip::default()
+        } else {
+            Recip::new(*c)
+        }
+    }));
+}
+
+/// Divides every entry by `cols.total` of its column where that is non-zero (entries at most
+/// their column's total).
+fn divide_columns(m: &mut [u64], n: usize, cols: &mut Cols) {
+    cols.recip.clear();
+    cols.recip.extend(cols.total.iter().map(|c| {
+        if *c == 0 {
+            Recip::default()
+        } else {
+            Recip::new(*c)
+        }
+    }));
+    for row in m.chunks_exact_mut(n) {
+        for ((v, c), r) in row.iter_mut().zip(cols.total.iter()).zip(cols.recip.iter()) {
+            if *c != 0 {
+                *v = if *v <= ONE_BITS {
+                    r.apply(*v)
+                } else {
+                    bits(div(fixed(*v), fixed(*c)))
+                };
+            }
+        }
+    }
+}
+
+/// The original Yuma's stored bonds (integers b * 2^32) column-normalised: the column total is
+/// S * 2^32 with S the integer total (below 2^27: no saturation), and
+/// floor(b * 2^32 * 2^32 / (S * 2^32)) = floor(b * 2^32 / S) with b <= S.
+fn col_normalize_integers(m: &mut [u64], n: usize, cols: &mut Cols) {
+    if n == 0 {
+        return;
+    }
+    fill(&mut cols.total, n, 0);
+    for row in m.chunks_exact(n) {
+        for (c, v) in cols.total.iter_mut().zip(row) {
+            *c += v >> 32;
+        }
+    }
+    cols.recip.clear();
+    cols.recip.extend(cols.total.iter().map(|c| {
+        if *c == 0 {
+            Recip::default()
+        } else {
+            Recip::new(*c)
+        }
+    }));
+    for row in m.chunks_exact_mut(n) {
+        for ((v, c), r) in row.iter_mut().zip(cols.total.iter()).zip(cols.recip.iter()) {
+            if *c != 0 {
+                *v = r.apply(*v >> 32);
+            }
+        }
+    }
+}
+
+/// `inplace_col_max_upscale_sparse`: each entry divided by its column's maximum.
+fn col_max_upscale(m: &mut [u64], n: usize, cols: &mut Cols) {
+    if n == 0 {
+        return;
+    }
+    fill(&mut cols.total, n, 0);
+    for row in m.chunks_exact(n) {
+        for (c, v) in cols.total.iter_mut().zip(row) {
+            *c = (*c).max(*v);
+        }
+    }
+    divide_columns(m, n, cols);
+}
+
+/// `compute_disabled_liquid_alpha`: 1 - moving average / 1e6 (via I64F64 `saturating_div`).
+fn bond_alpha(bonds_moving_average: u64) -> I32F32 {
+    let ma = I64F64::from_num(bonds_moving_average).saturating_div(I64F64::from_num(1_000_000));
+    I32F32::from_num(1).saturating_sub(I32F32::saturating_from_num(ma))
+}
+
+/// `compute_ema_bonds_normal_sparse`'s alpha (via I64F64 `safe_div`).
+fn bond_alpha_64(bonds_moving_average: u64) -> I32F32 {
+    let ma = div64(
+        I64F64::saturating_from_num(bonds_moving_average),
+        I64F64::saturating_from_num(1_000_000),
+    );
+    I32F32::saturating_from_num(1).saturating_sub(I32F32::saturating_from_num(ma))
+}
+
+#[cfg(test)]
+mod exp_tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn exp_fixed_is_the_librarys_exp() {
+        let exp_one = bits(exp_safe(ONE));
+        let check = |x: i64| {
+            let want = exp_safe(I32F32::from_bits(x));
+            assert_eq!(exp_fixed(x, exp_one) as i64, want.to_bits(), "x bits {x}");
+        };
+        for x in [
+            0,
+            1,
+            -1,
+            1 << 32,
+            -(1 << 32),
+            20 << 32,
+            -(20 << 32),
+            i64::MAX,
+            i64::MIN,
+        ] {
+            check(x);
+        }
+        for k in -64..=64i64 {
+            check(k << 29);
+            check((k << 29) + 1);
+            check((k << 29) - 1);
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..300_000 {
+            check(rng.gen_range(-(21i64 << 32)..(21i64 << 32)));
+            check(rng.gen_range(-(1i64 << 33)..(1i64 << 33)));
+        }
+    }
+
+    #[test]
+    fn exp_fixed4_is_exp_fixed() {
+        let exp_one = bits(exp_safe(ONE));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..100_000 {
+            let mut x = [0i64; 4];
+            for v in x.iter_mut() {
+                *v = match rng.gen_range(0..6) {
+                    0 => 0,
+                    1 => 1 << 32,
+                    2 => -(1 << 32),
+                    3 => rng.gen_range(-(1i64 << 30)..(1i64 << 30)),
+                    _ => rng.gen_range(-(21i64 << 32)..(21i64 << 32)),
+                };
+            }
+            assert_eq!(
+                exp_fixed4(x, exp_one),
+                x.map(|v| exp_fixed(v, exp_one)),
+                "{x:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn recip_2_64_is_exact() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        for _ in 0..300_000 {
+            let d = rng.gen_range(ONE_BITS..1 << 62);
+            assert_eq!(
+                u128::from(recip_2_64(d)),
+                (1u128 << 64) / u128::from(d),
+                "{d}"
+            );
+        }
+        for d in [ONE_BITS, ONE_BITS + 1, (1 << 62) - 1, 3 << 32, 1 << 40] {
+            assert_eq!(
+                u128::from(recip_2_64(d)),
+                (1u128 << 64) / u128::from(d),
+                "{d}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod recip_tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn check(x: u64, d: u64) {
+        let want = ((u128::from(x) << 32) / u128::from(d)) as u64;
+        assert_eq!(Recip::new(d).apply(x), want, "x {x} d {d}");
+    }
+
+    #[test]
+    fn div_frac_is_safe_div() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        for _ in 0..300_000 {
+            let shift = rng.gen_range(1..63);
+            let d = rng.gen_range(1..(1u64 << 63) >> shift).max(1);
+            let x = match rng.gen_range(0..4) {
+                0 => d,
+                1 => 0,
+                _ => rng.gen_range(0..=d),
+            };
+            assert_eq!(
+                fixed(div_frac(x, d)),
+                div(fixed(x), fixed(d)),
+                "x {x} d {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn normalized_stake_is_the_librarys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..3_000 {
+            let len = rng.gen_range(1..40);
+            let scale = rng.gen_range(0..127);
+            let mut v: Vec<I64F64> = (0..len)
+                .map(|_| {
+                    let b = if rng.gen_bool(0.2) {
+                        0
+                    } else {
+                        rng.gen::<u128>() >> scale
+                    };
+                    I64F64::from_bits((b >> 7) as i128)
+                })
+                .collect();
+            let mut want = v.clone();
+            inplace_normalize_64(&mut want);
+            let want: Vec<I32F32> = want
+                .iter()
+                .map(|x| I32F32::saturating_from_num(*x))
+                .collect();
+            let mut got = vec![];
+            normalized_stake(&mut v, &mut got);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn top_k_is_the_librarys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        for _ in 0..3_000 {
+            let len = rng.gen_range(0..60);
+            let v: Vec<I32F32> = (0..len).map(|_| fixed(rng.gen_range(0..5))).collect();
+            let k = rng.gen_range(0..70);
+            let (mut i1, mut o1, mut i2, mut o2) = (vec![], vec![], vec![], vec![]);
+            super::super::math::is_topk_nonzero(&v, k, &mut i1, &mut o1);
+            top_k_nonzero(&v, k, &mut i2, &mut o2);
+            assert_eq!(o1, o2);
+        }
+    }
+
+    #[test]
+    fn reciprocal_division_is_exact() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for d in 1..2_000u64 {
+            for x in [0, 1, d / 3, d / 2, d.saturating_sub(1), d] {
+                check(x.min(ONE_BITS), d);
+            }
+        }
+        for _ in 0..200_000 {
+            let shift = rng.gen_range(1..63);
+            let d = rng.gen_range(1..u64::MAX >> shift);
+            let x = rng.gen_range(0..=d.min(ONE_BITS));
+            check(x, d);
+            check(d.min(ONE_BITS), d);
+        }
+        for p in 0..63 {
+            let d = 1u64 << p;
+            check(d.min(ONE_BITS), d);
+            check((d / 2).min(ONE_BITS), d);
+        }
+    }
+}
