@@ -189,16 +189,17 @@ pub fn neurons_chart(dir: &Path, stem: &Path) -> Result<Option<PathBuf>, ReportE
 /// the one before: alpha gained per alpha held per day (stake added or moved in the meantime
 /// counts as gain, so positions that grew by more than doubling are left out).
 fn yields(x: &[f64], keys: &[(String, String, u32)], alpha: &[u64]) -> Vec<Series> {
-    // sample -> position -> alpha
-    let mut samples: BTreeMap<u64, BTreeMap<(String, String, u32), u64>> = BTreeMap::new();
+    // sample -> position -> alpha (positions borrowed, not copied: traces can be large)
+    type Sample<'a> = BTreeMap<&'a (String, String, u32), u64>;
+    let mut samples: BTreeMap<u64, Sample> = BTreeMap::new();
     for i in 0..x.len() {
         samples
             .entry(x[i].to_bits())
             .or_default()
-            .insert(keys[i].clone(), alpha[i]);
+            .insert(&keys[i], alpha[i]);
     }
     let mut out: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    let mut prev: Option<(f64, &BTreeMap<(String, String, u32), u64>)> = None;
+    let mut prev: Option<(f64, &Sample)> = None;
     for (xb, now) in &samples {
         let day = f64::from_bits(*xb);
         if let Some((day0, before)) = prev {
