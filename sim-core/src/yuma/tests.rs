@@ -511,3 +511,34 @@ fn explicit_zero_weights_keep_their_decayed_bonds_under_liquid_alpha() {
         "{exercised} decayed bonds kept at explicit zeros"
     );
 }
+
+/// An empty subnet, and one whose stored rows all point beyond n.
+#[test]
+fn empty_subnets_match() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for n in [0usize, 1, 2] {
+        for yuma3 in [false, true] {
+            for liquid in [false, true] {
+                let mut input = random_subnet(&mut rng);
+                input.n = n as u16;
+                input.yuma3 = yuma3;
+                input.liquid_alpha = liquid;
+                input.last_update.truncate(n);
+                input.block_at_registration.resize(n, 0);
+                input.alpha_stake.resize(n, 1_000);
+                input.tao_stake.resize(n, 0);
+                input.validator_permit.truncate(n);
+                input.earliest_active_commit_block.truncate(n);
+                input.owner_uid = None;
+                input.weights = vec![(0, vec![(n as u16, 5), (n as u16 + 1, 7)])];
+                input.bonds = vec![(0, vec![(n as u16, 9)])];
+                let mut fast = Yuma::default();
+                let mut oracle = Sparse::default();
+                let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+                fast.run(&input, &mut a);
+                oracle.run(&input, &mut b);
+                assert!(a == b, "n {n}: {}", first_difference(&a, &b));
+            }
+        }
+    }
+}
