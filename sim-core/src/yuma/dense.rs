@@ -356,6 +356,13 @@ impl Dense {
         fill(&mut s.seen, n, 0);
         s.w.clear();
         s.zero_at.clear();
+        s.zero_at.reserve(
+            input
+                .weights
+                .iter()
+                .map(|(_, row)| row.len())
+                .sum::<usize>(),
+        );
         let mut unsorted = false;
         for i in 0..n {
             let mut total = 0u64;
@@ -817,7 +824,10 @@ impl Dense {
         fill(&mut s.acc, n, 0);
         fill(&mut s.cols.total, n, 0);
         s.e.resize(s.rows.len() * n, 0);
+        // Room for every entry: the queue never grows within an epoch of this size, so later
+        // epochs (whatever their share of entries needing an exponential) allocate nothing.
         s.pending_bond.clear();
+        s.pending_bond.reserve(s.rows.len() * n);
         s.zero_bits.clear();
         if !s.zero_at.is_empty() {
             s.zero_bits.resize((s.rows.len() * n).div_ceil(64), 0);
@@ -1083,6 +1093,7 @@ impl Dense {
         // their diff, and their exponentials are then taken four at a time (independent
         // chains, so the processor overlaps them).
         s.pending.clear();
+        s.pending.reserve(s.rows.len() * n);
         for r in 0..s.rows.len() {
             let wb = &s.wb[r * n..][..n];
             let b = &s.b[r * n..][..n];
