@@ -7,11 +7,13 @@
 //! a reciprocal). The differential test (`yuma/tests.rs`) checks the whole against the sparse
 //! path over thousands of random epochs.
 //!
-//! The dense path declines (returns `false`, nothing written to the output) when a kept weight
-//! entry is out of uid order, repeated or an explicit zero, when the stored bond row of a uid
-//! with a matrix row is not strictly sorted, when a uid has two stored rows, or when the matrix
-//! would exceed [`MAX_CELLS`]: there the presence of an entry (not only its value) or the row
-//! order changes the chain's result, and the sparse path runs instead.
+//! The dense path declines (returns `false`, nothing written to the output) when a uid is kept
+//! twice in one weight row, when weight rows are out of uid order under liquid alpha at bonds
+//! penalty 0 or 1, when the stored bond row of a uid with a matrix row is not strictly sorted,
+//! when a uid has two stored rows, or when the matrix would exceed [`MAX_CELLS`]: there a
+//! repeated entry or the row order changes the chain's result, and the sparse path runs
+//! instead. Explicit zero weights stay: their presence matters only under liquid alpha at
+//! penalty 0 or 1, where a presence bit carries it (`liquid_fused`).
 
 use super::math::{
     clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
@@ -1075,8 +1077,9 @@ impl Dense {
         }
     }
 
-    /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` on the entries the EMA
-    /// keeps: those with a weight for bonds (the only ones present, weights being positive).
+    /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` at a bonds penalty other
+    /// than 0 and 1, on the entries the EMA keeps: those with a weight for bonds, which the
+    /// interpolation keeps only where positive (so presence is positivity here).
     fn liquid_ema(&mut self, input: &EpochInput, n: usize) {
         let s = self;
         let sigmoid = Sigmoid::new(input);
