@@ -22,8 +22,10 @@ use super::math::{
 use super::{EpochInput, EpochOutput};
 use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
 
-/// Largest dense matrix (rows x uids) the dense path builds; larger epochs run sparse.
-const MAX_CELLS: usize = 1 << 22;
+/// Largest dense matrix (rows x uids) the dense path builds; larger epochs run sparse. With
+/// rows <= n this also bounds the rows by 2^10 (the sums below rely on at most 2^11), and the
+/// scratch to about 100 MB (a 256 x 256 subnet needs about 5 MB).
+const MAX_CELLS: usize = 1 << 20;
 const NONE: u32 = u32::MAX;
 const ONE_BITS: u64 = 1 << 32;
 
