@@ -7,11 +7,13 @@
 //! a reciprocal). The differential test (`yuma/tests.rs`) checks the whole against the sparse
 //! path over thousands of random epochs.
 //!
-//! The dense path declines (returns `false`, nothing written to the output) when a kept weight
-//! entry is out of uid order, repeated or an explicit zero, when the stored bond row of a uid
-//! with a matrix row is not strictly sorted, when a uid has two stored rows, or when the matrix
-//! would exceed [`MAX_CELLS`]: there the presence of an entry (not only its value) or the row
-//! order changes the chain's result, and the sparse path runs instead.
+//! The dense path declines (returns `false`, nothing written to the output) when a uid is kept
+//! twice in one weight row, when weight rows are out of uid order under liquid alpha at bonds
+//! penalty 0 or 1, when the stored bond row of a uid with a matrix row is not strictly sorted,
+//! when a uid has two stored rows, or when the matrix would exceed [`MAX_CELLS`]: there a
+//! repeated entry or the row order changes the chain's result, and the sparse path runs
+//! instead. Explicit zero weights stay: their presence matters only under liquid alpha at
+//! penalty 0 or 1, where a presence bit carries it (`liquid_fused`).
 
 use super::math::{
     clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
@@ -20,8 +22,10 @@ use super::math::{
 use super::{EpochInput, EpochOutput};
 use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
 
-/// Largest dense matrix (rows x uids) the dense path builds; larger epochs run sparse.
-const MAX_CELLS: usize = 1 << 22;
+/// Largest dense matrix (rows x uids) the dense path builds; larger epochs run sparse. With
+/// rows <= n this also bounds the rows by 2^10 (the sums below rely on at most 2^11), and the
+/// scratch to about 100 MB (a 256 x 256 subnet needs about 5 MB).
+const MAX_CELLS: usize = 1 << 20;
 const NONE: u32 = u32::MAX;
 const ONE_BITS: u64 = 1 << 32;
 
@@ -60,6 +64,11 @@ pub(super) struct Dense {
     /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
     pending: Vec<(u32, u64)>,
     pending_bond: Vec<(u32, u64, u64)>,
+    /// Per uid: the stamp (row uid + 1) of the last weight row that kept it.
+    seen: Vec<u32>,
+    /// Matrix indices of kept explicit zero weights, and the same as a bit set.
+    zero_at: Vec<u32>,
+    zero_bits: Vec<u64>,
     recip_b: Vec<Recip>,
     col_max: Vec<u64>,
     shift: Vec<u32>,
@@ -342,24 +351,41 @@ impl Dense {
         let keeps_bond = |j: usize| j < n && last_tempo > registered(j);
         let all_bonds_kept = latest_registration < last_tempo;
         // Rows: a weight row's kept entries go into its matrix row as raw integers (and are
-        // summed); it must be strictly sorted with no explicit zero among them, or the epoch
-        // takes the sparse path (the entries' presence and order matter there).
+        // summed). A uid kept twice in a row sends the epoch to the sparse path (the chain sums
+        // both but keeps one in places). Explicit zeros and rows out of uid order are noted:
+        // they only matter for liquid alpha at penalty 0 or 1 (below).
         s.rows.clear();
         s.wtotal.clear();
         fill(&mut s.row_of, n, NONE);
+        fill(&mut s.seen, n, 0);
         s.w.clear();
+        s.zero_at.clear();
+        s.zero_at.reserve(
+            input
+                .weights
+                .iter()
+                .map(|(_, row)| row.len())
+                .sum::<usize>(),
+        );
+        let mut unsorted = false;
         for i in 0..n {
             let mut total = 0u64;
-            let mut plain = true;
+            let mut row_unsorted = false;
             let weights_start = s.w.len();
+            let zeros_start = s.zero_at.len();
             if s.wsrc[i] != NONE && !s.forbids.get(i).copied().unwrap_or(true) {
                 let row = &input.weights[s.wsrc[i] as usize].1;
                 s.w.resize(weights_start + n, 0);
                 let dst = &mut s.w[weights_start..][..n];
+                let zero_at = &mut s.zero_at;
                 let mut next = 0usize;
                 let mut keep = |j: usize, w: u16| {
-                    plain &= j >= next && w != 0;
+                    // In a sorted row a repeated uid is also "not after the previous one".
+                    row_unsorted |= j < next;
                     next = j + 1;
+                    if w == 0 {
+                        zero_at.push(j as u32);
+                    }
                     dst[j] = u64::from(w);
                     total += u64::from(w);
                 };
@@ -381,8 +407,25 @@ impl Dense {
                     }
                 }
             }
-            if !plain {
-                return false;
+            if row_unsorted {
+                // Out of order somewhere: look for a uid kept twice (stamps, no clearing).
+                unsorted = true;
+                let stamp = i as u32 + 1;
+                for &(j, _) in &input.weights[s.wsrc[i] as usize].1 {
+                    let j = j as usize;
+                    let kept =
+                        if !input.commit_reveal_enabled && s.last_update[i] > latest_registration {
+                            j < n && (j != i || owner == Some(i as u16))
+                        } else {
+                            keeps_weight(i, j)
+                        };
+                    if kept {
+                        if s.seen[j] == stamp {
+                            return false;
+                        }
+                        s.seen[j] = stamp;
+                    }
+                }
             }
             let has_bond = s.bsrc[i] != NONE
                 && input.bonds[s.bsrc[i] as usize]
@@ -390,12 +433,18 @@ impl Dense {
                     .iter()
                     .any(|&(j, _)| keeps_bond(j as usize));
             if total > 0 || has_bond {
-                s.row_of[i] = s.rows.len() as u32;
+                let r = s.rows.len();
+                s.row_of[i] = r as u32;
                 s.rows.push(i as u32);
                 s.wtotal.push(total);
                 s.w.resize(weights_start + n, 0);
+                // Explicit zeros as matrix indices.
+                for z in &mut s.zero_at[zeros_start..] {
+                    *z += (r * n) as u32;
+                }
             } else {
                 s.w.truncate(weights_start);
+                s.zero_at.truncate(zeros_start);
             }
             if s.rows.len() * n > MAX_CELLS || total >= 1 << 31 {
                 return false;
@@ -491,6 +540,11 @@ impl Dense {
             && (penalty == ZERO || penalty == ONE);
         s.cons.clear();
         s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
+        if fused && liquid && unsorted {
+            // The chain walks the weights for bonds (W or C, copied with their order) as if
+            // sorted by uid, and stores the new bonds in that order: the sparse path's job.
+            return false;
+        }
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
             let done = if liquid {
@@ -774,7 +828,18 @@ impl Dense {
         fill(&mut s.acc, n, 0);
         fill(&mut s.cols.total, n, 0);
         s.e.resize(s.rows.len() * n, 0);
+        // Room for every entry: the queue never grows within an epoch of this size, so later
+        // epochs (whatever their share of entries needing an exponential) allocate nothing.
         s.pending_bond.clear();
+        s.pending_bond.reserve(s.rows.len() * n);
+        s.zero_bits.clear();
+        if !s.zero_at.is_empty() {
+            s.zero_bits.resize((s.rows.len() * n).div_ceil(64), 0);
+            for &at in &s.zero_at {
+                s.zero_bits[at as usize / 64] |= 1 << (at % 64);
+            }
+        }
+        let zero_bits = &s.zero_bits;
         for (r, &uid) in s.rows.iter().enumerate() {
             let i = uid as usize;
             let st = bits(s.active_stake[i]);
@@ -809,12 +874,18 @@ impl Dense {
                 } else {
                     bond - weight
                 };
-                let v = if weight == 0 {
+                // An entry of the weights for bonds is present when positive or an explicit
+                // zero weight (kept by the clip as 0 at penalty 1, copied at penalty 0); a
+                // present zero keeps its decayed bond, an absent one is dropped.
+                let at = r * n + j;
+                let present = weight != 0
+                    || (!zero_bits.is_empty() && (zero_bits[at / 64] >> (at % 64)) & 1 == 1);
+                let v = if !present {
                     0
                 } else if diff == 0 {
                     ema(alpha_at_zero, weight, bond)
                 } else {
-                    s.pending_bond.push(((r * n + j) as u32, diff, bond));
+                    s.pending_bond.push((at as u32, diff, bond));
                     0
                 };
                 e[j] = v;
@@ -1008,8 +1079,9 @@ impl Dense {
         }
     }
 
-    /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` on the entries the EMA
-    /// keeps: those with a weight for bonds (the only ones present, weights being positive).
+    /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` at a bonds penalty other
+    /// than 0 and 1, on the entries the EMA keeps: those with a weight for bonds, which the
+    /// interpolation keeps only where positive (so presence is positivity here).
     fn liquid_ema(&mut self, input: &EpochInput, n: usize) {
         let s = self;
         let sigmoid = Sigmoid::new(input);
@@ -1026,6 +1098,7 @@ impl Dense {
         // their diff, and their exponentials are then taken four at a time (independent
         // chains, so the processor overlaps them).
         s.pending.clear();
+        s.pending.reserve(s.rows.len() * n);
         for r in 0..s.rows.len() {
             let wb = &s.wb[r * n..][..n];
             let b = &s.b[r * n..][..n];

@@ -52,6 +52,14 @@ fn random_row(rng: &mut ChaCha8Rng, n: usize, own: usize, messy: bool) -> Vec<(u
             row.push((j as u16, w));
         }
     }
+    if rng.gen_bool(0.15) {
+        // Explicit zero weights, as the chain stores them from `set_weights`.
+        for entry in row.iter_mut() {
+            if rng.gen_bool(0.2) {
+                entry.1 = 0;
+            }
+        }
+    }
     if rng.gen_bool(0.1) {
         // A validator that weights itself (masked unless it is the owner).
         if !row.iter().any(|(j, _)| *j as usize == own) && own < n {
@@ -325,9 +333,13 @@ fn compare(seed: u64, sequences: usize) -> (usize, usize) {
 
 #[test]
 fn dense_path_matches_the_sparse_oracle_on_random_epochs() {
-    let (epochs, dense) = compare(0x007a_051a, 1_500);
+    let (epochs, dense) = compare(0x007a_051a, 2_000);
     eprintln!("{epochs} epochs, {dense} on the dense path");
-    assert!(epochs > 3_000);
+    assert!(epochs > 4_000);
+    assert!(
+        dense * 10 >= epochs * 8,
+        "{dense} of {epochs} on the dense path"
+    );
 }
 
 /// The benchmark's shape (64 validators x 256 uids, all dense, every variant), several epochs.
@@ -375,6 +387,157 @@ fn dense_path_matches_the_sparse_oracle_at_benchmark_size() {
                 );
                 assert_eq!(fast.last_path(), Path::Dense);
                 next_epoch(&mut rng, &mut input, &b);
+            }
+        }
+    }
+}
+
+/// The golden epochs (computed by the chain's arithmetic; `tests/golden_yuma.rs` checks the
+/// results) mostly take the dense path: the parity test there is a test of the dense path, not
+/// only of the fallback. Counted here, where the path is visible.
+#[test]
+fn golden_epochs_mostly_take_the_dense_path() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/yuma");
+    let read = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let mut inputs: Vec<EpochInput> = vec![];
+    for case in read(&dir.join("tiny.json"))["cases"].as_array().unwrap() {
+        inputs.push(serde_json::from_value(case["input"].clone()).unwrap());
+    }
+    for seq in read(&dir.join("sequences.json"))["sequences"]
+        .as_array()
+        .unwrap()
+    {
+        for e in seq["epochs"].as_array().unwrap() {
+            inputs.push(serde_json::from_value(e["input"].clone()).unwrap());
+        }
+    }
+    for f in std::fs::read_dir(dir.join("random")).unwrap() {
+        let case = read(&f.unwrap().path());
+        inputs.push(serde_json::from_value(case["input"].clone()).unwrap());
+    }
+    let mut yuma = Yuma::default();
+    let mut oracle = Sparse::default();
+    let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+    let mut dense = 0;
+    for input in &inputs {
+        yuma.run(input, &mut a);
+        oracle.run(input, &mut b);
+        assert!(a == b, "{}", first_difference(&a, &b));
+        if yuma.last_path() == Path::Dense {
+            dense += 1;
+        }
+    }
+    eprintln!(
+        "{dense} of {} golden epochs on the dense path",
+        inputs.len()
+    );
+    assert!(
+        dense * 10 >= inputs.len() * 8,
+        "{dense} of {}",
+        inputs.len()
+    );
+}
+
+/// Liquid alpha at penalty 0 and 1 with explicit zero weights over carried bonds: the one place
+/// where an entry's presence (not its value) changes the result. The dense path must keep the
+/// decayed bond of an explicit zero and drop the bond of an absent weight.
+#[test]
+fn explicit_zero_weights_keep_their_decayed_bonds_under_liquid_alpha() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut exercised = 0;
+    for penalty in [0, u16::MAX] {
+        for round in 0..20 {
+            let mut input = random_subnet(&mut rng);
+            let n = 32;
+            input.n = n as u16;
+            input.yuma3 = true;
+            input.liquid_alpha = true;
+            input.bonds_penalty = penalty;
+            input.commit_reveal_enabled = false;
+            input.earliest_active_commit_block = vec![];
+            input.last_update = vec![input.current_block - 1; n];
+            input.block_at_registration = vec![10; n];
+            input.alpha_stake = (0..n).map(|_| rng.gen_range(1..1 << 40)).collect();
+            input.tao_stake = vec![0; n];
+            input.validator_permit = vec![true; n];
+            input.max_allowed_validators = n as u16;
+            input.owner_uid = None;
+            let full = |rng: &mut ChaCha8Rng| -> Vec<(u16, Vec<(u16, u16)>)> {
+                (0..n)
+                    .map(|i| {
+                        let row = (0..n)
+                            .filter(|j| *j != i)
+                            .map(|j| (j as u16, rng.gen_range(1..=u16::MAX)))
+                            .collect();
+                        (i as u16, row)
+                    })
+                    .collect()
+            };
+            input.bonds = full(&mut rng);
+            input.weights = full(&mut rng);
+            // Zero a third of the weights (explicitly) and drop a few entries (absent).
+            for (_, row) in input.weights.iter_mut() {
+                for entry in row.iter_mut() {
+                    if rng.gen_bool(0.33) {
+                        entry.1 = 0;
+                    }
+                }
+                row.retain(|_| !rng.gen_bool(0.1));
+            }
+            let mut fast = Yuma::default();
+            let mut oracle = Sparse::default();
+            let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+            fast.run(&input, &mut a);
+            oracle.run(&input, &mut b);
+            assert!(
+                a == b,
+                "penalty {penalty}, round {round}: {}",
+                first_difference(&a, &b)
+            );
+            assert_eq!(fast.last_path(), Path::Dense);
+            for (i, row) in input.weights.iter() {
+                for (j, w) in row {
+                    if *w == 0 && a.bonds[*i as usize].iter().any(|(k, _)| k == j) {
+                        exercised += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        exercised > 100,
+        "{exercised} decayed bonds kept at explicit zeros"
+    );
+}
+
+/// An empty subnet, and one whose stored rows all point beyond n.
+#[test]
+fn empty_subnets_match() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for n in [0usize, 1, 2] {
+        for yuma3 in [false, true] {
+            for liquid in [false, true] {
+                let mut input = random_subnet(&mut rng);
+                input.n = n as u16;
+                input.yuma3 = yuma3;
+                input.liquid_alpha = liquid;
+                input.last_update.truncate(n);
+                input.block_at_registration.resize(n, 0);
+                input.alpha_stake.resize(n, 1_000);
+                input.tao_stake.resize(n, 0);
+                input.validator_permit.truncate(n);
+                input.earliest_active_commit_block.truncate(n);
+                input.owner_uid = None;
+                input.weights = vec![(0, vec![(n as u16, 5), (n as u16 + 1, 7)])];
+                input.bonds = vec![(0, vec![(n as u16, 9)])];
+                let mut fast = Yuma::default();
+                let mut oracle = Sparse::default();
+                let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+                fast.run(&input, &mut a);
+                oracle.run(&input, &mut b);
+                assert!(a == b, "n {n}: {}", first_difference(&a, &b));
             }
         }
     }
