@@ -20,7 +20,36 @@ pub const DEFAULT_BLOCK_EMISSION: u64 = crate::RAO_PER_TAO;
 pub struct EmissionError;
 
 /// Block emission in rao for a given issuance, exactly as the chain computes it.
+///
+/// The chain's result depends on the issuance only through the halving count
+/// `floor(log2(1 / (1 - I / 21e15)))`. Away from the halving thresholds (where that logarithm is
+/// at least 1e-4 from an integer, i.e. more than ~100 TAO of issuance from 10.5M, 15.75M, ...),
+/// an `f64` logarithm gives the same count with a margin far beyond the fixed-point and `f64`
+/// errors, and the count is turned into the emission by the chain's own arithmetic; near a
+/// threshold, and near the supply, the chain's `I96F32` evaluation runs. The differential test
+/// below holds the two to the same result.
 pub fn block_emission_for_issuance(issuance: u64) -> Result<u64, EmissionError> {
+    match halvings_away_from_thresholds(issuance) {
+        Some(halvings) => Ok(emission_for_halvings(halvings)),
+        None => block_emission_exact(issuance),
+    }
+}
+
+/// The halving count when it is certain from an `f64` logarithm (see above), else `None`.
+fn halvings_away_from_thresholds(issuance: u64) -> Option<u64> {
+    // Beyond 99.9 % of the supply the ratio's fixed-point error grows: leave it to the exact path.
+    if issuance >= TOTAL_SUPPLY / 1000 * 999 {
+        return None;
+    }
+    let x = issuance as f64 / TOTAL_SUPPLY as f64;
+    let l = -(1.0 - x).log2();
+    let k = l.floor();
+    let frac = l - k;
+    (frac > 1e-4 && frac < 1.0 - 1e-4).then_some(k as u64)
+}
+
+/// The chain's evaluation in `I96F32`, step by step.
+fn block_emission_exact(issuance: u64) -> Result<u64, EmissionError> {
     let one = I96F32::from_num(1);
     let total_issuance = I96F32::saturating_from_num(issuance);
     if total_issuance >= I96F32::saturating_from_num(TOTAL_SUPPLY) {
@@ -33,7 +62,13 @@ pub fn block_emission_for_issuance(issuance: u64) -> Result<u64, EmissionError> 
     let ratio = one.checked_div(remaining).ok_or(EmissionError)?;
     let residual: I96F32 = log2(ratio).map_err(|_| EmissionError)?;
     let halvings: u64 = residual.floor().saturating_to_num::<u64>();
-    // 2^k by repeated saturating doubling, then 1/2^k (0 once 2^k saturates: safe_div).
+    Ok(emission_for_halvings(halvings))
+}
+
+/// `1 TAO / 2^halvings` as the chain forms it: 2^k by repeated saturating doubling, then
+/// 1/2^k (0 once 2^k saturates: safe_div), times the default emission, truncated to rao.
+fn emission_for_halvings(halvings: u64) -> u64 {
+    let one = I96F32::from_num(1);
     let mut multiplier = one;
     for _ in 0..halvings {
         multiplier = multiplier.saturating_mul(I96F32::from_num(2));
@@ -44,7 +79,7 @@ pub fn block_emission_for_issuance(issuance: u64) -> Result<u64, EmissionError> 
         one.checked_div(multiplier).unwrap_or(I96F32::from_num(0))
     };
     let emission = percentage.saturating_mul(I96F32::from_num(DEFAULT_BLOCK_EMISSION));
-    Ok(emission.saturating_to_num::<u64>())
+    emission.saturating_to_num::<u64>()
 }
 
 /// Halving thresholds `T_k = 21e15 * (1 - 2^-k)` in rao, k = 1..=n (10.5M, 15.75M, ... TAO).
@@ -77,6 +112,43 @@ mod tests {
         assert_eq!(block_emission_for_issuance(u64::MAX), Ok(0));
         assert_eq!(halvings_at(500_000_000), 1);
         assert_eq!(halvings_at(1_000_000_000), 0);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_chains_evaluation() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let check = |i: u64| {
+            assert_eq!(
+                block_emission_for_issuance(i),
+                block_emission_exact(i),
+                "issuance {i}"
+            )
+        };
+        for _ in 0..200_000 {
+            check(rng.gen_range(0..TOTAL_SUPPLY));
+        }
+        for _ in 0..20_000 {
+            check(rng.gen());
+        }
+        // Densely around every threshold the runs can reach, where the fast path must step
+        // aside: +-2,000 TAO in 1 TAO steps and +-1 TAO rao by rao at the edges of its margin.
+        for k in 1..=12u32 {
+            let t = halving_threshold(k).0;
+            for d in -2_000i64..=2_000 {
+                check(t.saturating_add_signed(d * crate::RAO_PER_TAO as i64));
+            }
+            for d in -5_000i64..=5_000 {
+                check(t.saturating_add_signed(d));
+            }
+        }
+        let fast = (0..10_000)
+            .filter(|_| halvings_away_from_thresholds(rng.gen_range(0..TOTAL_SUPPLY)).is_some())
+            .count();
+        assert!(
+            fast > 9_900,
+            "the fast path answers almost everywhere: {fast}"
+        );
     }
 }
 
