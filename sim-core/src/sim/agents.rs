@@ -229,7 +229,12 @@ impl Simulation {
             Action::AddStake { hotkey, .. } | Action::RemoveStake { hotkey, .. }
                 if self.network.hotkeys.len() <= hotkey.0 as usize =>
             {
-                let mut row = self.action_row("add_stake", &ck_name, "", 0);
+                let kind = if matches!(action, Action::AddStake { .. }) {
+                    "add_stake"
+                } else {
+                    "remove_stake"
+                };
+                let mut row = self.action_row(kind, &ck_name, "", 0);
                 row.outcome = format!("unknown hotkey id {}", hotkey.0);
                 Some(row)
             }
