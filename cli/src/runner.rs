@@ -153,6 +153,12 @@ fn headline(sim: &Simulation, name: &str) -> Headline {
                 block: h.block,
                 time_ms: h.time_ms,
                 date: format_utc_minutes(h.time_ms),
+                recycled: RecycleReason::ALL
+                    .iter()
+                    .zip(h.recycled)
+                    .filter(|(_, v)| *v > 0)
+                    .map(|(r, v)| (r.name().to_string(), v))
+                    .collect(),
             })
             .collect(),
         final_tao_usd: sim.tao_usd(),
@@ -235,6 +241,16 @@ fn summary(sim: &Simulation, name: &str) -> String {
             cap / 1e6
         );
     }
+    let demand = sim.demand_totals();
+    if demand.registrations + demand.refused > 0 {
+        let _ = writeln!(
+            s,
+            "  demand registrations {} ({} refused), paid {}",
+            demand.registrations,
+            demand.refused,
+            sim_core::Tao(demand.paid)
+        );
+    }
     subnet_lines(&mut s, sim);
     if sim.halvings().is_empty() {
         let _ = writeln!(s, "  no halving reached");
@@ -248,6 +264,16 @@ fn summary(sim: &Simulation, name: &str) -> String {
             format_utc_minutes(h.time_ms),
             h.total_issuance
         );
+        for (reason, v) in RecycleReason::ALL.iter().zip(h.recycled) {
+            if v > 0 {
+                let _ = writeln!(
+                    s,
+                    "    recycled by then: {:<17} {}",
+                    reason.name(),
+                    sim_core::Tao(v)
+                );
+            }
+        }
         // The same threshold with no recycling at all since the start, on the same clock.
         let threshold = halving_threshold(h.halvings).0;
         if let Some(blocks) = blocks_to_reach_without_recycling(sim.start_issuance().0, threshold) {

@@ -29,4 +29,7 @@ pub struct HalvingHeadline {
     pub block: u64,
     pub time_ms: i64,
     pub date: String,
+    /// Recycled rao by reason from the start to this halving (reasons with a non-zero total).
+    #[serde(default)]
+    pub recycled: BTreeMap<String, u64>,
 }

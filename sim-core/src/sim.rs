@@ -1,6 +1,9 @@
 //! The block engine: `Simulation::step_block` runs the chain's per-block phases in order.
 
+mod demand;
 mod extrinsics;
+
+pub use demand::DemandTotals;
 
 use crate::coinbase::{Coinbase, CoinbaseParams};
 use crate::emission::{self, block_emission_for_issuance, TOTAL_SUPPLY};
@@ -59,6 +62,8 @@ pub struct HalvingRecord {
     pub block: BlockNumber,
     pub time_ms: UnixMillis,
     pub total_issuance: Tao,
+    /// Recycled rao by reason from the start to this block ([`RecycleReason::ALL`] order).
+    pub recycled: [u64; RecycleReason::COUNT],
 }
 
 /// Why a run stopped early.
@@ -104,6 +109,9 @@ pub struct Simulation {
     /// Pre-dTAO `EmissionValues`: TAO per block per netuid, set by the root epoch.
     emission_values: Vec<(NetUid, u64)>,
     flows_total: FlowTotals,
+    /// Recurring registration demands installed by events, and what they did.
+    demand: Vec<demand::DemandState>,
+    demand_totals: DemandTotals,
 }
 
 /// Cumulative TAO and alpha movements of the coinbase and the epochs, for the `network` table.
@@ -171,6 +179,8 @@ impl Simulation {
             root_stakers: Vec::new(),
             emission_values: Vec::new(),
             flows_total: FlowTotals::default(),
+            demand: Vec::new(),
+            demand_totals: DemandTotals::default(),
         })
     }
 
@@ -250,6 +260,7 @@ impl Simulation {
         // 5. extrinsics: scheduled scenario events, then recurring flows, in scenario order.
         self.apply_events(block, sink)?;
         self.apply_flows(block)?;
+        self.apply_demand(block)?;
         if (block - self.start_block).is_multiple_of(self.invariants_every) {
             self.check_invariants()?;
         }
@@ -300,6 +311,7 @@ impl Simulation {
                 block,
                 time_ms: self.clock.time_of(block),
                 total_issuance: issuance,
+                recycled: self.network.ledger.recycled().as_array(),
             });
         }
         self.network.block_emission = emission;
@@ -538,7 +550,20 @@ impl Simulation {
                     .params
                     .set(&name, value)
                     .map_err(|detail| SimError::Event { block, detail })?,
-                EventAction::SwitchEra(era) => self.rules = era.rules(),
+                EventAction::SwitchEra(era) => {
+                    // Leaving the pre-dTAO rules runs the launch migration (`migrate_rao`).
+                    if self.rules.era == crate::rules::Era::PreDtao
+                        && era != crate::rules::Era::PreDtao
+                    {
+                        crate::lifecycle::dtao_migration::migrate_to_dtao(
+                            &mut self.network,
+                            &mut self.params,
+                            &self.emission_values,
+                        )
+                        .map_err(|source| SimError::Ledger { block, source })?;
+                    }
+                    self.rules = era.rules()
+                }
                 EventAction::OverrideRule(o) => self.rules.apply(o),
                 EventAction::SetBlockTime { block_ms } => {
                     self.clock.set_block_time(block + 1, block_ms)
@@ -559,10 +584,12 @@ impl Simulation {
                     coldkey,
                     hotkey,
                     tempo,
+                    lock,
                 } => {
-                    let row = self.register_one_subnet(&coldkey, &hotkey, tempo);
+                    let row = self.register_one_subnet(&coldkey, &hotkey, tempo, lock);
                     sink.registration(&row);
                 }
+                EventAction::RegistrationDemand(spec) => self.install_demand(spec),
                 EventAction::StartCall { netuid, coldkey } => {
                     let mut row = self.registration_row("start_call", netuid.0, &coldkey, "");
                     if let Err(e) = start_call(
