@@ -11,6 +11,7 @@ use std::path::Path;
 /// Runs `scenario` for `blocks` blocks into a temporary directory; returns the headline.
 fn run(scenario: &str, blocks: u64, out: &Path) -> (Value, String) {
     let path = repo(scenario);
+    let out = out.join("run");
     let o = taosim(&[
         "run",
         path.to_str().unwrap(),
@@ -97,7 +98,7 @@ fn a_bad_registration_demand_is_named() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "registration_demand[0].burn_at_target_max = 0.001: must not be below burn_at_target_min = 0.01"
+            "registration_demand[0].burn_at_target_max = 0.001 TAO: must not be below burn_at_target_min = 0.01 TAO"
         ),
         "{}",
         stderr(&o)
