@@ -6,7 +6,7 @@ use crate::Failure;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use reports::agent_charts::{neurons_chart, wealth_chart};
-use reports::headline::{HalvingHeadline, Headline};
+use reports::headline::{AlphaHalvingHeadline, HalvingHeadline, Headline};
 use reports::run_charts::{issuance_chart, HalvingMark};
 use reports::subnet_charts::subnets_chart;
 use reports::{ParquetTraceSink, RunDir, RunManifest};
@@ -163,6 +163,23 @@ fn headline(sim: &Simulation, name: &str) -> Headline {
                 block: h.block,
                 time_ms: h.time_ms,
                 date: format_utc_minutes(h.time_ms),
+                recycled: RecycleReason::ALL
+                    .iter()
+                    .zip(h.recycled)
+                    .filter(|(_, v)| *v > 0)
+                    .map(|(r, v)| (r.name().to_string(), v))
+                    .collect(),
+            })
+            .collect(),
+        alpha_halvings: sim
+            .alpha_halvings()
+            .iter()
+            .map(|h| AlphaHalvingHeadline {
+                netuid: h.netuid.0,
+                halvings: h.halvings,
+                block: h.block,
+                time_ms: h.time_ms,
+                date: format_utc_minutes(h.time_ms),
             })
             .collect(),
         final_tao_usd: sim.tao_usd(),
@@ -245,6 +262,16 @@ fn summary(sim: &Simulation, name: &str) -> String {
             cap / 1e6
         );
     }
+    let demand = sim.demand_totals();
+    if demand.registrations + demand.refused > 0 {
+        let _ = writeln!(
+            s,
+            "  demand registrations {} ({} refused), paid {}",
+            demand.registrations,
+            demand.refused,
+            sim_core::Tao(demand.paid)
+        );
+    }
     subnet_lines(&mut s, sim);
     if sim.halvings().is_empty() {
         let _ = writeln!(s, "  no halving reached");
@@ -258,6 +285,16 @@ fn summary(sim: &Simulation, name: &str) -> String {
             format_utc_minutes(h.time_ms),
             h.total_issuance
         );
+        for (reason, v) in RecycleReason::ALL.iter().zip(h.recycled) {
+            if v > 0 {
+                let _ = writeln!(
+                    s,
+                    "    recycled by then: {:<17} {}",
+                    reason.name(),
+                    sim_core::Tao(v)
+                );
+            }
+        }
         // The same threshold with no recycling at all since the start, on the same clock.
         let threshold = halving_threshold(h.halvings).0;
         if let Some(blocks) = blocks_to_reach_without_recycling(sim.start_issuance().0, threshold) {
@@ -270,5 +307,32 @@ fn summary(sim: &Simulation, name: &str) -> String {
             );
         }
     }
+    alpha_halving_lines(&mut s, sim);
     s
+}
+
+/// Subnets' alpha halvings, grouped by date when many subnets halve (one line each up to 20).
+fn alpha_halving_lines(s: &mut String, sim: &Simulation) {
+    let records = sim.alpha_halvings();
+    if records.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "  alpha halvings   {}", records.len());
+    for h in records.iter().take(20) {
+        let _ = writeln!(
+            s,
+            "    netuid {:<4} alpha halving {}: block {} at {} UTC",
+            h.netuid.0,
+            h.halvings,
+            h.block,
+            format_utc_minutes(h.time_ms)
+        );
+    }
+    if records.len() > 20 {
+        let _ = writeln!(
+            s,
+            "    ... {} more in headline.json (alpha_halvings)",
+            records.len() - 20
+        );
+    }
 }

@@ -18,6 +18,9 @@ pub struct Headline {
     /// Recycled rao by reason (reasons with a non-zero total).
     pub recycled: BTreeMap<String, u64>,
     pub halvings: Vec<HalvingHeadline>,
+    /// Subnets' alpha halvings reached during the run, in order.
+    #[serde(default)]
+    pub alpha_halvings: Vec<AlphaHalvingHeadline>,
     /// The exogenous TAO/USD price at the end, when the scenario has a price path.
     #[serde(default)]
     pub final_tao_usd: Option<f64>,
@@ -25,6 +28,19 @@ pub struct Headline {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct HalvingHeadline {
+    pub halvings: u32,
+    pub block: u64,
+    pub time_ms: i64,
+    pub date: String,
+    /// Recycled rao by reason from the start to this halving (reasons with a non-zero total).
+    #[serde(default)]
+    pub recycled: BTreeMap<String, u64>,
+}
+
+/// A subnet's alpha halving: the first block minting its alpha at the halved rate.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AlphaHalvingHeadline {
+    pub netuid: u16,
     pub halvings: u32,
     pub block: u64,
     pub time_ms: i64,

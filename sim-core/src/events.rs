@@ -30,12 +30,17 @@ pub enum EventAction {
         count: u32,
         coldkey: String,
     },
-    /// A subnet registration (`register_network`) with a new owner hotkey.
+    /// A subnet registration (`register_network`) with a new owner hotkey; `lock`, when given,
+    /// is paid instead of the lock cost rule's price.
     RegisterSubnet {
         coldkey: String,
         hotkey: String,
         tempo: u16,
+        lock: Option<Tao>,
     },
+    /// Starts a recurring registration demand on a range of subnets (see
+    /// [`crate::registration::demand`]).
+    RegistrationDemand(crate::registration::demand::DemandSpec),
     /// The owner's start call (`start_call`).
     StartCall { netuid: NetUid, coldkey: String },
     /// Dissolve a subnet (`do_dissolve_network`), paying its stakers out of its pool.

@@ -1,7 +1,12 @@
 //! The block engine: `Simulation::step_block` runs the chain's per-block phases in order.
 
 mod agents;
+mod alpha_halvings;
+mod demand;
 mod extrinsics;
+
+pub use alpha_halvings::AlphaHalvingRecord;
+pub use demand::DemandTotals;
 
 use crate::coinbase::{Coinbase, CoinbaseParams};
 use crate::emission::{self, block_emission_for_issuance, TOTAL_SUPPLY};
@@ -68,6 +73,8 @@ pub struct HalvingRecord {
     pub block: BlockNumber,
     pub time_ms: UnixMillis,
     pub total_issuance: Tao,
+    /// Recycled rao by reason from the start to this block ([`RecycleReason::ALL`] order).
+    pub recycled: [u64; RecycleReason::COUNT],
 }
 
 /// Why a run stopped early.
@@ -111,6 +118,7 @@ pub struct Simulation {
     epochs_ran: Vec<usize>,
     agents: agents::AgentSet,
     halvings: Vec<HalvingRecord>,
+    alpha_halvings: alpha_halvings::AlphaHalvings,
     price: Option<PricePath>,
     coinbase: Coinbase,
     epoch: EpochRunner,
@@ -124,6 +132,9 @@ pub struct Simulation {
     /// Pre-dTAO `EmissionValues`: TAO per block per netuid, set by the root epoch.
     emission_values: Vec<(NetUid, u64)>,
     flows_total: FlowTotals,
+    /// Recurring registration demands installed by events, and what they did.
+    demand: Vec<demand::DemandState>,
+    demand_totals: DemandTotals,
 }
 
 /// Cumulative TAO and alpha movements of the coinbase and the epochs, for the `network` table.
@@ -199,6 +210,7 @@ impl Simulation {
             epochs_ran: Vec::new(),
             agents: agents::AgentSet::default(),
             halvings: Vec::new(),
+            alpha_halvings: Default::default(),
             price: config
                 .price
                 .map(|p| PricePath::new(p, config.seed, config.start_ms)),
@@ -210,6 +222,8 @@ impl Simulation {
             root_stakers: Vec::new(),
             emission_values,
             flows_total: FlowTotals::default(),
+            demand: Vec::new(),
+            demand_totals: DemandTotals::default(),
         })
     }
 
@@ -289,6 +303,11 @@ impl Simulation {
         &self.halvings
     }
 
+    /// Subnets' alpha halvings reached so far, in order.
+    pub fn alpha_halvings(&self) -> &[AlphaHalvingRecord] {
+        self.alpha_halvings.records()
+    }
+
     /// Writes the initial state as the first trace row.
     pub fn start(&mut self, sink: &mut dyn TraceSink) -> Result<(), SimError> {
         self.check_invariants()?;
@@ -314,6 +333,8 @@ impl Simulation {
         //    Then the block emission (`get_block_emission`), minted and placed by the
         //    coinbase (`run_coinbase` up to the drain).
         let emission = self.block_emission(block);
+        self.alpha_halvings
+            .observe(block, self.clock.time_of(block), &self.network.subnets);
         self.run_coinbase(block, emission)?;
         // 2. The epochs that are due drain their pending buckets and pay out
         //    (`drain_pending`, `distribute_emissions_to_subnets`).
@@ -336,6 +357,7 @@ impl Simulation {
             self.run_agents(block, sink);
         }
         self.apply_flows(block)?;
+        self.apply_demand(block)?;
         if (block - self.start_block).is_multiple_of(self.invariants_every) {
             self.check_invariants()?;
         }
@@ -392,6 +414,7 @@ impl Simulation {
                 block,
                 time_ms: self.clock.time_of(block),
                 total_issuance: issuance,
+                recycled: self.network.ledger.recycled().as_array(),
             });
         }
         self.network.block_emission = emission;
@@ -657,7 +680,23 @@ impl Simulation {
                     .params
                     .set(&name, value)
                     .map_err(|detail| SimError::Event { block, detail })?,
-                EventAction::SwitchEra(era) => self.rules = era.rules(),
+                EventAction::SwitchEra(era) => {
+                    // Leaving the pre-dTAO rules runs the launch migration (`migrate_rao`).
+                    if self.rules.era == crate::rules::Era::PreDtao
+                        && era != crate::rules::Era::PreDtao
+                    {
+                        crate::lifecycle::dtao_migration::migrate_to_dtao(
+                            &mut self.network,
+                            &mut self.params,
+                            &self.emission_values,
+                        )
+                        .map_err(|source| SimError::Ledger {
+                            block,
+                            cause: source,
+                        })?;
+                    }
+                    self.rules = era.rules()
+                }
                 EventAction::OverrideRule(o) => self.rules.apply(o),
                 EventAction::SetBlockTime { block_ms } => {
                     self.clock.set_block_time(block + 1, block_ms)
@@ -678,10 +717,12 @@ impl Simulation {
                     coldkey,
                     hotkey,
                     tempo,
+                    lock,
                 } => {
-                    let row = self.register_one_subnet(&coldkey, &hotkey, tempo);
+                    let row = self.register_one_subnet(&coldkey, &hotkey, tempo, lock);
                     sink.registration(&row);
                 }
+                EventAction::RegistrationDemand(spec) => self.install_demand(spec),
                 EventAction::StartCall { netuid, coldkey } => {
                     let mut row = self.registration_row("start_call", netuid.0, &coldkey, "");
                     if let Err(e) = start_call(

@@ -328,6 +328,13 @@ pub fn validate(w: WireScenario, path: &Path, sha256: String) -> Result<Scenario
         }
     }
 
+    for (i, d) in w.registration_demand.iter().enumerate() {
+        if let Some(event) =
+            registration_demand(&mut p, &format!("registration_demand[{i}]"), d, start_block)
+        {
+            events.push(event);
+        }
+    }
     let netuids: Vec<NetUid> = state
         .as_ref()
         .map_or(&subnets, |s| &s.network.subnets)
@@ -1026,7 +1033,7 @@ fn event_action(
         "set_block_time" => (&["block_seconds"], &[]),
         "halt" => (&["hours"], &[]),
         "register_neurons" => (&["netuid", "count", "coldkey"], &[]),
-        "register_subnet" => (&["coldkey"], &["hotkey", "tempo"]),
+        "register_subnet" => (&["coldkey"], &["hotkey", "tempo", "amount"]),
         "start_call" => (&["netuid", "coldkey"], &[]),
         "dissolve_subnet" => (&["netuid"], &[]),
         "add_stake" => (&["netuid", "coldkey", "hotkey", "amount"], &[]),
@@ -1148,7 +1155,12 @@ fn event_action(
                 );
                 return None;
             }
+            let lock = match &e.amount {
+                Some(a) => Some(amount(p, &format!("{at}.amount"), a)?),
+                None => None,
+            };
             EventAction::RegisterSubnet {
+                lock,
                 hotkey: e
                     .hotkey
                     .clone()
@@ -1195,5 +1207,117 @@ fn event_action(
             hotkey: event_hotkey(p, at, e.hotkey.as_ref()?)?,
         },
         _ => unreachable!("kinds were matched above"),
+    })
+}
+
+/// One `[[registration_demand]]` entry: an event at `from_block` (default: the first block) that
+/// starts the demand. Each key is checked against its rule.
+fn registration_demand(
+    p: &mut Problems,
+    at: &str,
+    d: &WireDemand,
+    start_block: u64,
+) -> Option<ScheduledEvent> {
+    let before = p.0.len();
+    let from_block = d.from_block.unwrap_or(start_block + 1);
+    if from_block <= start_block {
+        p.add(
+            format!("{at}.from_block"),
+            format!("= {from_block}: must be after start.block = {start_block}"),
+        );
+    }
+    if let Some(u) = d.until_block {
+        if u < from_block {
+            p.add(
+                format!("{at}.until_block"),
+                format!("= {u}: must not be before from_block = {from_block}"),
+            );
+        }
+    }
+    let first = d.first_netuid.unwrap_or(1);
+    let last = d.last_netuid.unwrap_or(u64::from(u16::MAX));
+    if first == 0 || first > u64::from(u16::MAX) {
+        p.add(
+            format!("{at}.first_netuid"),
+            format!("= {first}: must be between 1 and 65535 (root takes no demand)"),
+        );
+    }
+    if last < first || last > u64::from(u16::MAX) {
+        p.add(
+            format!("{at}.last_netuid"),
+            format!("= {last}: must be between first_netuid = {first} and 65535"),
+        );
+    }
+    let lo = amount(
+        p,
+        &format!("{at}.burn_at_target_min"),
+        &d.burn_at_target_min,
+    );
+    let hi = amount(
+        p,
+        &format!("{at}.burn_at_target_max"),
+        &d.burn_at_target_max,
+    );
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        if lo.is_zero() {
+            p.add(
+                format!("{at}.burn_at_target_min"),
+                "= 0: must be above 0 TAO",
+            );
+        }
+        if hi < lo {
+            p.add(
+                format!("{at}.burn_at_target_max"),
+                format!("= {hi}: must not be below burn_at_target_min = {lo}"),
+            );
+        }
+    }
+    let mut unit = |key: &str, v: Option<WireNumber>, default: f64, min: f64, max: f64| {
+        let x = v.map(number).unwrap_or(default);
+        if !x.is_finite() || x < min || x > max {
+            p.add(
+                format!("{at}.{key}"),
+                format!("= {x}: must be between {min} and {max}"),
+            );
+        }
+        x
+    };
+    let elasticity = unit("elasticity", d.elasticity, 1.0, 0.0, 10.0);
+    let scale = unit("scale", d.scale, 1.0, 0.0, 1_000.0);
+    let alpha = d
+        .adjustment_alpha
+        .map(|a| unit("adjustment_alpha", Some(a), 0.0, 0.0, 1.0));
+    let mut small = |key: &str, v: Option<u64>, min: u64, max: u64| -> Option<u16> {
+        let x = v?;
+        if !(min..=max).contains(&x) {
+            p.add(
+                format!("{at}.{key}"),
+                format!("= {x}: must be between {min} and {max}"),
+            );
+            return None;
+        }
+        Some(x as u16)
+    };
+    let interval = small("adjustment_interval", d.adjustment_interval, 1, 65_535);
+    let target = small("target_registrations", d.target_registrations, 1, 21_845);
+    if p.0.len() != before {
+        return None;
+    }
+    let spec = sim_core::registration::demand::DemandSpec {
+        first_netuid: first as u16,
+        last_netuid: last as u16,
+        until_block: d.until_block,
+        burn_at_target_min: lo?,
+        burn_at_target_max: hi?,
+        elasticity,
+        scale,
+        adjustment_interval: interval,
+        target_registrations: target,
+        adjustment_alpha: alpha.map(|a| (a * u64::MAX as f64) as u64),
+        start_at_reference: d.start_at_reference.unwrap_or(true),
+    };
+    Some(ScheduledEvent {
+        at_block: from_block,
+        action: EventAction::RegistrationDemand(spec),
     })
 }

@@ -28,6 +28,26 @@ pub struct WireScenario {
     /// `[[agents]]`: populations of behaviour policies, checked by the `agents` crate.
     #[serde(default)]
     pub agents: Vec<toml::Table>,
+    #[serde(default)]
+    pub registration_demand: Vec<WireDemand>,
+}
+
+/// `[[registration_demand]]`: a recurring, price-elastic neuron registration demand.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireDemand {
+    pub from_block: Option<u64>,
+    pub until_block: Option<u64>,
+    pub first_netuid: Option<u64>,
+    pub last_netuid: Option<u64>,
+    pub burn_at_target_min: WireAmount,
+    pub burn_at_target_max: WireAmount,
+    pub elasticity: Option<WireNumber>,
+    pub scale: Option<WireNumber>,
+    pub adjustment_interval: Option<u64>,
+    pub target_registrations: Option<u64>,
+    pub adjustment_alpha: Option<WireNumber>,
+    pub start_at_reference: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

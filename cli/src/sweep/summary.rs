@@ -86,6 +86,18 @@ fn metrics(h: &Headline) -> Vec<(String, f64)> {
             format!("halving_{}_unix_days", halving.halvings),
             halving.time_ms as f64 / 86_400_000.0,
         ));
+        for (reason, v) in &halving.recycled {
+            m.push((
+                format!("halving_{}_recycled_{reason}_tao", halving.halvings),
+                *v as f64 / 1e9,
+            ));
+        }
+    }
+    for a in &h.alpha_halvings {
+        m.push((
+            format!("netuid_{}_alpha_halving_{}_block", a.netuid, a.halvings),
+            a.block as f64,
+        ));
     }
     m
 }

@@ -492,6 +492,23 @@ pub fn register_subnet(
     owner_hotkey: &str,
     tempo: u16,
 ) -> Result<SubnetRegistered, RegistrationRejected> {
+    register_subnet_at_lock(net, reg, rules, params, coldkey, owner_hotkey, tempo, None)
+}
+
+/// [`register_subnet`] paying `lock` instead of the lock cost rule's price when given (a
+/// scenario that knows the lock a subnet actually paid, e.g. from the chain's `SubnetLocked`
+/// records). Everything else, the lock's handling included, is the same.
+#[allow(clippy::too_many_arguments)]
+pub fn register_subnet_at_lock(
+    net: &mut Network,
+    reg: &mut RegistrationState,
+    rules: &Rules,
+    params: &Params,
+    coldkey: &str,
+    owner_hotkey: &str,
+    tempo: u16,
+    lock: Option<Tao>,
+) -> Result<SubnetRegistered, RegistrationRejected> {
     let block = net.block;
     let coldkey_name = coldkey;
     let coldkey = coldkey_id(net, coldkey_name)?;
@@ -512,7 +529,7 @@ pub fn register_subnet(
     );
     let pruned = check_subnet_limit(count, params.subnet_limit, prunable)?;
 
-    let lock_cost = reg.lock_cost(net, params);
+    let lock_cost = lock.unwrap_or_else(|| reg.lock_cost(net, params));
     let min_lock = Tao(params.network_min_lock);
     // The median of the subnets that remain, before the new one exists.
     let median = median_subnet_alpha_price(
@@ -946,7 +963,7 @@ fn replace_neuron(neurons: &mut Neurons, uid: u16, hotkey: HotkeyId, block: Bloc
 /// The burn's buy in the era's pool, on `pool` (a copy): `swap_tao_for_alpha` with the fee
 /// (`drop_fees = false`) at the maximum price; the alpha bought is recycled. On error the pool is
 /// unchanged.
-fn buy_burn(
+pub(crate) fn buy_burn(
     pool: &mut Pool,
     mechanism: Mechanism,
     rules: &Rules,

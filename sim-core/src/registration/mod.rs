@@ -3,6 +3,7 @@
 //! * [`neuron`]: one subnet's registration price and counters under either rule
 //!   ([`crate::rules::NeuronBurn`]), built on [`burn`] (current decay-and-bump rule, spec 4.1,
 //!   with its Q32 arithmetic in [`q32`]) and [`burn_legacy`] (interval adjustment, spec 4.2).
+//! * [`demand`]: a scenario's recurring, price-elastic registration demand (not a chain rule).
 //! * [`prune`]: which UID a registration replaces (spec 4.3) and which subnet a registration at
 //!   the subnet limit dissolves (spec 5.4).
 //! * [`lock_cost`]: the subnet registration lock and its rate limit (spec 5.1).
@@ -13,6 +14,7 @@
 
 pub mod burn;
 pub mod burn_legacy;
+pub mod demand;
 pub mod lock_cost;
 pub mod network;
 pub mod neuron;

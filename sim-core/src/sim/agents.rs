@@ -202,7 +202,7 @@ impl Simulation {
             }
             Action::RegisterSubnet { hotkey, tempo } => {
                 let name = hk_name(self, hotkey);
-                let reg = self.register_one_subnet(&ck_name, &name, tempo);
+                let reg = self.register_one_subnet(&ck_name, &name, tempo, None);
                 sink.registration(&reg);
                 let mut row = self.action_row("register_subnet", &ck_name, &name, reg.netuid);
                 row.amount = reg.paid;

@@ -2,7 +2,7 @@
 //! turned into a trace row with the chain's reason when it is refused (never fatal).
 
 use super::Simulation;
-use crate::lifecycle::ops::{register_neuron, register_subnet, NeuronRequest};
+use crate::lifecycle::ops::{register_neuron, register_subnet_at_lock, NeuronRequest};
 use crate::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
 use crate::stake::ops::{add_stake, move_stake, remove_stake, unstake_all, Receipt, StakeError};
 use crate::trace::{ActionRow, RegistrationRow};
@@ -259,10 +259,13 @@ impl Simulation {
         coldkey: &str,
         hotkey: &str,
         tempo: u16,
+        lock: Option<Tao>,
     ) -> RegistrationRow {
         let mut row = self.registration_row("subnet", 0, coldkey, hotkey);
-        row.price = self.registration.lock_cost(&self.network, &self.params).0;
-        match register_subnet(
+        row.price = lock
+            .unwrap_or_else(|| self.registration.lock_cost(&self.network, &self.params))
+            .0;
+        match register_subnet_at_lock(
             &mut self.network,
             &mut self.registration,
             &self.rules,
@@ -270,6 +273,7 @@ impl Simulation {
             coldkey,
             hotkey,
             tempo,
+            lock,
         ) {
             Ok(r) => {
                 row.netuid = r.netuid.0;
