@@ -11,6 +11,11 @@ use std::path::Path;
 /// Runs `scenario` for `blocks` blocks into a temporary directory; returns the headline.
 fn run(scenario: &str, blocks: u64, out: &Path) -> (Value, String) {
     let path = repo(scenario);
+    let path = if Path::new(scenario).is_absolute() {
+        Path::new(scenario).to_path_buf()
+    } else {
+        path
+    };
     let out = out.join("run");
     let o = taosim(&[
         "run",
@@ -73,16 +78,88 @@ fn halving_2025_books_balance_through_the_launch() {
     assert!(summary.contains("demand registrations"), "{summary}");
 }
 
-/// The second halving scenario, a few days of it: the current rules from the 2026 state.
+/// The second halving scenario, shortened, with its recycling flow moved into the run: the
+/// current rules over the 128 snapshot subnets recycle nothing but the stated flow (and dust).
 #[test]
 fn second_halving_books_balance() {
     let dir = tempfile::tempdir().unwrap();
-    let (h, _summary) = run("scenarios/second-halving.toml", 20_000, dir.path());
-    books_balance(&h);
+    let text = std::fs::read_to_string(repo("scenarios/second-halving.toml"))
+        .unwrap()
+        .replace("from_block = 8_734_700", "from_block = 7_950_600")
+        .replace(
+            "\"data/subnets_snapshot_2026-04-11.csv\"",
+            &format!(
+                "{:?}",
+                repo("scenarios/data/subnets_snapshot_2026-04-11.csv")
+            ),
+        );
+    let path = dir.path().join("short.toml");
+    std::fs::write(&path, text).unwrap();
+    // 14,400 blocks: two days, the second with the flow (7,950,600 is 7,200 blocks in).
+    let (h, summary) = run(path.to_str().unwrap(), 14_400, dir.path());
+    let by_reason = books_balance(&h);
     assert_eq!(
         h["start_total_issuance"].as_u64().unwrap(),
-        11_180_113_340_000_000
+        10_784_463_340_000_000
     );
+    // 0.5 TAO a block.
+    assert_eq!(
+        h["minted"].as_u64().unwrap(),
+        14_400 * 500_000_000,
+        "{summary}"
+    );
+    // 11 TAO a day over the 7,201 blocks of 12.01 s from 7,950,600 to 7,957,800 inclusive,
+    // rounded down to the rao.
+    assert_eq!(
+        by_reason["dissolution"],
+        11_000_000_000 * 7_201 * 12_010 / 86_400_000,
+        "{summary}"
+    );
+    // Anything else is rounding dust of the coinbase, below 0.01 TAO.
+    let rest: u64 = by_reason
+        .iter()
+        .filter(|(k, _)| *k != "dissolution")
+        .map(|(_, v)| v)
+        .sum();
+    assert!(rest < 10_000_000, "{summary}");
+}
+
+/// A subnet whose alpha issuance is just below 10.5M alpha halves its alpha emission within
+/// the run, and the headline and summary say when.
+#[test]
+fn an_alpha_halving_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alpha.toml");
+    std::fs::write(
+        &path,
+        r#"name = "alpha-halving"
+seed = 0
+blocks = 100
+[start]
+block = 1000
+date = "2026-08-01"
+total_issuance = "11200000"
+[rules]
+era = "2026-06"
+[initial.uniform_subnets]
+count = 2
+tao = 20000
+alpha_in = 400000
+alpha_out = 10099950
+"#,
+    )
+    .unwrap();
+    let (h, summary) = run(path.to_str().unwrap(), 100, dir.path());
+    let halvings = h["alpha_halvings"].as_array().unwrap();
+    assert_eq!(halvings.len(), 2, "{summary}");
+    for (x, netuid) in halvings.iter().zip([1, 2]) {
+        assert_eq!(x["netuid"], netuid);
+        assert_eq!(x["halvings"], 1);
+        // 50 alpha short of 10.5M, 1 alpha out a block and no injection (no moving price, so
+        // no TAO share): blocks 1001-1050 reach 10.5M, block 1051 mints the halved alpha.
+        assert_eq!(x["block"], 1051, "{summary}");
+    }
+    assert!(summary.contains("alpha halving 1: block"), "{summary}");
 }
 
 /// A bad demand is refused with the key and the rule.
