@@ -102,7 +102,7 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
     neurons_chart(dir.path(), &dir.path().join("neurons")).map_err(Failure::run)?;
     wealth_chart(dir.path(), &dir.path().join("agents")).map_err(Failure::run)?;
     let summary = summary(&sim, &scenario.name);
-    let headline = headline(&sim, &scenario.name);
+    let headline = headline(&sim, scenario);
     let write = |name: &str, text: &str| {
         std::fs::write(dir.file(name), text)
             .with_context(|| format!("{}: cannot write {name}", dir.final_path().display()))
@@ -139,11 +139,16 @@ fn rules_at(config: &SimConfig, block: u64) -> Rules {
     rules
 }
 
-fn headline(sim: &Simulation, name: &str) -> Headline {
+fn headline(sim: &Simulation, scenario: &Scenario) -> Headline {
     let ledger = &sim.network().ledger;
     Headline {
-        scenario_name: name.to_string(),
+        scenario_name: scenario.name.clone(),
         seed: sim.seed(),
+        drawn: scenario
+            .resolved
+            .get("sweep_draws")
+            .and_then(|d| serde_json::from_value(d.clone()).ok())
+            .unwrap_or_default(),
         start_block: sim.start_block(),
         end_block: sim.block(),
         start_total_issuance: sim.start_issuance().0,

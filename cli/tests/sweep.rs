@@ -157,3 +157,99 @@ fn bad_sweep_specs_are_rejected_clearly() {
     );
     rejected(&["--seeds", "1", "--set", "novalue"], "expected KEY=V1,V2");
 }
+
+/// `--draw`: each run draws its inputs from its seed; the draws are recorded per run, the
+/// results follow them, and they do not depend on --jobs.
+#[test]
+fn drawn_inputs_are_recorded_and_independent_of_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, jobs: &str| {
+        let o = taosim(&[
+            "sweep",
+            &scenario(),
+            "--seeds",
+            "0..3",
+            "--draw",
+            "recycling[1].tao_per_day={ uniform = [100, 900] }",
+            "--blocks",
+            "20000",
+            "--jobs",
+            jobs,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a, "1");
+    run(&b, "2");
+    assert_eq!(dataset(&a), dataset(&b));
+    let runs = std::fs::read_to_string(a.join("runs.csv")).unwrap();
+    let header = runs.lines().next().unwrap();
+    assert!(
+        header.ends_with(",\"drawn recycling[1].tao_per_day\""),
+        "{header}"
+    );
+    let rows: Vec<(f64, u64)> = runs
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[8].parse().unwrap(), f[4].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for (drawn, _) in &rows {
+        assert!(
+            (100.0..=900.0).contains(drawn) && drawn.fract() == 0.0,
+            "{runs}"
+        );
+    }
+    // More TAO a day drawn, more recycled (the other flows are the same in every run).
+    let mut sorted = rows.clone();
+    sorted.sort_by(|x, y| x.0.total_cmp(&y.0));
+    assert!(sorted[0].0 < sorted[3].0, "four seeds, one value: {runs}");
+    assert!(sorted.windows(2).all(|w| w[0].1 <= w[1].1), "{runs}");
+    let headline = std::fs::read_to_string(a.join("sweep_point=0/run=2/headline.json")).unwrap();
+    assert!(
+        headline.contains("\"recycling[1].tao_per_day\""),
+        "{headline}"
+    );
+}
+
+#[test]
+fn bad_draws_are_rejected_clearly() {
+    rejected(
+        &["--seeds", "1", "--draw", "recycling[1].tao_per_day=5"],
+        "must be a TOML table",
+    );
+    rejected(
+        &[
+            "--seeds",
+            "1",
+            "--draw",
+            "time.block_seconds={ uniform = [13, 12] }",
+        ],
+        "empty range",
+    );
+    rejected(
+        &[
+            "--seeds",
+            "0..5",
+            "--draw",
+            "time.block_seconds={ normal = [12, 50] }",
+        ],
+        "time.block_seconds",
+    );
+    rejected(
+        &[
+            "--seeds",
+            "1",
+            "--set",
+            "time.block_seconds=12",
+            "--draw",
+            "time.block_seconds={ uniform = [12, 13] }",
+        ],
+        "also swept with --set",
+    );
+}

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 pub struct Headline {
     pub scenario_name: String,
     pub seed: u64,
+    /// Inputs a Monte Carlo sweep drew for this run (`taosim sweep --draw`), by scenario key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub drawn: BTreeMap<String, f64>,
     pub start_block: u64,
     pub end_block: u64,
     pub start_total_issuance: u64,

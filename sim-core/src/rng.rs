@@ -46,17 +46,28 @@ pub fn stream(seed: u64, which: Stream) -> SimRng {
 /// seed mixed with a 64-bit hash of the population's name, so that adding, removing or
 /// reordering other populations never changes this agent's draws.
 pub fn agent_stream(seed: u64, population: &str, member: u32) -> SimRng {
-    // FNV-1a over the name, then a SplitMix64 finaliser with the seed.
-    let name = population.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+    let mut rng = ChaCha8Rng::seed_from_u64(name_seed(seed, population));
+    rng.set_stream(Stream::Agent(member).number());
+    rng
+}
+
+/// A stream named by a string outside the simulation (a sweep's drawn input, by its key): it
+/// depends on the seed and the name only.
+pub fn named_stream(seed: u64, name: &str) -> SimRng {
+    let mut rng = ChaCha8Rng::seed_from_u64(name_seed(seed, name));
+    rng.set_stream(Stream::Scenario(u32::MAX).number());
+    rng
+}
+
+/// FNV-1a over the name, then a SplitMix64 finaliser with the seed.
+fn name_seed(seed: u64, name: &str) -> u64 {
+    let name = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
     let mut z = seed ^ name.rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
-    let mut rng = ChaCha8Rng::seed_from_u64(z);
-    rng.set_stream(Stream::Agent(member).number());
-    rng
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

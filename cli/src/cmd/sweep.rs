@@ -2,7 +2,9 @@
 //! and `taosim summarize DIR`.
 
 use crate::runner::{execute, RunOptions};
-use crate::sweep::spec::{apply, parse_seeds, parse_set, parse_shard, points, SetAxis};
+use crate::sweep::spec::{
+    apply, parse_draw, parse_seeds, parse_set, parse_shard, points, DrawAxis, Point, SetAxis,
+};
 use crate::sweep::summary;
 use crate::{scenario, Failure};
 use anyhow::{anyhow, Context};
@@ -23,6 +25,12 @@ pub struct SweepArgs {
     /// more keys; every combination is a sweep point.
     #[arg(long = "set")]
     sets: Vec<String>,
+    /// A scenario key and a distribution to draw it from for every run, from the run's seed
+    /// (Monte Carlo over uncertain inputs), e.g. `registration_demand[0].scale={ uniform = [0.15, 1] }`.
+    /// Also `normal = [mean, sd]`, `lognormal = [mu, sigma]`. Repeat for more keys. An integer key
+    /// drawn from a distribution written with integers gets whole numbers.
+    #[arg(long = "draw")]
+    draws: Vec<String>,
     /// Runs at once (default: the number of cores). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
@@ -53,6 +61,8 @@ struct SweepFile {
     scenario_path: String,
     seeds: Vec<u64>,
     sets: Vec<SetAxis>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    draws: Vec<DrawAxis>,
     blocks: Option<u64>,
     points: Vec<BTreeMap<String, String>>,
 }
@@ -65,6 +75,21 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         .map(|s| parse_set(s))
         .collect::<Result<_, _>>()
         .map_err(Failure::input)?;
+    let draws: Vec<DrawAxis> = args
+        .draws
+        .iter()
+        .map(|s| parse_draw(s))
+        .collect::<Result<_, _>>()
+        .map_err(Failure::input)?;
+    if let Some(key) = draws
+        .iter()
+        .find(|d| axes.iter().any(|a| a.key == d.key))
+        .map(|d| &d.key)
+    {
+        return Err(Failure::input(anyhow!(
+            "--draw {key}: the key is also swept with --set"
+        )));
+    }
     let shard = args
         .shard
         .as_deref()
@@ -81,20 +106,28 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         .map_err(|e| anyhow!("{}: {}", args.scenario.display(), e.message().trim()))
         .map_err(Failure::input)?;
 
-    // Every point is validated before anything runs.
+    // Every point (with draws: every run) is validated before anything runs.
     let point_list = points(&axes);
-    let mut scenarios = Vec::with_capacity(point_list.len());
-    for point in &point_list {
+    let build = |point: &Point, seed: Option<u64>| -> Result<scenario::Scenario, Failure> {
         let mut doc = base.clone();
         for (key, value) in point {
             apply(&mut doc, key, value).map_err(Failure::input)?;
         }
-        let edited = toml::to_string(&doc).expect("a TOML table serialises");
-        let described = point
+        let mut drawn = BTreeMap::new();
+        let mut described: Vec<String> = point
             .iter()
             .map(|(k, v)| format!("--set {k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+            .collect();
+        if let Some(seed) = seed {
+            for d in &draws {
+                let (x, raw) = d.draw(seed, &doc).map_err(Failure::input)?;
+                apply(&mut doc, &d.key, &raw).map_err(Failure::input)?;
+                described.push(format!("--draw {} (seed {seed}: {raw})", d.key));
+                drawn.insert(d.key.clone(), x);
+            }
+        }
+        let edited = toml::to_string(&doc).expect("a TOML table serialises");
+        let described = described.join(" ");
         let mut s = scenario::load_text(&args.scenario, &edited).map_err(|e| {
             Failure::input(anyhow!("{e}").context(if described.is_empty() {
                 "scenario".into()
@@ -107,7 +140,19 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         }
         s.resolved["sweep_point"] =
             serde_json::json!(point.iter().cloned().collect::<BTreeMap<_, _>>());
-        scenarios.push(s);
+        if !drawn.is_empty() {
+            s.resolved["sweep_draws"] = serde_json::json!(drawn);
+        }
+        Ok(s)
+    };
+    let mut scenarios = Vec::with_capacity(point_list.len());
+    for point in &point_list {
+        scenarios.push(build(point, None)?);
+        if !draws.is_empty() {
+            for &seed in &seeds {
+                build(point, Some(seed))?;
+            }
+        }
     }
     let name = scenarios[0].name.clone();
     let out = args
@@ -118,6 +163,7 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         scenario_path: args.scenario.display().to_string(),
         seeds: seeds.clone(),
         sets: axes.clone(),
+        draws: draws.clone(),
         blocks: args.blocks,
         points: point_list
             .iter()
@@ -163,19 +209,26 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
                 let result = if dir.join("headline.json").exists() && !args.force {
                     Ok(()) // finished earlier (a resumed or re-submitted shard)
                 } else {
-                    let mut s = scenarios[p].clone();
-                    s.set_seed(seed);
-                    execute(
-                        &s,
-                        &dir,
-                        &RunOptions {
-                            save_state: false,
-                            force: true,
-                            progress: false,
-                        },
-                    )
-                    .map(|_| ())
-                    .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
+                    let built = if draws.is_empty() {
+                        Ok(scenarios[p].clone())
+                    } else {
+                        build(&point_list[p], Some(seed))
+                    };
+                    built
+                        .and_then(|mut s| {
+                            s.set_seed(seed);
+                            execute(
+                                &s,
+                                &dir,
+                                &RunOptions {
+                                    save_state: false,
+                                    force: true,
+                                    progress: false,
+                                },
+                            )
+                        })
+                        .map(|_| ())
+                        .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
                 };
                 bar.inc(1);
                 result

@@ -1,5 +1,6 @@
 //! What a sweep runs: seeds, `--set` points, shards, parsed and checked up front.
 
+use agents::dist::Dist;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,15 @@ pub struct SetAxis {
     pub key: String,
     /// Values as written (each parsed as a TOML value when applied).
     pub values: Vec<String>,
+}
+
+/// One `--draw KEY=DIST`: a value drawn for every run from its seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DrawAxis {
+    pub key: String,
+    /// The distribution as written (`{ uniform = [a, b] }`, `{ normal = [m, sd] }`,
+    /// `{ lognormal = [mu, sigma] }`).
+    pub dist: String,
 }
 
 /// One combination of `--set` values: the sweep point.
@@ -51,6 +61,86 @@ pub fn parse_set(text: &str) -> Result<SetAxis> {
         key: key.to_string(),
         values,
     })
+}
+
+/// Parses `KEY=DIST`, DIST a TOML inline table naming one distribution.
+pub fn parse_draw(text: &str) -> Result<DrawAxis> {
+    let Some((key, dist)) = text.split_once('=') else {
+        bail!("--draw {text}: expected KEY={{ uniform = [low, high] }} (or normal, lognormal)");
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        bail!("--draw {text}: empty key");
+    }
+    let axis = DrawAxis {
+        key: key.to_string(),
+        dist: dist.trim().to_string(),
+    };
+    axis.dist()?;
+    Ok(axis)
+}
+
+impl DrawAxis {
+    fn dist(&self) -> Result<Dist> {
+        let value = toml::from_str::<toml::Table>(&format!("v = {}", self.dist))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .filter(toml::Value::is_table)
+            .with_context(|| {
+                format!(
+                    "--draw {}={}: the distribution must be a TOML table such as {{ uniform = [0.5, 2] }}",
+                    self.key, self.dist
+                )
+            })?;
+        Dist::parse(&value).map_err(|e| anyhow::anyhow!("--draw {}={}: {e}", self.key, self.dist))
+    }
+
+    /// This run's value: drawn from a stream named by the key, so it depends on the seed and
+    /// the key only (not on the other draws, the point or the number of jobs). The draw is
+    /// rounded to the nearest integer when the scenario's value at the key is an integer and
+    /// the distribution is written with integers (`uniform = [4912000, 4922000]` for a block);
+    /// `uniform = [11.99, 12.03]` keeps decimals.
+    pub fn draw(&self, seed: u64, doc: &toml::Table) -> Result<(f64, String)> {
+        let mut rng = sim_core::rng::named_stream(seed, &format!("sweep-draw {}", self.key));
+        let x = self.dist()?.sample(&mut rng);
+        let integer_key = matches!(get(doc, &self.key), Some(toml::Value::Integer(_)));
+        Ok(if integer_key && self.written_with_integers() {
+            let r = x.round();
+            (r, format!("{}", r as i64))
+        } else {
+            (x, format!("{x:?}"))
+        })
+    }
+
+    fn written_with_integers(&self) -> bool {
+        toml::from_str::<toml::Table>(&format!("v = {}", self.dist))
+            .ok()
+            .and_then(|t| {
+                let params = t.get("v")?.as_table()?.values().next()?.as_array()?.clone();
+                Some(params.iter().all(toml::Value::is_integer))
+            })
+            .unwrap_or(false)
+    }
+}
+
+/// The value at a `--set`-style key, if the scenario has it.
+fn get<'a>(doc: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
+    let mut value: Option<&toml::Value> = None;
+    let mut table = doc;
+    for seg in key.split('.') {
+        let v = match seg.split_once('[') {
+            Some((name, rest)) => {
+                let idx: usize = rest.strip_suffix(']')?.parse().ok()?;
+                table.get(name)?.as_array()?.get(idx)?
+            }
+            None => table.get(seg)?,
+        };
+        value = Some(v);
+        if let Some(t) = v.as_table() {
+            table = t;
+        }
+    }
+    value
 }
 
 /// Parses `I/N` (0-based index).
@@ -187,6 +277,39 @@ mod tests {
             vec![("a".into(), "2".into()), ("b.c".into(), "z".into())]
         );
         assert_eq!(points(&[]), vec![Vec::<(String, String)>::new()]);
+    }
+
+    #[test]
+    fn draws_depend_on_seed_and_key_and_keep_integers_integers() {
+        let doc: toml::Table = toml::from_str("a = 5\nd = 12\n[b]\nc = 1.5\n").unwrap();
+        let a = parse_draw("a={ uniform = [100, 200] }").unwrap();
+        let c = parse_draw("b.c = { normal = [0, 1] }").unwrap();
+        let (x, raw) = a.draw(3, &doc).unwrap();
+        assert!((100.0..=200.0).contains(&x) && x.fract() == 0.0);
+        assert_eq!(raw, format!("{}", x as i64));
+        assert_eq!(a.draw(3, &doc).unwrap(), (x, raw));
+        let draws: Vec<f64> = (0..20).map(|s| a.draw(s, &doc).unwrap().0).collect();
+        assert!(draws.iter().any(|d| *d != x), "{draws:?}");
+        let (y, raw) = c.draw(3, &doc).unwrap();
+        assert_eq!(raw.parse::<f64>().unwrap(), y);
+        assert!(raw.contains('.') || raw.contains('e'), "{raw}");
+        // An integer in the scenario drawn from a distribution written with decimals.
+        let d = parse_draw("d={ uniform = [11.99, 12.03] }").unwrap();
+        let (z, _) = d.draw(1, &doc).unwrap();
+        assert!(z.fract() != 0.0 && (11.99..=12.03).contains(&z), "{z}");
+        for bad in [
+            "a",
+            "a=1",
+            "a={ uniform = [2, 1] }",
+            "a={ beta = [1, 2] }",
+            "={ uniform = [1, 2] }",
+        ] {
+            assert!(parse_draw(bad).is_err(), "{bad}");
+        }
+        assert!(parse_draw("a={ uniform = [2, 1] }")
+            .unwrap_err()
+            .to_string()
+            .contains("empty range"));
     }
 
     #[test]

@@ -64,7 +64,12 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// The figures summarised per run, by name.
 fn metrics(h: &Headline) -> Vec<(String, f64)> {
-    let mut m = vec![
+    let mut m: Vec<(String, f64)> = h
+        .drawn
+        .iter()
+        .map(|(k, v)| (format!("drawn {k}"), *v))
+        .collect();
+    m.extend([
         (
             "final_total_issuance_tao".to_string(),
             h.final_total_issuance as f64 / 1e9,
@@ -73,7 +78,7 @@ fn metrics(h: &Headline) -> Vec<(String, f64)> {
             "recycled_total_tao".to_string(),
             h.recycled_total as f64 / 1e9,
         ),
-    ];
+    ]);
     if let Some(usd) = h.final_tao_usd {
         m.push(("final_tao_usd".to_string(), usd));
     }
@@ -108,28 +113,32 @@ pub fn write(
     runs: &[RunRecord],
     points: &[BTreeMap<String, String>],
 ) -> Result<String> {
-    let mut runs_csv = String::from("sweep_point,seed,end_block,final_total_issuance,recycled_total,halving,halving_block,halving_date\n");
+    // Drawn inputs (`--draw`) get a column each, in key order.
+    let drawn_keys: std::collections::BTreeSet<&String> =
+        runs.iter().flat_map(|r| r.headline.drawn.keys()).collect();
+    let mut runs_csv = String::from("sweep_point,seed,end_block,final_total_issuance,recycled_total,halving,halving_block,halving_date");
+    for k in &drawn_keys {
+        let _ = write!(runs_csv, ",\"drawn {k}\"");
+    }
+    runs_csv.push('\n');
     for r in runs {
         let h = &r.headline;
+        let drawn: String = drawn_keys
+            .iter()
+            .map(|k| h.drawn.get(*k).map_or(",".to_string(), |v| format!(",{v}")))
+            .collect();
+        let common = format!(
+            "{},{},{},{},{}",
+            r.point, h.seed, h.end_block, h.final_total_issuance, h.recycled_total
+        );
         if h.halvings.is_empty() {
-            let _ = writeln!(
-                runs_csv,
-                "{},{},{},{},{},,,",
-                r.point, h.seed, h.end_block, h.final_total_issuance, h.recycled_total
-            );
+            let _ = writeln!(runs_csv, "{common},,,{drawn}");
         }
         for x in &h.halvings {
             let _ = writeln!(
                 runs_csv,
-                "{},{},{},{},{},{},{},{}",
-                r.point,
-                h.seed,
-                h.end_block,
-                h.final_total_issuance,
-                h.recycled_total,
-                x.halvings,
-                x.block,
-                x.date
+                "{common},{},{},{}{drawn}",
+                x.halvings, x.block, x.date
             );
         }
     }
