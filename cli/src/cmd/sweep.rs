@@ -9,7 +9,6 @@ use crate::sweep::summary;
 use crate::{scenario, Failure};
 use anyhow::{anyhow, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -188,10 +187,6 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Failure::run(anyhow!(e)))?;
     let bar = ProgressBar::new(plan.len() as u64);
     bar.set_style(
         ProgressStyle::with_template(
@@ -200,41 +195,38 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         .expect("the template is valid")
         .progress_chars("=> "),
     );
-    let results: Vec<Result<(), String>> = pool.install(|| {
-        plan.par_iter()
-            .map(|&(p, seed)| {
-                let dir = out
-                    .join(format!("sweep_point={p}"))
-                    .join(format!("run={seed}"));
-                let result = if dir.join("headline.json").exists() && !args.force {
-                    Ok(()) // finished earlier (a resumed or re-submitted shard)
-                } else {
-                    let built = if draws.is_empty() {
-                        Ok(scenarios[p].clone())
-                    } else {
-                        build(&point_list[p], Some(seed))
-                    };
-                    built
-                        .and_then(|mut s| {
-                            s.set_seed(seed);
-                            execute(
-                                &s,
-                                &dir,
-                                &RunOptions {
-                                    save_state: false,
-                                    force: true,
-                                    progress: false,
-                                },
-                            )
-                        })
-                        .map(|_| ())
-                        .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
-                };
-                bar.inc(1);
-                result
-            })
-            .collect()
-    });
+    let run_one = |&(p, seed): &(usize, u64)| {
+        let dir = out
+            .join(format!("sweep_point={p}"))
+            .join(format!("run={seed}"));
+        let result = if dir.join("headline.json").exists() && !args.force {
+            Ok(()) // finished earlier (a resumed or re-submitted shard)
+        } else {
+            let built = if draws.is_empty() {
+                Ok(scenarios[p].clone())
+            } else {
+                build(&point_list[p], Some(seed))
+            };
+            built
+                .and_then(|mut s| {
+                    s.set_seed(seed);
+                    execute(
+                        &s,
+                        &dir,
+                        &RunOptions {
+                            save_state: false,
+                            force: true,
+                            progress: false,
+                        },
+                    )
+                })
+                .map(|_| ())
+                .map_err(|f| format!("sweep_point={p} run={seed}: {:#}", f.error))
+        };
+        bar.inc(1);
+        result
+    };
+    let results = run_on_threads(&plan, jobs, run_one);
     bar.finish_and_clear();
     let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
 
@@ -256,6 +248,41 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// Runs `f` over `items` on `jobs` plain threads, each taking the next item when it is free;
+/// results in item order. Not a rayon pool on purpose: a run writes its trace through polars,
+/// whose own rayon pool, entered from a worker of another rayon pool, lets that worker start
+/// further runs while it waits (nested on its stack), so `--jobs 1` would not mean one run at
+/// a time.
+fn run_on_threads<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.min(items.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return out;
+                        };
+                        out.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a sweep worker panicked"))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 pub fn summarize_cmd(args: SummarizeArgs) -> Result<(), Failure> {
@@ -313,4 +340,29 @@ fn prepare_dir(out: &Path, sweep: &SweepFile, force: bool) -> anyhow::Result<()>
     std::fs::write(&tmp, &json).with_context(|| format!("{}: cannot write", tmp.display()))?;
     std::fs::rename(&tmp, &file).with_context(|| format!("{}: cannot write", file.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_on_threads;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// `--jobs N` means at most N runs at once, and results come back in plan order.
+    #[test]
+    fn threads_run_at_most_jobs_items_at_once_and_keep_order() {
+        for jobs in [1, 2, 3] {
+            let running = AtomicUsize::new(0);
+            let most = AtomicUsize::new(0);
+            let items: Vec<u64> = (0..12).collect();
+            let out = run_on_threads(&items, jobs, |x| {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                running.fetch_sub(1, Ordering::SeqCst);
+                x * 10
+            });
+            assert_eq!(out, items.iter().map(|x| x * 10).collect::<Vec<_>>());
+            assert!(most.load(Ordering::SeqCst) <= jobs);
+        }
+    }
 }
