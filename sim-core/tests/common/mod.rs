@@ -8,12 +8,6 @@ pub fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-/// The full shared vector set, when `../shared/golden` sits beside the project.
-pub fn shared_golden_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/golden");
-    dir.is_dir().then_some(dir)
-}
-
 /// Reads a vector file; numbers keep their full precision (u64 beyond 2^53).
 pub fn golden(rel: &str) -> serde_json::Value {
     read_json(&golden_dir().join(rel))
