@@ -3,6 +3,7 @@
 
 use crate::ReportError;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 use std::path::Path;
 use std::sync::Once;
@@ -168,11 +169,14 @@ where
         ))?;
         // Labels of nearby markers are staggered downwards so they stay readable.
         let y = y1 - (y1 - y0) * 0.06 * (k % 5) as f64;
-        chart.draw_series(std::iter::once(Text::new(
-            m.label.clone(),
-            (m.x, y),
-            ("sans-serif", 13).into_font(),
-        )))?;
+        // In the right half the label ends at the line, so it is not cut off at the edge.
+        let font = TextStyle::from(("sans-serif", 13).into_font());
+        let font = if m.x > (x0 + x1) / 2.0 {
+            font.pos(Pos::new(HPos::Right, VPos::Top))
+        } else {
+            font.pos(Pos::new(HPos::Left, VPos::Top))
+        };
+        chart.draw_series(std::iter::once(Text::new(m.label.clone(), (m.x, y), font)))?;
     }
     if panel.legend && !panel.series.is_empty() {
         chart

@@ -145,6 +145,20 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
+/// The run whose first halving is the nearest-rank median of the input's runs (runs without a
+/// halving count as latest); the first run when none halves.
+fn median_run(input: &Input) -> usize {
+    let mut order: Vec<(i64, usize)> = input
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(k, (h, _))| (h.halvings.first().map_or(i64::MAX, |x| x.time_ms), k))
+        .collect();
+    order.sort();
+    let rank = ((0.5 * order.len() as f64).ceil() as usize).clamp(1, order.len());
+    order[rank - 1].1
+}
+
 /// Per row, the q-quantile across runs (runs of one point share their sample blocks).
 fn band(input: &Input, q: f64, value: impl Fn(&NetworkTrace, usize) -> f64) -> Vec<(f64, f64)> {
     let first = &input.runs[0].1;
@@ -223,7 +237,15 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
             .collect(),
     });
     let mut markers = Vec::new();
-    for (h, t) in inputs.iter().map(|i| &i.runs[0]) {
+    // A single run marks its halvings; a sweep input marks those of its median run (by the
+    // first halving), labelled as such, since its first run is no more typical than any other.
+    for input in &inputs {
+        let (k, tag) = if input.runs.len() == 1 {
+            (0, "")
+        } else {
+            (median_run(input), " P50")
+        };
+        let (h, t) = &input.runs[k];
         for x in &h.halvings {
             let i = t
                 .block
@@ -231,7 +253,7 @@ pub fn build(dirs: &[PathBuf], out: &Path) -> Result<ReportOutput, ReportError> 
                 .min(t.block.len() - 1);
             markers.push(Marker {
                 x: t.days()[i],
-                label: format!("halving {} {}", x.halvings, &x.date[..10]),
+                label: format!("halving {}{tag} {}", x.halvings, &x.date[..10]),
             });
         }
     }
