@@ -277,6 +277,32 @@ fn weighted_quantile(
     }
 }
 
+/// `Some(sum of the values)` when the row's uids are strictly increasing and below `n` and no
+/// value is 0, else `None`. One pass without early exits (it vectorises).
+#[inline(always)]
+fn plain_row(row: &[(u16, u16)], n: usize) -> Option<u64> {
+    let mut ok = sorted_below(row, n);
+    let mut sum = 0u64;
+    for &(_, w) in row {
+        ok &= w != 0;
+        sum += u64::from(w);
+    }
+    ok.then_some(sum)
+}
+
+/// Whether the row's uids are strictly increasing and below `n` (one pass, no early exit).
+#[inline(always)]
+fn sorted_below(row: &[(u16, u16)], n: usize) -> bool {
+    let Some(last) = row.last() else {
+        return true;
+    };
+    let mut ok = (last.0 as usize) < n;
+    for pair in row.windows(2) {
+        ok &= pair[0].0 < pair[1].0;
+    }
+    ok
+}
+
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
 /// row. Rows of uids >= n are ignored, as the chain's getters ignore them.
 #[inline(always)]
@@ -470,10 +496,24 @@ impl Dense {
                 if !input.commit_reveal_enabled && updated > latest_registration {
                     // Written after every registration: only the diagonal and uids >= n go.
                     let own = if owner == Some(i as u16) { n } else { i };
-                    for &(j, w) in row {
-                        let j = j as usize;
-                        if j < n && j != own {
-                            keep(j, w);
+                    if let Some(sum) = plain_row(row, n) {
+                        // Strictly sorted, below n, no zero: what `keep` does for each entry
+                        // but the diagonal, without its per-entry checks (the diagonal, if
+                        // present, is the one non-zero entry to take back).
+                        for &(j, w) in row {
+                            dst[j as usize] = u64::from(w);
+                        }
+                        total = sum;
+                        if let Some(d) = dst.get_mut(own) {
+                            total -= *d;
+                            *d = 0;
+                        }
+                    } else {
+                        for &(j, w) in row {
+                            let j = j as usize;
+                            if j < n && j != own {
+                                keep(j, w);
+                            }
                         }
                     }
                 } else {
@@ -627,7 +667,7 @@ impl Dense {
             let done = if liquid {
                 s.liquid_fused(input, n, penalty == ONE, bonds_kept)
             } else {
-                s.yuma3_fused(input, n, penalty == ONE, alpha3, bonds_kept)
+                s.yuma3_fused(input, n, penalty == ONE, alpha3, all_bonds_kept, bonds_kept)
             };
             if !done {
                 return false;
@@ -831,6 +871,7 @@ impl Dense {
         n: usize,
         clip: bool,
         alpha: I32F32,
+        all_kept: bool,
         bond_kept: impl Fn(usize) -> bool,
     ) -> bool {
         let s = self;
@@ -851,8 +892,16 @@ impl Dense {
             // rows (an entry not above its predecessor is never consumed and is left either
             // below n or out of order among the rest), so: strictly sorted, or decline.
             fill(&mut s.bond_row, n, 0);
+            let plain = all_kept && sorted_below(bond_row, n);
+            if plain {
+                // Strictly sorted, below n, every bond kept: the loop below without its checks.
+                for &(j, bv) in bond_row {
+                    let bv = u64::from(bv);
+                    s.bond_row[j as usize] = 65_537 * bv + u64::from(bv == 65_535);
+                }
+            }
             let mut next = 0usize;
-            for &(j, bv) in bond_row {
+            for &(j, bv) in if plain { &[][..] } else { bond_row } {
                 let j = j as usize;
                 if j < next {
                     return false;
@@ -1352,11 +1401,15 @@ impl Dense {
             let r = s.row_of[i] as usize;
             let present = &s.e[r * n..(r + 1) * n];
             let value = &values[r * n..(r + 1) * n];
+            // Branch-free compaction: every entry is written at the next free slot, which
+            // moves on only past a present one (k <= j < n: the writes stay in the row).
+            row.resize(n, (0, 0));
+            let mut k = 0usize;
             for j in 0..n {
-                if present[j] > 0 {
-                    row.push((j as u16, to_u16(value[j])));
-                }
+                row[k] = (j as u16, to_u16(value[j]));
+                k += usize::from(present[j] > 0);
             }
+            row.truncate(k);
         }
     }
 }
