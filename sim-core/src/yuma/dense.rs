@@ -277,6 +277,44 @@ fn weighted_quantile(
     }
 }
 
+/// One stored bond row of a matrix row, as fractions (`65537 b + [b = 65535]`, see the bonds'
+/// load in [`Dense::run_body`]), into the dense row `dst` (n entries); `false` (decline) unless
+/// the stored row is strictly sorted. The fused passes used to walk the stored row alongside the
+/// columns, consuming an entry when its uid came up; that walk accepted exactly the strictly
+/// sorted rows (an entry not above its predecessor is never consumed and is left either below n
+/// or out of order among the rest, which declined), so the two agree on every row.
+#[inline(always)]
+fn load_bond_row(
+    dst: &mut Vec<u64>,
+    row: &[(u16, u16)],
+    n: usize,
+    all_kept: bool,
+    kept: &impl Fn(usize) -> bool,
+) -> bool {
+    fill(dst, n, 0);
+    if all_kept && sorted_below(row, n) {
+        // Strictly sorted, below n, every bond kept: the loop below without its checks.
+        for &(j, bv) in row {
+            let bv = u64::from(bv);
+            dst[j as usize] = 65_537 * bv + u64::from(bv == 65_535);
+        }
+        return true;
+    }
+    let mut next = 0usize;
+    for &(j, bv) in row {
+        let j = j as usize;
+        if j < next {
+            return false;
+        }
+        next = j + 1;
+        if j < n && kept(j) {
+            let bv = u64::from(bv);
+            dst[j] = 65_537 * bv + u64::from(bv == 65_535);
+        }
+    }
+    true
+}
+
 /// `Some(sum of the values)` when the row's uids are strictly increasing and below `n` and no
 /// value is 0, else `None`. One pass without early exits (it vectorises).
 #[inline(always)]
@@ -665,7 +703,7 @@ impl Dense {
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
             let done = if liquid {
-                s.liquid_fused(input, n, penalty == ONE, bonds_kept)
+                s.liquid_fused(input, n, penalty == ONE, all_bonds_kept, bonds_kept)
             } else {
                 s.yuma3_fused(input, n, penalty == ONE, alpha3, all_bonds_kept, bonds_kept)
             };
@@ -887,30 +925,8 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
-            // The stored bond row, as fractions, into a dense row (`bond_row`). The walk of
-            // the columns that consumed it entry by entry accepted exactly the strictly sorted
-            // rows (an entry not above its predecessor is never consumed and is left either
-            // below n or out of order among the rest), so: strictly sorted, or decline.
-            fill(&mut s.bond_row, n, 0);
-            let plain = all_kept && sorted_below(bond_row, n);
-            if plain {
-                // Strictly sorted, below n, every bond kept: the loop below without its checks.
-                for &(j, bv) in bond_row {
-                    let bv = u64::from(bv);
-                    s.bond_row[j as usize] = 65_537 * bv + u64::from(bv == 65_535);
-                }
-            }
-            let mut next = 0usize;
-            for &(j, bv) in if plain { &[][..] } else { bond_row } {
-                let j = j as usize;
-                if j < next {
-                    return false;
-                }
-                next = j + 1;
-                if j < n && bond_kept(j) {
-                    let bv = u64::from(bv);
-                    s.bond_row[j] = 65_537 * bv + u64::from(bv == 65_535);
-                }
+            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+                return false;
             }
             let b = &s.bond_row[..n];
             let w = &s.w[r * n..][..n];
@@ -946,6 +962,7 @@ impl Dense {
         input: &EpochInput,
         n: usize,
         clip: bool,
+        all_kept: bool,
         bond_kept: impl Fn(usize) -> bool,
     ) -> bool {
         let s = self;
@@ -977,27 +994,21 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
+            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+                return false;
+            }
+            let b = &s.bond_row[..n];
             let w = &s.w[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
-            let mut p = 0usize;
             let mut trust = 0u64;
             for j in 0..n {
                 let c = w[j].min(cons[j]);
                 trust += c;
                 acc[j] += mulf(st, c);
-                let mut bond = 0u64;
-                if let Some(&(bj, bv)) = bond_row.get(p) {
-                    if bj as usize == j {
-                        p += 1;
-                        if bond_kept(j) {
-                            let bv = u64::from(bv);
-                            bond = 65_537 * bv + u64::from(bv == 65_535);
-                        }
-                    }
-                }
+                let bond = b[j];
                 let weight = if clip { c } else { w[j] };
                 let diff = if weight >= bond {
                     weight.saturating_sub(cons[j])
@@ -1020,12 +1031,6 @@ impl Dense {
                 };
                 e[j] = v;
                 total[j] += v;
-            }
-            let rest = &bond_row[p..];
-            if rest.first().is_some_and(|f| (f.0 as usize) < n)
-                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
-            {
-                return false;
             }
             s.trust[i] = fixed(trust);
         }
@@ -1405,9 +1410,17 @@ impl Dense {
             // moves on only past a present one (k <= j < n: the writes stay in the row).
             row.resize(n, (0, 0));
             let mut k = 0usize;
-            for j in 0..n {
-                row[k] = (j as u16, to_u16(value[j]));
-                k += usize::from(present[j] > 0);
+            if value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS)) {
+                // Every value in [0, 1]: `to_u16` is floor(x * 65535 / 2^32) (below 2^48).
+                for j in 0..n {
+                    row[k] = (j as u16, ((value[j] * 65_535) >> 32) as u16);
+                    k += usize::from(present[j] > 0);
+                }
+            } else {
+                for j in 0..n {
+                    row[k] = (j as u16, to_u16(value[j]));
+                    k += usize::from(present[j] > 0);
+                }
             }
             row.truncate(k);
         }
