@@ -294,10 +294,10 @@ fn load_bond_row(
     fill(dst, n, 0);
     if all_kept && sorted_below(row, n) {
         // Strictly sorted, below n, every bond kept: the loop below without its checks.
-        for &(j, bv) in row {
+        scatter_sorted(&mut dst[..n], row, |bv| {
             let bv = u64::from(bv);
-            dst[j as usize] = 65_537 * bv + u64::from(bv == 65_535);
-        }
+            65_537 * bv + u64::from(bv == 65_535)
+        });
         return true;
     }
     let mut next = 0usize;
@@ -313,6 +313,74 @@ fn load_bond_row(
         }
     }
     true
+}
+
+/// `dst[j] = f(v)` for every `(j, v)` of a row whose uids are strictly increasing and below
+/// `dst.len()` (checked by the caller, [`sorted_below`]). Eight entries at a time: when the
+/// eighth uid is the first plus 7 the eight are consecutive (strictly increasing), and go to
+/// `dst` as one contiguous block (which vectorises); otherwise one by one. Either way each entry
+/// is written once, at its uid.
+#[inline(always)]
+fn scatter_sorted(dst: &mut [u64], row: &[(u16, u16)], f: impl Fn(u16) -> u64) {
+    const C: usize = 8;
+    let mut chunks = row.chunks_exact(C);
+    for chunk in &mut chunks {
+        let j0 = chunk[0].0 as usize;
+        if chunk[C - 1].0 as usize - j0 == C - 1 {
+            let block = &mut dst[j0..j0 + C];
+            for (d, &(_, v)) in block.iter_mut().zip(chunk) {
+                *d = f(v);
+            }
+        } else {
+            for &(j, v) in chunk {
+                dst[j as usize] = f(v);
+            }
+        }
+    }
+    for &(j, v) in chunks.remainder() {
+        dst[j as usize] = f(v);
+    }
+}
+
+/// The present entries of one matrix row as `(uid, u16)` pairs in uid order: `row` is resized
+/// to n, every entry written at the next free slot k, which moves on only past a present entry
+/// (k <= j, so the writes stay in the row), then truncated. Eight entries at a time: when all
+/// eight are present they are written as one block at k (the same slots the one-by-one
+/// compaction would use), which vectorises.
+#[inline(always)]
+fn compact_row(
+    row: &mut Vec<(u16, u16)>,
+    present: &[u64],
+    value: &[u64],
+    convert: impl Fn(u64) -> u16,
+) {
+    const C: usize = 8;
+    let n = present.len().min(value.len());
+    row.resize(n, (0, 0));
+    let mut k = 0usize;
+    let mut j = 0usize;
+    while j + C <= n {
+        let (p, v) = (&present[j..j + C], &value[j..j + C]);
+        if p.iter().fold(true, |all, x| all & (*x > 0)) {
+            let block = &mut row[k..k + C];
+            for (t, (slot, x)) in block.iter_mut().zip(v).enumerate() {
+                *slot = ((j + t) as u16, convert(*x));
+            }
+            k += C;
+        } else {
+            for t in 0..C {
+                row[k] = ((j + t) as u16, convert(v[t]));
+                k += usize::from(p[t] > 0);
+            }
+        }
+        j += C;
+    }
+    while j < n {
+        row[k] = (j as u16, convert(value[j]));
+        k += usize::from(present[j] > 0);
+        j += 1;
+    }
+    row.truncate(k);
 }
 
 /// `Some(sum of the values)` when the row's uids are strictly increasing and below `n` and no
@@ -538,9 +606,7 @@ impl Dense {
                         // Strictly sorted, below n, no zero: what `keep` does for each entry
                         // but the diagonal, without its per-entry checks (the diagonal, if
                         // present, is the one non-zero entry to take back).
-                        for &(j, w) in row {
-                            dst[j as usize] = u64::from(w);
-                        }
+                        scatter_sorted(dst, row, u64::from);
                         total = sum;
                         if let Some(d) = dst.get_mut(own) {
                             total -= *d;
@@ -1406,23 +1472,13 @@ impl Dense {
             let r = s.row_of[i] as usize;
             let present = &s.e[r * n..(r + 1) * n];
             let value = &values[r * n..(r + 1) * n];
-            // Branch-free compaction: every entry is written at the next free slot, which
-            // moves on only past a present one (k <= j < n: the writes stay in the row).
-            row.resize(n, (0, 0));
-            let mut k = 0usize;
+            // Every value in [0, 1] (the usual case): `to_u16` is floor(x * 65535 / 2^32)
+            // (below 2^48), without its range branch.
             if value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS)) {
-                // Every value in [0, 1]: `to_u16` is floor(x * 65535 / 2^32) (below 2^48).
-                for j in 0..n {
-                    row[k] = (j as u16, ((value[j] * 65_535) >> 32) as u16);
-                    k += usize::from(present[j] > 0);
-                }
+                compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
             } else {
-                for j in 0..n {
-                    row[k] = (j as u16, to_u16(value[j]));
-                    k += usize::from(present[j] > 0);
-                }
+                compact_row(row, present, value, to_u16);
             }
-            row.truncate(k);
         }
     }
 }
