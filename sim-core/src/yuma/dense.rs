@@ -31,6 +31,8 @@ const ONE_BITS: u64 = 1 << 32;
 
 #[derive(Default)]
 pub(super) struct Dense {
+    /// Run the baseline build even where AVX2 + BMI2 are available (the tests compare both).
+    pub(super) portable: bool,
     last_update: Vec<u64>,
     inactive: Vec<bool>,
     total_stake: Vec<I64F64>,
@@ -55,6 +57,8 @@ pub(super) struct Dense {
     b: Vec<u64>,
     e: Vec<u64>,
     t: Vec<u64>,
+    /// One stored bond row as fractions (the fused Yuma3 pass).
+    bond_row: Vec<u64>,
     cols: Cols,
     /// Consensus: voters (rows with active stake) and the column being selected.
     use_stake: Vec<I32F32>,
@@ -97,9 +101,13 @@ pub(super) struct Dense {
 struct Cols {
     total: Vec<u64>,
     recip: Vec<Recip>,
+    /// `recip` as two flat arrays (`lo`, `s`), for the loops that vectorise.
+    lo: Vec<u64>,
+    s: Vec<u64>,
     fixed: Vec<I32F32>,
 }
 
+#[inline(always)]
 fn fill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
     v.clear();
     v.resize(n, x);
@@ -115,11 +123,33 @@ fn fixed(x: u64) -> I32F32 {
 
 /// `saturating_mul` of two `I32F32` in [0, 1]: floor(a * b / 2^32). The product is at most
 /// 2^64, the result at most 2^32, so nothing saturates.
-#[inline]
+///
+/// Written without a 128-bit product so that a row loop vectorises (`vpmuludq`, 32 x 32 -> 64
+/// bits): below 2^32 both operands are their low halves; a factor of exactly 1 (2^32, the only
+/// value above) gives the other factor. Equal to `mulf_wide` on the whole domain (tested).
+#[inline(always)]
 fn mulf(a: u64, b: u64) -> u64 {
+    debug_assert!(a <= ONE_BITS && b <= ONE_BITS);
+    let p = ((a & LOW) * (b & LOW)) >> 32;
+    if a >> 32 != 0 {
+        b
+    } else if b >> 32 != 0 {
+        a
+    } else {
+        p
+    }
+}
+
+/// The definition of [`mulf`], with the 128-bit product: the same values (tested), cheaper in
+/// loops that do not vectorise (liquid alpha's per-entry branches), where one `mulx` beats
+/// [`mulf`]'s two selects.
+#[inline(always)]
+fn mulf_wide(a: u64, b: u64) -> u64 {
     debug_assert!(a <= ONE_BITS && b <= ONE_BITS);
     ((u128::from(a) * u128::from(b)) >> 32) as u64
 }
+
+const LOW: u64 = 0xffff_ffff;
 
 /// `safe_div(x, d)` for `I32F32` bits with 0 <= x <= d, d > 0: floor(x * 2^32 / d) (at most
 /// 2^32, so `checked_div` never overflows), by a multiplication with a precomputed reciprocal.
@@ -132,8 +162,9 @@ fn mulf(a: u64, b: u64) -> u64 {
 #[derive(Clone, Copy, Debug, Default)]
 struct Recip {
     lo: u64,
-    /// k - 32 (the numerator's 2^32 is folded into the shift).
-    shift: u32,
+    /// k - 64 (the numerator's 2^32 and the 2^32 dropped by [`Recip::apply`]'s split product
+    /// are folded into the shift): the bit length of d, one less for a power of two.
+    s: u64,
 }
 
 impl Recip {
@@ -144,7 +175,7 @@ impl Recip {
             // m = 2^64 exactly with k = 63 + b.
             return Recip {
                 lo: 0,
-                shift: 63 + b - 32,
+                s: u64::from(b - 1),
             };
         }
         let k = 64 + b;
@@ -152,14 +183,50 @@ impl Recip {
         // overflowing: 2^k - 2^64 * d = 2^64 * (2^b - d) < 2^64 * d.
         let rem = (u128::from((1u64 << (b - 1) << 1).wrapping_sub(d)) << 64) - 1;
         let lo = (rem / u128::from(d)) as u64 + 1;
-        Recip { lo, shift: k - 32 }
+        Recip {
+            lo,
+            s: u64::from(k - 64),
+        }
     }
 
-    #[inline]
+    /// floor(x * 2^32 / d) = floor(x * m / 2^(s + 64)) for 0 <= x <= min(d, 2^32).
+    ///
+    /// In 64-bit lanes, without a 128-bit product, so that a row loop vectorises: with
+    /// Q = floor(x * m / 2^32) (65 bits) the result is floor(Q / 2^s). For x < 2^32,
+    /// x * m = x * 2^64 + x * lo_hi * 2^32 + x * lo_lo, so Q = x * 2^32 + t with
+    /// t = x * lo_hi + floor(x * lo_lo / 2^32) < (2^32 - 1)^2 + 2^32 < 2^64; for x = 2^32,
+    /// Q = m = 2^64 + lo (t = lo, x's low half 0). H = floor(Q / 2) = [x = 2^32] * 2^63 +
+    /// x_lo * 2^31 + floor(t / 2) fits in 64 bits, and floor(Q / 2^s) = floor(H / 2^(s - 1))
+    /// for s >= 1. s = 0 only for d = 1, where x <= 1 and Q = x * 2^32 + t fits. Equal to
+    /// `apply_wide` (the 128-bit form) on the whole domain (tested).
+    #[inline(always)]
     fn apply(self, x: u64) -> u64 {
         debug_assert!(x <= ONE_BITS);
+        apply_parts(self.lo, self.s, x)
+    }
+
+    /// The 128-bit form of [`Recip::apply`] (the reference of its test).
+    #[cfg(test)]
+    fn apply_wide(self, x: u64) -> u64 {
         let x = u128::from(x);
-        ((x * u128::from(self.lo) + (x << 64)) >> self.shift) as u64
+        ((x * u128::from(self.lo) + (x << 64)) >> (self.s + 32)) as u64
+    }
+}
+
+/// [`Recip::apply`] on the reciprocal's parts (loops over per-column reciprocals keep them in
+/// two flat arrays, which vectorise).
+#[inline(always)]
+fn apply_parts(lo: u64, s: u64, x: u64) -> u64 {
+    let (xl, xh) = (x & LOW, x >> 32);
+    let t = xl * (lo >> 32) + ((xl * (lo & LOW)) >> 32);
+    let t = if xh != 0 { lo } else { t };
+    let q = (xl << 32).wrapping_add(t);
+    let h = (xh << 63) + (xl << 31) + (t >> 1);
+    let r = h >> (s.max(1) - 1);
+    if s == 0 {
+        q
+    } else {
+        r
     }
 }
 
@@ -170,6 +237,7 @@ impl Recip {
 /// S(< pivot) <= minority < S(<= pivot), and a single remaining element also satisfies it; only
 /// one present value does.) Any selection order gives it; this one partitions around a
 /// median-of-three pivot, branch-free, from `a` into `b` and back. `a` holds (value, stake).
+#[inline(always)]
 fn weighted_quantile(
     a: &mut [(u64, u64)],
     b: &mut [(u64, u64)],
@@ -212,8 +280,141 @@ fn weighted_quantile(
     }
 }
 
+/// One stored bond row of a matrix row, as fractions (`65537 b + [b = 65535]`, see the bonds'
+/// load in [`Dense::run_body`]), into the dense row `dst` (n entries); `false` (decline) unless
+/// the stored row is strictly sorted. The fused passes used to walk the stored row alongside the
+/// columns, consuming an entry when its uid came up; that walk accepted exactly the strictly
+/// sorted rows (an entry not above its predecessor is never consumed and is left either below n
+/// or out of order among the rest, which declined), so the two agree on every row.
+#[inline(always)]
+fn load_bond_row(
+    dst: &mut Vec<u64>,
+    row: &[(u16, u16)],
+    n: usize,
+    all_kept: bool,
+    kept: &impl Fn(usize) -> bool,
+) -> bool {
+    fill(dst, n, 0);
+    if all_kept && sorted_below(row, n) {
+        // Strictly sorted, below n, every bond kept: the loop below without its checks.
+        scatter_sorted(&mut dst[..n], row, |bv| {
+            let bv = u64::from(bv);
+            65_537 * bv + u64::from(bv == 65_535)
+        });
+        return true;
+    }
+    let mut next = 0usize;
+    for &(j, bv) in row {
+        let j = j as usize;
+        if j < next {
+            return false;
+        }
+        next = j + 1;
+        if j < n && kept(j) {
+            let bv = u64::from(bv);
+            dst[j] = 65_537 * bv + u64::from(bv == 65_535);
+        }
+    }
+    true
+}
+
+/// `dst[j] = f(v)` for every `(j, v)` of a row whose uids are strictly increasing and below
+/// `dst.len()` (checked by the caller, [`sorted_below`]). Eight entries at a time: when the
+/// eighth uid is the first plus 7 the eight are consecutive (strictly increasing), and go to
+/// `dst` as one contiguous block (which vectorises); otherwise one by one. Either way each entry
+/// is written once, at its uid.
+#[inline(always)]
+fn scatter_sorted(dst: &mut [u64], row: &[(u16, u16)], f: impl Fn(u16) -> u64) {
+    const C: usize = 8;
+    let mut chunks = row.chunks_exact(C);
+    for chunk in &mut chunks {
+        let j0 = chunk[0].0 as usize;
+        if chunk[C - 1].0 as usize - j0 == C - 1 {
+            let block = &mut dst[j0..j0 + C];
+            for (d, &(_, v)) in block.iter_mut().zip(chunk) {
+                *d = f(v);
+            }
+        } else {
+            for &(j, v) in chunk {
+                dst[j as usize] = f(v);
+            }
+        }
+    }
+    for &(j, v) in chunks.remainder() {
+        dst[j as usize] = f(v);
+    }
+}
+
+/// The present entries of one matrix row as `(uid, u16)` pairs in uid order: `row` is resized
+/// to n, every entry written at the next free slot k, which moves on only past a present entry
+/// (k <= j, so the writes stay in the row), then truncated. Eight entries at a time: when all
+/// eight are present they are written as one block at k (the same slots the one-by-one
+/// compaction would use), which vectorises.
+#[inline(always)]
+fn compact_row(
+    row: &mut Vec<(u16, u16)>,
+    present: &[u64],
+    value: &[u64],
+    convert: impl Fn(u64) -> u16,
+) {
+    const C: usize = 8;
+    let n = present.len().min(value.len());
+    row.resize(n, (0, 0));
+    let mut k = 0usize;
+    let mut j = 0usize;
+    while j + C <= n {
+        let (p, v) = (&present[j..j + C], &value[j..j + C]);
+        if p.iter().fold(true, |all, x| all & (*x > 0)) {
+            let block = &mut row[k..k + C];
+            for (t, (slot, x)) in block.iter_mut().zip(v).enumerate() {
+                *slot = ((j + t) as u16, convert(*x));
+            }
+            k += C;
+        } else {
+            for t in 0..C {
+                row[k] = ((j + t) as u16, convert(v[t]));
+                k += usize::from(p[t] > 0);
+            }
+        }
+        j += C;
+    }
+    while j < n {
+        row[k] = (j as u16, convert(value[j]));
+        k += usize::from(present[j] > 0);
+        j += 1;
+    }
+    row.truncate(k);
+}
+
+/// `Some(sum of the values)` when the row's uids are strictly increasing and below `n` and no
+/// value is 0, else `None`. One pass without early exits (it vectorises).
+#[inline(always)]
+fn plain_row(row: &[(u16, u16)], n: usize) -> Option<u64> {
+    let mut ok = sorted_below(row, n);
+    let mut sum = 0u64;
+    for &(_, w) in row {
+        ok &= w != 0;
+        sum += u64::from(w);
+    }
+    ok.then_some(sum)
+}
+
+/// Whether the row's uids are strictly increasing and below `n` (one pass, no early exit).
+#[inline(always)]
+fn sorted_below(row: &[(u16, u16)], n: usize) -> bool {
+    let Some(last) = row.last() else {
+        return true;
+    };
+    let mut ok = (last.0 as usize) < n;
+    for pair in row.windows(2) {
+        ok &= pair[0].0 < pair[1].0;
+    }
+    ok
+}
+
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
 /// row. Rows of uids >= n are ignored, as the chain's getters ignore them.
+#[inline(always)]
 fn index_rows(n: usize, stored: &[(u16, Vec<(u16, u16)>)], src: &mut Vec<u32>) -> bool {
     fill(src, n, NONE);
     for (k, (i, _)) in stored.iter().enumerate() {
@@ -229,8 +430,19 @@ fn index_rows(n: usize, stored: &[(u16, Vec<(u16, u16)>)], src: &mut Vec<u32>) -
 }
 
 impl Dense {
-    /// One epoch, or `false` (nothing written) when the input needs the sparse path.
+    /// One epoch, or `false` (nothing written) when the input needs the sparse path. Runs
+    /// [`Dense::run_body`] compiled for AVX2 + BMI2 where the processor has them, the baseline
+    /// build otherwise (`simd.rs`, decision 0007): the same source, the same bits.
     pub(super) fn run(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
+        let portable = self.portable;
+        super::simd::run(self, input, out, portable)
+    }
+
+    /// The epoch itself. Always inlined into its two callers in `simd.rs` (the baseline one
+    /// and the one compiled with AVX2 + BMI2 enabled), so that the whole body, with the helpers
+    /// LLVM inlines into it, is generated for each instruction set.
+    #[inline(always)]
+    pub(super) fn run_body(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
         let s = self;
         let n = input.n as usize;
         if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
@@ -393,10 +605,22 @@ impl Dense {
                 if !input.commit_reveal_enabled && updated > latest_registration {
                     // Written after every registration: only the diagonal and uids >= n go.
                     let own = if owner == Some(i as u16) { n } else { i };
-                    for &(j, w) in row {
-                        let j = j as usize;
-                        if j < n && j != own {
-                            keep(j, w);
+                    if let Some(sum) = plain_row(row, n) {
+                        // Strictly sorted, below n, no zero: what `keep` does for each entry
+                        // but the diagonal, without its per-entry checks (the diagonal, if
+                        // present, is the one non-zero entry to take back).
+                        scatter_sorted(dst, row, u64::from);
+                        total = sum;
+                        if let Some(d) = dst.get_mut(own) {
+                            total -= *d;
+                            *d = 0;
+                        }
+                    } else {
+                        for &(j, w) in row {
+                            let j = j as usize;
+                            if j < n && j != own {
+                                keep(j, w);
+                            }
                         }
                     }
                 } else {
@@ -548,9 +772,9 @@ impl Dense {
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
             let done = if liquid {
-                s.liquid_fused(input, n, penalty == ONE, bonds_kept)
+                s.liquid_fused(input, n, penalty == ONE, all_bonds_kept, bonds_kept)
             } else {
-                s.yuma3_fused(input, n, penalty == ONE, alpha3, bonds_kept)
+                s.yuma3_fused(input, n, penalty == ONE, alpha3, all_bonds_kept, bonds_kept)
             };
             if !done {
                 return false;
@@ -663,14 +887,15 @@ impl Dense {
                 // Every entry is in [0, 1] and at most its column's total: N by reciprocals
                 // (a zero total means a zero column, and the default reciprocal gives 0).
                 make_recips(&s.cols.total, &mut s.cols.recip);
+                split_recips(&mut s.cols);
                 for (r, &uid) in s.rows.iter().enumerate() {
                     let e = &s.e[r * n..][..n];
-                    let recip = &s.cols.recip[..n];
+                    let (lo, sh) = (&s.cols.lo[..n], &s.cols.s[..n]);
                     let inc = &s.inc[..n];
                     // Each product is at most the incentive; the sum at most n * 2^32.
                     let mut per_validator = 0u64;
                     for j in 0..n {
-                        per_validator += mulf(recip[j].apply(e[j]), inc[j]);
+                        per_validator += mulf(apply_parts(lo[j], sh[j], e[j]), inc[j]);
                     }
                     let i = uid as usize;
                     s.dividends[i] = fixed(per_validator)
@@ -746,12 +971,14 @@ impl Dense {
     /// sorted; the walk consumes its entries below n in order, and whatever it leaves must be
     /// sorted uids >= n, or the epoch declines to the sparse path). Every value is the one the
     /// separate steps give (see them above and `ema`).
+    #[inline(always)]
     fn yuma3_fused(
         &mut self,
         input: &EpochInput,
         n: usize,
         clip: bool,
         alpha: I32F32,
+        all_kept: bool,
         bond_kept: impl Fn(usize) -> bool,
     ) -> bool {
         let s = self;
@@ -767,36 +994,23 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
+            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+                return false;
+            }
+            let b = &s.bond_row[..n];
             let w = &s.w[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
-            let mut p = 0usize;
             let mut trust = 0u64;
             for j in 0..n {
                 let c = w[j].min(cons[j]);
                 trust += c;
                 acc[j] += mulf(st, c);
-                let mut b = 0u64;
-                if let Some(&(bj, bv)) = bond_row.get(p) {
-                    if bj as usize == j {
-                        p += 1;
-                        if bond_kept(j) {
-                            let bv = u64::from(bv);
-                            b = 65_537 * bv + u64::from(bv == 65_535);
-                        }
-                    }
-                }
-                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, b);
+                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, b[j]);
                 e[j] = v;
                 total[j] += v;
-            }
-            let rest = &bond_row[p..];
-            if rest.first().is_some_and(|f| (f.0 as usize) < n)
-                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
-            {
-                return false;
             }
             s.trust[i] = fixed(trust);
         }
@@ -811,18 +1025,20 @@ impl Dense {
     /// Yuma3 with liquid alpha, bonds penalty 0 or 1: as [`Dense::yuma3_fused`], with the
     /// per-entry alphas of `liquid_ema` (entries with diff = 0 at once, the others queued with
     /// their bond and evaluated four at a time); column totals are added as entries resolve.
+    #[inline(always)]
     fn liquid_fused(
         &mut self,
         input: &EpochInput,
         n: usize,
         clip: bool,
+        all_kept: bool,
         bond_kept: impl Fn(usize) -> bool,
     ) -> bool {
         let s = self;
         let sigmoid = Sigmoid::new(input);
         let alpha_at_zero = bits(sigmoid.alpha(ZERO));
         let ema = |a: u64, weight: u64, bond: u64| {
-            (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS)
+            (mulf_wide(ONE_BITS - a, bond) + mulf_wide(a, weight)).min(ONE_BITS)
         };
         fill(&mut s.trust, n, ZERO);
         fill(&mut s.acc, n, 0);
@@ -847,27 +1063,21 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
+            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+                return false;
+            }
+            let b = &s.bond_row[..n];
             let w = &s.w[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
-            let mut p = 0usize;
             let mut trust = 0u64;
             for j in 0..n {
                 let c = w[j].min(cons[j]);
                 trust += c;
-                acc[j] += mulf(st, c);
-                let mut bond = 0u64;
-                if let Some(&(bj, bv)) = bond_row.get(p) {
-                    if bj as usize == j {
-                        p += 1;
-                        if bond_kept(j) {
-                            let bv = u64::from(bv);
-                            bond = 65_537 * bv + u64::from(bv == 65_535);
-                        }
-                    }
-                }
+                acc[j] += mulf_wide(st, c);
+                let bond = b[j];
                 let weight = if clip { c } else { w[j] };
                 let diff = if weight >= bond {
                     weight.saturating_sub(cons[j])
@@ -890,12 +1100,6 @@ impl Dense {
                 };
                 e[j] = v;
                 total[j] += v;
-            }
-            let rest = &bond_row[p..];
-            if rest.first().is_some_and(|f| (f.0 as usize) < n)
-                || rest.windows(2).any(|pair| pair[1].0 <= pair[0].0)
-            {
-                return false;
             }
             s.trust[i] = fixed(trust);
         }
@@ -934,6 +1138,7 @@ impl Dense {
     /// column-normalised, dividends summed and column maxima taken. The maxima then upscale the
     /// rows that are stored. Every step is the chain's value: all entries lie in [0, 1] and are
     /// at most their column's total, totals stay far below 2^63.
+    #[inline(always)]
     fn original_fused(&mut self, n: usize, alpha: I32F32) {
         let s = self;
         let rows = s.rows.len();
@@ -1016,6 +1221,7 @@ impl Dense {
     /// the answer (every value in an earlier bucket has S(<= v) <= minority; the largest in b
     /// has S(<= v) > minority), and within it the answer is the quantile of the bucket's pairs
     /// with the earlier buckets' stake below them.
+    #[inline(always)]
     fn column_quantiles(&mut self, n: usize, m: u64, zero_voter: bool, zero_stake: u64) {
         const LOG_BUCKETS: u32 = 4;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
@@ -1082,6 +1288,7 @@ impl Dense {
     /// `compute_liquid_alpha_values_sparse` + `mat_ema_alpha_sparse` at a bonds penalty other
     /// than 0 and 1, on the entries the EMA keeps: those with a weight for bonds, which the
     /// interpolation keeps only where positive (so presence is positivity here).
+    #[inline(always)]
     fn liquid_ema(&mut self, input: &EpochInput, n: usize) {
         let s = self;
         let sigmoid = Sigmoid::new(input);
@@ -1092,7 +1299,7 @@ impl Dense {
         // alpha in [0, 1] (clamped to [low, high] within it), weight and bond in [0, 1]: the
         // products are `mulf`, the sum at most 1 before the `min`.
         let ema = |a: u64, weight: u64, bond: u64| {
-            (mulf(ONE_BITS - a, bond) + mulf(a, weight)).min(ONE_BITS)
+            (mulf_wide(ONE_BITS - a, bond) + mulf_wide(a, weight)).min(ONE_BITS)
         };
         // First pass: entries without weight (0) or with diff = 0; the others are queued with
         // their diff, and their exponentials are then taken four at a time (independent
@@ -1137,6 +1344,7 @@ impl Dense {
     }
 
     /// Emission shares and the all-zero fallbacks, as the sparse path.
+    #[inline(always)]
     fn emissions(&mut self) {
         let s = self;
         s.combined.clear();
@@ -1184,6 +1392,7 @@ impl Dense {
         }
     }
 
+    #[inline(always)]
     fn write_output(&self, input: &EpochInput, activity_cutoff: u64, out: &mut EpochOutput) {
         let s = self;
         let n = input.n as usize;
@@ -1266,10 +1475,12 @@ impl Dense {
             let r = s.row_of[i] as usize;
             let present = &s.e[r * n..(r + 1) * n];
             let value = &values[r * n..(r + 1) * n];
-            for j in 0..n {
-                if present[j] > 0 {
-                    row.push((j as u16, to_u16(value[j])));
-                }
+            // Every value in [0, 1] (the usual case): `to_u16` is floor(x * 65535 / 2^32)
+            // (below 2^48), without its range branch.
+            if value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS)) {
+                compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
+            } else {
+                compact_row(row, present, value, to_u16);
             }
         }
     }
@@ -1331,7 +1542,7 @@ impl Sigmoid {
 
 /// floor(2^64 / d) for 2^32 <= d < 2^63: a floating-point estimate (relative error below
 /// 2^-50, so within one of the quotient, which is at most 2^32), corrected exactly.
-#[inline]
+#[inline(always)]
 fn recip_2_64(d: u64) -> u64 {
     debug_assert!((ONE_BITS..1 << 63).contains(&d));
     let mut q = (18_446_744_073_709_551_616.0f64 / d as f64) as u64;
@@ -1352,6 +1563,7 @@ fn recip_2_64(d: u64) -> u64 {
 /// x < 0 (`checked_div`: floor(2^64 / result)). Within [-20, 20] no step overflows (every term
 /// is below e^20 * 2^32 < 2^61, every product below 2^95), so the library never fails there.
 /// A term that reaches 0 stays 0: the loop stops there.
+#[inline(always)]
 fn exp_fixed(x: i64, exp_one: u64) -> u64 {
     const LIMIT: i64 = 20 << 32;
     let x = x.clamp(-LIMIT, LIMIT);
@@ -1379,6 +1591,7 @@ fn exp_fixed(x: i64, exp_one: u64) -> u64 {
 
 /// [`exp_fixed`] of four inputs in lockstep: the same steps, the four chains interleaved (a
 /// term that has reached 0 adds 0 from then on, so running every lane to the end is exact).
+#[inline(always)]
 fn exp_fixed4(x: [i64; 4], exp_one: u64) -> [u64; 4] {
     const LIMIT: i64 = 20 << 32;
     let x = x.map(|v| v.clamp(-LIMIT, LIMIT));
@@ -1400,6 +1613,7 @@ fn exp_fixed4(x: [i64; 4], exp_one: u64) -> [u64; 4] {
     finish4(x, result, exp_one)
 }
 
+#[inline(always)]
 fn finish4(x: [i64; 4], result: [u64; 4], exp_one: u64) -> [u64; 4] {
     let mut out = [0u64; 4];
     for k in 0..4 {
@@ -1414,7 +1628,7 @@ fn finish4(x: [i64; 4], result: [u64; 4], exp_one: u64) -> [u64; 4] {
     out
 }
 
-#[inline]
+#[inline(always)]
 fn finish(result: u64, negative: bool) -> u64 {
     if negative {
         // floor(2^64 / result), result > 2^32.
@@ -1429,7 +1643,7 @@ fn finish(result: u64, negative: bool) -> u64 {
 /// 2^-19 of the quotient (three roundings of relative size 2^-53 on a value at most 2^32), so
 /// its integer part is off by at most one; the exact remainder x * 2^32 - q * d (below 2^97 in
 /// magnitude) corrects it.
-#[inline]
+#[inline(always)]
 fn div_frac(x: u64, d: u64) -> u64 {
     debug_assert!(x <= d && d > 0 && d < 1 << 63);
     let q = (x as f64 / d as f64 * 4_294_967_296.0) as u64;
@@ -1445,6 +1659,7 @@ fn div_frac(x: u64, d: u64) -> u64 {
 
 /// `inplace_normalize`: each entry divided by the (wrapping) total, unless it is 0. With no
 /// negative entry and a total below 2^63 the total is exact and [`div_frac`] applies.
+#[inline(always)]
 fn normalize(v: &mut [I32F32]) {
     let mut total = 0i128;
     let mut negative = false;
@@ -1469,6 +1684,7 @@ fn normalize(v: &mut [I32F32]) {
 /// 2^126 a floating-point estimate (within 2^-19) is corrected by the remainder
 /// x * 2^32 - q * t, computed modulo 2^128 (its true value lies in (-2t, 2t), which i128
 /// holds). Otherwise the library's own steps.
+#[inline(always)]
 fn normalized_stake(filtered: &mut [I64F64], stake: &mut Vec<I32F32>) {
     stake.clear();
     let mut total = 0i128;
@@ -1507,6 +1723,7 @@ fn normalized_stake(filtered: &mut [I64F64], stake: &mut Vec<I32F32>) {
 /// `is_topk_nonzero`: the non-zero entries among the k largest; among equal values the lower
 /// uid is dropped first (the chain's stable sort), i.e. the order is by (value, uid), whose
 /// keys are distinct, so selecting the n - k smallest gives the same set as sorting.
+#[inline(always)]
 fn top_k_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut Vec<bool>) {
     out.clear();
     out.extend(v.iter().map(|x| *x != ZERO));
@@ -1524,7 +1741,7 @@ fn top_k_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut Vec<boo
 
 /// `fixed_proportion_to_u16`: x.saturating_mul(65535) is x * 65535 in bits (no saturation below
 /// 2^47), then the integer part, at most 65535 for x <= 1.
-#[inline]
+#[inline(always)]
 fn to_u16(x: u64) -> u16 {
     if x <= ONE_BITS {
         ((x * 65_535) >> 32) as u16
@@ -1538,6 +1755,7 @@ fn to_u16(x: u64) -> u16 {
 /// For alpha in [0, 1] with entries in [0, 1] the products are [`mulf`] and the sum is at most
 /// 2^33: nothing saturates. Any other alpha (a moving average above 10^6) takes the chain's
 /// saturating operations entry by entry.
+#[inline(always)]
 fn ema(new: &[u64], old: &[u64], alpha: I32F32, out: &mut [u64]) {
     let one_minus = ONE.saturating_sub(alpha);
     let in_range = alpha >= ZERO && alpha <= ONE && new.iter().chain(old).all(|v| *v <= ONE_BITS);
@@ -1561,6 +1779,7 @@ fn ema(new: &[u64], old: &[u64], alpha: I32F32, out: &mut [u64]) {
 /// below 2^63 (no saturation); each entry is at most its column's total, so [`Recip`] applies
 /// to entries up to 1. Larger entries (original Yuma's integer bonds, or an EMA with alpha
 /// outside [0, 1]) take the chain's operations.
+#[inline(always)]
 fn col_normalize(m: &mut [u64], n: usize, cols: &mut Cols) {
     if n == 0 {
         return;
@@ -1592,6 +1811,7 @@ fn col_normalize(m: &mut [u64], n: usize, cols: &mut Cols) {
 }
 
 /// Column totals of entries in [0, 1] (at most 2^11 rows: no overflow).
+#[inline(always)]
 fn col_totals(m: &[u64], n: usize, total: &mut Vec<u64>) {
     fill(total, n, 0);
     if n == 0 {
@@ -1604,7 +1824,9 @@ fn col_totals(m: &[u64], n: usize, total: &mut Vec<u64>) {
     }
 }
 
-/// One reciprocal per non-zero column total (the default, which maps 0 to 0, elsewhere).
+/// One reciprocal per non-zero column total (the default elsewhere: a zero total is only applied
+/// to the zero entries of its column, and maps 0 to 0).
+#[inline(always)]
 fn make_recips(total: &[u64], recip: &mut Vec<Recip>) {
     recip.clear();
     recip.extend(total.iter().map(|c| {
@@ -1616,8 +1838,18 @@ fn make_recips(total: &[u64], recip: &mut Vec<Recip>) {
     }));
 }
 
+/// `cols.recip` into `cols.lo` and `cols.s`.
+#[inline(always)]
+fn split_recips(cols: &mut Cols) {
+    cols.lo.clear();
+    cols.lo.extend(cols.recip.iter().map(|r| r.lo));
+    cols.s.clear();
+    cols.s.extend(cols.recip.iter().map(|r| r.s));
+}
+
 /// Divides every entry by `cols.total` of its column where that is non-zero (entries at most
 /// their column's total).
+#[inline(always)]
 fn divide_columns(m: &mut [u64], n: usize, cols: &mut Cols) {
     cols.recip.clear();
     cols.recip.extend(cols.total.iter().map(|c| {
@@ -1643,6 +1875,7 @@ fn divide_columns(m: &mut [u64], n: usize, cols: &mut Cols) {
 /// The original Yuma's stored bonds (integers b * 2^32) column-normalised: the column total is
 /// S * 2^32 with S the integer total (below 2^27: no saturation), and
 /// floor(b * 2^32 * 2^32 / (S * 2^32)) = floor(b * 2^32 / S) with b <= S.
+#[inline(always)]
 fn col_normalize_integers(m: &mut [u64], n: usize, cols: &mut Cols) {
     if n == 0 {
         return;
@@ -1671,6 +1904,7 @@ fn col_normalize_integers(m: &mut [u64], n: usize, cols: &mut Cols) {
 }
 
 /// `inplace_col_max_upscale_sparse`: each entry divided by its column's maximum.
+#[inline(always)]
 fn col_max_upscale(m: &mut [u64], n: usize, cols: &mut Cols) {
     if n == 0 {
         return;
@@ -1788,6 +2022,28 @@ mod recip_tests {
     fn check(x: u64, d: u64) {
         let want = ((u128::from(x) << 32) / u128::from(d)) as u64;
         assert_eq!(Recip::new(d).apply(x), want, "x {x} d {d}");
+        assert_eq!(Recip::new(d).apply_wide(x), want, "x {x} d {d}");
+    }
+
+    #[test]
+    fn split_product_is_the_wide_product() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let edges = [0, 1, 2, LOW - 1, LOW, ONE_BITS - 1, ONE_BITS];
+        for a in edges {
+            for b in edges {
+                assert_eq!(mulf(a, b), mulf_wide(a, b), "a {a} b {b}");
+            }
+        }
+        for _ in 0..1_000_000 {
+            let a = rng.gen_range(0..=ONE_BITS);
+            let b = if rng.gen_bool(0.1) {
+                ONE_BITS
+            } else {
+                rng.gen_range(0..=ONE_BITS)
+            };
+            assert_eq!(mulf(a, b), mulf_wide(a, b), "a {a} b {b}");
+            assert_eq!(mulf(b, a), mulf_wide(b, a), "a {b} b {a}");
+        }
     }
 
     #[test]

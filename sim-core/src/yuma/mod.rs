@@ -14,6 +14,7 @@
 mod dense;
 mod math;
 mod run;
+mod simd;
 mod sparse;
 #[cfg(test)]
 mod tests;

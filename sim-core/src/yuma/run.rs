@@ -37,6 +37,12 @@ impl Yuma {
         }
     }
 
+    /// Runs the dense path's baseline build even where the AVX2 build would run (`simd.rs`).
+    #[cfg(test)]
+    pub(super) fn set_portable(&mut self, portable: bool) {
+        self.dense.portable = portable;
+    }
+
     #[cfg(test)]
     pub(super) fn last_path(&self) -> Path {
         self.last

@@ -303,23 +303,32 @@ fn first_difference(a: &EpochOutput, b: &EpochOutput) -> String {
 fn compare(seed: u64, sequences: usize) -> (usize, usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut fast = Yuma::default();
+    // The dense path's baseline build (what a processor without AVX2 + BMI2 runs): the same
+    // bits as the oracle too.
+    let mut portable = Yuma::default();
+    portable.set_portable(true);
     let mut oracle = Sparse::default();
     let (mut out_fast, mut out_oracle) = (EpochOutput::default(), EpochOutput::default());
+    let mut out_portable = EpochOutput::default();
     let (mut epochs, mut dense) = (0, 0);
     for s in 0..sequences {
         let mut input = random_subnet(&mut rng);
         let length = rng.gen_range(1..=4);
         for e in 0..length {
             fast.run(&input, &mut out_fast);
+            portable.run(&input, &mut out_portable);
             oracle.run(&input, &mut out_oracle);
-            if out_fast != out_oracle {
-                panic!(
-                    "seed {seed}, sequence {s}, epoch {e} (n {}, yuma3 {}, liquid {}): {}",
-                    input.n,
-                    input.yuma3,
-                    input.liquid_alpha,
-                    first_difference(&out_fast, &out_oracle)
-                );
+            for (build, out) in [("fast", &out_fast), ("portable", &out_portable)] {
+                if *out != out_oracle {
+                    panic!(
+                        "seed {seed}, sequence {s}, epoch {e} (n {}, yuma3 {}, liquid {}), \
+                         {build} build: {}",
+                        input.n,
+                        input.yuma3,
+                        input.liquid_alpha,
+                        first_difference(out, &out_oracle)
+                    );
+                }
             }
             epochs += 1;
             if fast.last_path() == Path::Dense {
@@ -375,15 +384,24 @@ fn dense_path_matches_the_sparse_oracle_at_benchmark_size() {
                 .collect();
             input.bonds = vec![];
             let mut fast = Yuma::default();
+            let mut portable = Yuma::default();
+            portable.set_portable(true);
             let mut oracle = Sparse::default();
             let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+            let mut c = EpochOutput::default();
             for e in 0..4 {
                 fast.run(&input, &mut a);
+                portable.run(&input, &mut c);
                 oracle.run(&input, &mut b);
                 assert!(
                     a == b,
                     "yuma3 {yuma3}, liquid {liquid}, epoch {e}: {}",
                     first_difference(&a, &b)
+                );
+                assert!(
+                    c == b,
+                    "yuma3 {yuma3}, liquid {liquid}, epoch {e}, portable build: {}",
+                    first_difference(&c, &b)
                 );
                 assert_eq!(fast.last_path(), Path::Dense);
                 next_epoch(&mut rng, &mut input, &b);
@@ -418,13 +436,18 @@ fn golden_epochs_mostly_take_the_dense_path() {
         inputs.push(serde_json::from_value(case["input"].clone()).unwrap());
     }
     let mut yuma = Yuma::default();
+    let mut portable = Yuma::default();
+    portable.set_portable(true);
     let mut oracle = Sparse::default();
     let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+    let mut c = EpochOutput::default();
     let mut dense = 0;
     for input in &inputs {
         yuma.run(input, &mut a);
+        portable.run(input, &mut c);
         oracle.run(input, &mut b);
         assert!(a == b, "{}", first_difference(&a, &b));
+        assert!(c == b, "portable build: {}", first_difference(&c, &b));
         if yuma.last_path() == Path::Dense {
             dense += 1;
         }
