@@ -148,7 +148,7 @@ mod tests {
                 let needed = |i: usize| match pattern {
                     0 => true,
                     1 => false,
-                    2 => i % 3 == 0,
+                    2 => i.is_multiple_of(3),
                     3 => i >= 64,
                     4 => i % 2 == 1,
                     _ => i == n.saturating_sub(1),
