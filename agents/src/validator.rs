@@ -3,7 +3,7 @@
 //! weights, then inactive), copier (last epoch's consensus) and cabal (only the miners of the
 //! populations it favours).
 
-use crate::dist::{fill_standard_normals, Dist};
+use crate::dist::{fill_standard_normals_where, Dist};
 use crate::market::rao;
 use sim_core::agent::{Action, Agent, AgentKeys};
 use sim_core::neurons::HotkeyId;
@@ -88,7 +88,11 @@ impl Validator {
             Style::Honest | Style::Lazy => {
                 // Every UID is measured (one noise draw each, in UID order); nothing serving
                 // scores 0.
-                fill_standard_normals(rng, nr.len(), &mut self.noise);
+                // The noise of a UID that scores 0 anyway (nothing served, or itself) is drawn
+                // but its logarithm and cosine are skipped where a whole pair is unused.
+                let needed =
+                    |uid: usize| view.quality(nr.hotkey[uid]) > 0.0 && Some(uid as u16) != me;
+                fill_standard_normals_where(rng, nr.len(), &mut self.noise, needed);
                 for (uid, hk) in nr.hotkey.iter().enumerate() {
                     let q = view.quality(*hk);
                     let noisy = q + self.cfg.noise * self.noise[uid];

@@ -515,30 +515,57 @@ fn mul_parts_round(parts: u64, value: u128) -> u128 {
 }
 
 /// `Perquintill::from_rational(p, q)`: `floor(1e18 * p / q)`, exact; 1.0 when q is 0 or p > q.
+///
+/// N = 1e18 * p is a 192-bit number whose quotient by q fits 64 bits (p <= q), so the quotient is
+/// one digit of Knuth's algorithm D: with q normalised (top bit set) the estimate from the top
+/// 128 bits of N over the top 64 bits of q is at most 2 too large, and the full product corrects
+/// it. Equal to the 64-step restoring division it replaces (`perquintill_from_rational_bitwise`,
+/// kept in the tests as the reference).
 fn perquintill_from_rational(p: u128, q: u128) -> u64 {
     if q == 0 || p > q {
         return WEIGHT_ACCURACY;
     }
-    // N = 1e18 * p in 256 bits as (high, low); the quotient is at most 1e18 < 2^64, so
-    // high < q and 64 steps of restoring division give it bit by bit.
-    let lo = (p & u128::from(u64::MAX)) * u128::from(WEIGHT_ACCURACY);
+    const M: u128 = u64::MAX as u128;
+    let lo = (p & M) * u128::from(WEIGHT_ACCURACY);
     let mid = (p >> 64) * u128::from(WEIGHT_ACCURACY) + (lo >> 64);
-    let (high, low) = (mid >> 64, (mid << 64) | (lo & u128::from(u64::MAX)));
-    // The top 192 bits first: rem = N >> 64, below q because the quotient fits 64 bits.
-    let mut rem = (high << 64) | (low >> 64);
-    let mut bits = low << 64;
-    let mut quot = 0u64;
-    for _ in 0..64 {
-        let carry = rem >> 127;
-        rem = (rem << 1) | (bits >> 127);
-        bits <<= 1;
-        quot <<= 1;
-        if carry == 1 || rem >= q {
-            rem = rem.wrapping_sub(q);
-            quot |= 1;
-        }
+    // N = (n2, n1, n0), 64-bit limbs.
+    let (n2, n1, n0) = ((mid >> 64) as u64, mid as u64, lo as u64);
+    if q >> 64 == 0 {
+        // N < q * 2^64 < 2^128: one 128-bit division.
+        debug_assert_eq!(n2, 0);
+        return ((u128::from(n1) << 64 | u128::from(n0)) / q) as u64;
     }
-    quot
+    let s = q.leading_zeros();
+    let d = q << s;
+    let (d1, d0) = ((d >> 64) as u64, d as u64);
+    // N << s, still below d * 2^64 < 2^192.
+    let (u2, u1, u0) = if s == 0 {
+        (n2, n1, n0)
+    } else {
+        (
+            (n2 << s) | (n1 >> (64 - s)),
+            (n1 << s) | (n0 >> (64 - s)),
+            n0 << s,
+        )
+    };
+    let top = u128::from(u2) << 64 | u128::from(u1);
+    let mut qhat = if u2 >= d1 {
+        u64::MAX
+    } else {
+        (top / u128::from(d1)) as u64
+    };
+    // qhat * d as (upper 128 bits, low 64 bits).
+    let a = u128::from(qhat) * u128::from(d0);
+    let b = u128::from(qhat) * u128::from(d1);
+    let mut low = a as u64;
+    let mut upper = b + (a >> 64);
+    while (upper, low) > (top, u0) {
+        qhat -= 1;
+        let (l, borrow) = low.overflowing_sub(d0);
+        low = l;
+        upper = upper - u128::from(d1) - u128::from(borrow);
+    }
+    qhat
 }
 
 fn fixed(v: u64) -> U64F64 {
@@ -553,6 +580,77 @@ fn safe_div(a: U64F64, b: U64F64) -> U64F64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn perquintill_from_rational_equals_the_restoring_division() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let check = |p: u128, q: u128| {
+            assert_eq!(
+                perquintill_from_rational(p, q),
+                perquintill_from_rational_bitwise(p, q),
+                "{p} / {q}"
+            );
+        };
+        for _ in 0..400_000 {
+            let q = rng.gen::<u128>() >> rng.gen_range(0..128);
+            let p = match rng.gen_range(0..4) {
+                0 => q,
+                1 => q.saturating_sub(rng.gen::<u128>() >> rng.gen_range(0..128)),
+                2 => rng.gen::<u128>() >> rng.gen_range(0..128),
+                _ => q / 2 + (rng.gen::<u64>() as u128 >> rng.gen_range(0..64)),
+            };
+            check(p, q);
+            // The pools' domain: q1 + q2 with q1, q2 near w * y * x.
+            let y = u128::from(rng.gen::<u64>() >> rng.gen_range(0..40));
+            let x = u128::from(rng.gen::<u64>() >> rng.gen_range(0..40));
+            let q2 = y.saturating_mul(x) / 2;
+            let q1 = q2.saturating_add(rng.gen::<u64>() as u128);
+            check(q2, q1.saturating_add(q2));
+        }
+        for (p, q) in [
+            (0, 1),
+            (1, 1),
+            (u128::MAX, u128::MAX),
+            (u128::MAX - 1, u128::MAX),
+            (1, u128::MAX),
+            (u128::from(u64::MAX), u128::from(u64::MAX) + 1),
+            (u128::from(u64::MAX), u128::from(u64::MAX)),
+            (1 << 64, 1 << 65),
+            ((1 << 127) - 1, 1 << 127),
+            (5, 3),
+            (0, 0),
+        ] {
+            check(p, q);
+        }
+    }
+
+    /// The restoring division `perquintill_from_rational` replaced: `Perquintill::from_rational(p, q)`: `floor(1e18 * p / q)`, exact; 1.0 when q is 0 or p > q.
+    fn perquintill_from_rational_bitwise(p: u128, q: u128) -> u64 {
+        if q == 0 || p > q {
+            return WEIGHT_ACCURACY;
+        }
+        // N = 1e18 * p in 256 bits as (high, low); the quotient is at most 1e18 < 2^64, so
+        // high < q and 64 steps of restoring division give it bit by bit.
+        let lo = (p & u128::from(u64::MAX)) * u128::from(WEIGHT_ACCURACY);
+        let mid = (p >> 64) * u128::from(WEIGHT_ACCURACY) + (lo >> 64);
+        let (high, low) = (mid >> 64, (mid << 64) | (lo & u128::from(u64::MAX)));
+        // The top 192 bits first: rem = N >> 64, below q because the quotient fits 64 bits.
+        let mut rem = (high << 64) | (low >> 64);
+        let mut bits = low << 64;
+        let mut quot = 0u64;
+        for _ in 0..64 {
+            let carry = rem >> 127;
+            rem = (rem << 1) | (bits >> 127);
+            bits <<= 1;
+            quot <<= 1;
+            if carry == 1 || rem >= q {
+                rem = rem.wrapping_sub(q);
+                quot |= 1;
+            }
+        }
+        quot
+    }
 
     #[test]
     fn half_weight_price_is_y_over_x() {

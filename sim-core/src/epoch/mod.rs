@@ -83,22 +83,8 @@ impl EpochRunner {
         inp.validator_permit.clone_from(&nr.validator_permit);
         inp.max_allowed_validators = h.max_allowed_validators;
         inp.owner_uid = subnet.owner.and_then(|(_, hk)| nr.uid_of(hk));
-        inp.weights.clear();
-        inp.weights.extend(
-            nr.weights
-                .iter()
-                .enumerate()
-                .filter(|(_, row)| !row.is_empty())
-                .map(|(uid, row)| (uid as u16, row.clone())),
-        );
-        inp.bonds.clear();
-        inp.bonds.extend(
-            nr.bonds
-                .iter()
-                .enumerate()
-                .filter(|(_, row)| !row.is_empty())
-                .map(|(uid, row)| (uid as u16, row.clone())),
-        );
+        load_rows(&mut inp.weights, &nr.weights);
+        load_rows(&mut inp.bonds, &nr.bonds);
         inp.commit_reveal_enabled = false;
         inp.earliest_active_commit_block.clear();
         inp.kappa = h.kappa;
@@ -204,6 +190,27 @@ impl EpochRunner {
             unassigned,
         }
     }
+}
+
+/// The non-empty rows of `rows` as `(uid, row)` into `dst`, in UID order, reusing the row
+/// buffers `dst` already holds (the runner is shared by every subnet, so after the first epochs
+/// no row is allocated).
+fn load_rows(dst: &mut Vec<(u16, Vec<(u16, u16)>)>, rows: &[Vec<(u16, u16)>]) {
+    let mut k = 0;
+    for (uid, row) in rows.iter().enumerate() {
+        if row.is_empty() {
+            continue;
+        }
+        match dst.get_mut(k) {
+            Some(slot) => {
+                slot.0 = uid as u16;
+                slot.1.clone_from(row);
+            }
+            None => dst.push((uid as u16, row.clone())),
+        }
+        k += 1;
+    }
+    dst.truncate(k);
 }
 
 /// A hotkey's stake after childkey delegation, as the chain computes it in U96F32: its own stake,

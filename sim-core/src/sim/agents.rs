@@ -9,8 +9,7 @@ use crate::rng::{agent_stream, SimRng};
 use crate::trace::{ActionRow, NeuronRow, PositionRow, TraceSink};
 use crate::units::{BlockNumber, ColdkeyId, NetUid};
 use crate::view::NetworkView;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 /// `TxDelegateTakeRateLimit`: blocks between two take increases.
 pub const TX_DELEGATE_TAKE_RATE_LIMIT: u64 = 216_000;
@@ -30,7 +29,7 @@ pub(super) struct AgentSet {
     /// Agent index per coldkey id (agents' coldkeys only), for the positions table.
     owner_of: BTreeMap<ColdkeyId, u32>,
     /// (block, agent) wake-ups; ties act in scenario order.
-    wake: BinaryHeap<Reverse<(BlockNumber, u32)>>,
+    wake: WakeQueue,
     /// Reused action buffer.
     actions: Vec<Action>,
     /// Served quality per hotkey id.
@@ -41,6 +40,35 @@ pub(super) struct AgentSet {
     hyper_set_at: BTreeMap<(NetUid, &'static str), BlockNumber>,
     /// Last take increase per hotkey.
     take_set_at: BTreeMap<HotkeyId, BlockNumber>,
+}
+
+/// Agents' wake-ups by block, each block's agents acting in scenario (index) order: the order a
+/// min-heap of (block, agent) pops them in, with a map lookup per wake-up instead of a heap
+/// sift through every agent. A wake-up pushed while a block's agents act is always for a later
+/// block, so a block's list is complete when it is taken.
+#[derive(Default)]
+struct WakeQueue {
+    by_block: BTreeMap<BlockNumber, Vec<u32>>,
+    /// Emptied lists, reused.
+    spare: Vec<Vec<u32>>,
+}
+
+impl WakeQueue {
+    fn push(&mut self, at: BlockNumber, agent: u32) {
+        let spare = &mut self.spare;
+        self.by_block
+            .entry(at)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push(agent);
+    }
+
+    /// The agents of the earliest block at or before `block`, in index order.
+    fn take_due(&mut self, block: BlockNumber) -> Option<Vec<u32>> {
+        let entry = self.by_block.first_entry().filter(|e| *e.key() <= block)?;
+        let mut due = entry.remove();
+        due.sort_unstable();
+        Some(due)
+    }
 }
 
 impl AgentSet {
@@ -115,8 +143,7 @@ impl Simulation {
                 ids.push(HotkeyId(self.network.hotkeys.len() as u32 - 1));
             }
             agent.bind(coldkey, &ids);
-            set.wake
-                .push(Reverse((agent.first_wake(self.start_block), i as u32)));
+            set.wake.push(agent.first_wake(self.start_block), i as u32);
             set.owner_of.insert(coldkey, i as u32);
             set.coldkeys.push(coldkey);
             set.agents.push(agent);
@@ -140,29 +167,30 @@ impl Simulation {
     pub(super) fn run_agents(&mut self, block: BlockNumber, sink: &mut dyn TraceSink) {
         let mut actions = std::mem::take(&mut self.agents.actions);
         self.agents.served_totals = std::cell::OnceCell::new();
-        while let Some(&Reverse((at, i))) = self.agents.wake.peek() {
-            if at > block {
-                break;
-            }
-            self.agents.wake.pop();
-            let view = NetworkView::new(
-                &self.network,
-                &self.rules,
-                &self.params,
-                &self.registration,
-                &self.agents.quality,
-                &self.agents.served_totals,
-            );
-            let idx = i as usize;
-            actions.clear();
-            let next = self.agents.agents[idx].act(&view, &mut self.agents.rngs[idx], &mut actions);
-            self.agents.wake.push(Reverse((next.max(block + 1), i)));
-            for action in actions.drain(..) {
-                if let Some(mut row) = self.apply_action(i, action, sink) {
-                    row.agent = Some(self.agents.labels[idx].clone());
-                    sink.action(&row);
+        while let Some(mut due) = self.agents.wake.take_due(block) {
+            for &i in &due {
+                let view = NetworkView::new(
+                    &self.network,
+                    &self.rules,
+                    &self.params,
+                    &self.registration,
+                    &self.agents.quality,
+                    &self.agents.served_totals,
+                );
+                let idx = i as usize;
+                actions.clear();
+                let next =
+                    self.agents.agents[idx].act(&view, &mut self.agents.rngs[idx], &mut actions);
+                self.agents.wake.push(next.max(block + 1), i);
+                for action in actions.drain(..) {
+                    if let Some(mut row) = self.apply_action(i, action, sink) {
+                        row.agent = Some(self.agents.labels[idx].clone());
+                        sink.action(&row);
+                    }
                 }
             }
+            due.clear();
+            self.agents.wake.spare.push(due);
         }
         self.agents.actions = actions;
     }
@@ -176,6 +204,35 @@ impl Simulation {
         sink: &mut dyn TraceSink,
     ) -> Option<ActionRow> {
         let ck = self.agents.coldkeys[i as usize];
+        // The two actions of every block (serving, weights) need no names unless refused.
+        let action = match action {
+            Action::Serve { hotkey, quality } => {
+                if let Some(q) = self.agents.quality.get_mut(hotkey.0 as usize) {
+                    *q = quality.clamp(0.0, 1.0);
+                }
+                return None;
+            }
+            Action::SetWeights {
+                netuid,
+                hotkey,
+                weights,
+            } => {
+                let result = self.set_weights(netuid, hotkey, &weights);
+                return result.err().map(|reason| {
+                    let ck_name = self.network.ledger.coldkey_name(ck).to_string();
+                    let name = self
+                        .network
+                        .hotkeys
+                        .get(hotkey.0 as usize)
+                        .map_or_else(String::new, |h| h.name.clone());
+                    let mut row = self.action_row("set_weights", &ck_name, &name, netuid.0);
+                    row.amount = weights.len() as u64;
+                    row.outcome = reason;
+                    row
+                });
+            }
+            other => other,
+        };
         let ck_name = self.network.ledger.coldkey_name(ck).to_string();
         let hk_name = |sim: &Self, hk: HotkeyId| {
             sim.network
@@ -184,12 +241,7 @@ impl Simulation {
                 .map_or_else(String::new, |h| h.name.clone())
         };
         match action {
-            Action::Serve { hotkey, quality } => {
-                if let Some(q) = self.agents.quality.get_mut(hotkey.0 as usize) {
-                    *q = quality.clamp(0.0, 1.0);
-                }
-                None
-            }
+            Action::Serve { .. } | Action::SetWeights { .. } => unreachable!("handled above"),
             Action::RegisterNeuron { netuid, hotkey } => {
                 let name = hk_name(self, hotkey);
                 let reg = self.register_one_neuron(netuid, &ck_name, &name, Some(hotkey));
@@ -256,20 +308,6 @@ impl Simulation {
                     Some((from.1, to_name.as_str(), to.1, alpha.map(|a| a.0))),
                 ))
             }
-            Action::SetWeights {
-                netuid,
-                hotkey,
-                weights,
-            } => {
-                let result = self.set_weights(netuid, hotkey, &weights);
-                result.err().map(|reason| {
-                    let name = hk_name(self, hotkey);
-                    let mut row = self.action_row("set_weights", &ck_name, &name, netuid.0);
-                    row.amount = weights.len() as u64;
-                    row.outcome = reason;
-                    row
-                })
-            }
             Action::SetHyperparameter { netuid, value } => {
                 let mut row = self.action_row("set_hyperparameter", &ck_name, "", netuid.0);
                 if let Err(reason) = self.set_hyperparameter(ck, netuid, value) {
@@ -297,12 +335,15 @@ impl Simulation {
     ) -> Result<(), String> {
         let block = self.network.block;
         let tao_weight = self.params.tao_weight;
-        let idx = self
-            .network
-            .subnets
-            .iter()
-            .position(|s| s.netuid == netuid)
-            .ok_or_else(|| format!("MechanismDoesNotExist: no subnet {}", netuid.0))?;
+        // Netuids are unique: the probe at the dense index finds the same subnet as the scan.
+        let subnets = &self.network.subnets;
+        let guess = usize::from(netuid.0);
+        let idx = if subnets.get(guess).is_some_and(|s| s.netuid == netuid) {
+            Some(guess)
+        } else {
+            subnets.iter().position(|s| s.netuid == netuid)
+        };
+        let idx = idx.ok_or_else(|| format!("MechanismDoesNotExist: no subnet {}", netuid.0))?;
         let (head, tail) = self.network.subnets.split_at_mut(idx);
         let no_pools = BTreeMap::new();
         let root_pools = head

@@ -76,10 +76,54 @@ impl SafeFloat {
         if mantissa.is_zero() {
             return Some(Self::ZERO);
         }
+        let mut wide = mantissa;
+        let mut e = exponent;
+        // Above u128, one decimal digit at a time as the chain does.
+        let mut m = loop {
+            match wide.to_u128() {
+                Some(v) => break v,
+                None => {
+                    wide = wide.checked_div(10)?;
+                    e = e.checked_add(1)?;
+                }
+            }
+        };
+        // Within u128, the k truncating divisions by 10 are one division by 10^k
+        // (floor(floor(x / a) / b) = floor(x / ab)); k is the first count that brings m to at
+        // most 10^21, i.e. the k with m < (10^21 + 1) 10^k, and the exponent's k steps fail
+        // exactly when its sum does.
+        if m > SAFE_FLOAT_MAX {
+            let mut k = 1u32;
+            while (SAFE_FLOAT_MAX + 1)
+                .checked_mul(10u128.pow(k))
+                .is_some_and(|bound| m >= bound)
+            {
+                k += 1;
+            }
+            m /= 10u128.pow(k);
+            e = e.checked_add(i64::from(k))?;
+        }
+        while m <= SAFE_FLOAT_MIN {
+            m *= 10;
+            e = e.checked_sub(1)?;
+        }
+        Some(Self {
+            mantissa: m,
+            exponent: e,
+        })
+    }
+
+    /// [`SafeFloat::normalized`] as it was (one U256 division by 10 per digit), the reference of
+    /// its test.
+    #[cfg(test)]
+    fn normalized_reference(mantissa: U256, exponent: i64) -> Option<Self> {
+        if mantissa.is_zero() {
+            return Some(Self::ZERO);
+        }
         let mut m = mantissa;
         let mut e = exponent;
         while !matches!(m.to_u128(), Some(v) if v <= SAFE_FLOAT_MAX) {
-            m = m.checked_div(10)?;
+            m = m.checked_div_reference(10)?;
             e = e.checked_add(1)?;
         }
         let mut m = m.to_u128()?;
@@ -215,6 +259,57 @@ impl From<&SafeFloat> for u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalisation_equals_the_digit_by_digit_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        let check = |m: U256, e: i64| {
+            assert_eq!(
+                SafeFloat::normalized(m, e),
+                SafeFloat::normalized_reference(m, e),
+                "{m:?} e{e}"
+            );
+        };
+        for _ in 0..200_000 {
+            let a = rng.gen::<u128>() >> rng.gen_range(0..128);
+            let b = rng.gen::<u128>() >> rng.gen_range(0..128);
+            let m = match rng.gen_range(0..3) {
+                0 => U256::mul_u128(a, b),
+                1 => U256::from_u128(a),
+                // Around the bounds of each decimal digit count.
+                _ => {
+                    let k = rng.gen_range(0..18u32);
+                    let base = (SAFE_FLOAT_MAX + 1) * 10u128.pow(k);
+                    U256::from_u128(
+                        base.saturating_add(rng.gen_range(0..3))
+                            .saturating_sub(rng.gen_range(0..3)),
+                    )
+                }
+            };
+            let e = match rng.gen_range(0..4) {
+                0 => i64::MAX - rng.gen_range(0..40),
+                1 => i64::MIN + rng.gen_range(0..40),
+                _ => rng.gen_range(-60..60),
+            };
+            check(m, e);
+        }
+        for m in [
+            0,
+            1,
+            SAFE_FLOAT_MIN,
+            SAFE_FLOAT_MIN + 1,
+            SAFE_FLOAT_MAX,
+            SAFE_FLOAT_MAX + 1,
+            u128::MAX,
+        ] {
+            for e in [0, i64::MAX, i64::MIN, i64::MAX - 17, i64::MAX - 18] {
+                check(U256::from_u128(m), e);
+            }
+        }
+        check(U256::mul_u128(u128::MAX, u128::MAX), 0);
+        check(U256::mul_u128(u128::MAX, u128::MAX), i64::MAX - 60);
+    }
 
     fn sf(m: u128, e: i64) -> SafeFloat {
         SafeFloat::new(m, e).expect("valid")

@@ -70,6 +70,39 @@ impl U256 {
         }
         assert!(d < MAX_DIVISOR, "divisor {d} beyond the supported range");
         let mut quotient = [0u32; 8];
+        // Leading zero limbs give zero digits and leave the remainder 0: start below them.
+        let top = self.0.iter().rposition(|&l| l != 0).map_or(0, |i| i + 1);
+        if d >> 32 == 0 {
+            // A 32-bit divisor keeps the remainder below 2^32: each step fits 64 bits.
+            let d = d as u64;
+            let mut rem = 0u64;
+            for i in (0..top).rev() {
+                let cur = (rem << 32) | u64::from(self.0[i]);
+                let q = cur / d;
+                quotient[i] = q as u32;
+                rem = cur - q * d;
+            }
+        } else {
+            let mut rem: u128 = 0;
+            for i in (0..top).rev() {
+                let cur = (rem << 32) | u128::from(self.0[i]);
+                let q = cur / d;
+                quotient[i] = q as u32;
+                rem = cur - q * d;
+            }
+        }
+        Some(Self(quotient))
+    }
+
+    /// The long division [`U256::checked_div`] replaced (every limb, u128 `/` and `%`), the
+    /// reference of its test.
+    #[cfg(test)]
+    pub(crate) fn checked_div_reference(self, d: u128) -> Option<Self> {
+        if d == 0 {
+            return None;
+        }
+        assert!(d < MAX_DIVISOR, "divisor {d} beyond the supported range");
+        let mut quotient = [0u32; 8];
         let mut rem: u128 = 0;
         for i in (0..8).rev() {
             let cur = (rem << 32) | u128::from(self.0[i]);
@@ -99,6 +132,37 @@ mod tests {
             "a u128 survives the limb form"
         );
         assert!(U256::from_u128(0).is_zero());
+    }
+
+    #[test]
+    fn division_equals_the_limb_by_limb_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..200_000 {
+            let a = rng.gen::<u128>() >> rng.gen_range(0..128);
+            let b = rng.gen::<u128>() >> rng.gen_range(0..128);
+            let p = if rng.gen::<bool>() {
+                U256::mul_u128(a, b)
+            } else {
+                U256::from_u128(a)
+            };
+            let d = match rng.gen_range(0..4) {
+                0 => 10,
+                1 => u128::from(rng.gen::<u32>()),
+                2 => (1u128 << 96) - 1 - (rng.gen::<u128>() >> rng.gen_range(32..128)),
+                _ => rng.gen::<u128>() >> rng.gen_range(32..128),
+            };
+            assert_eq!(p.checked_div(d), p.checked_div_reference(d), "{p:?} / {d}");
+        }
+        for d in [1u128, 2, 10, u128::from(u32::MAX), 1 << 32, (1 << 96) - 1] {
+            for p in [
+                U256::from_u128(0),
+                U256::from_u128(u128::MAX),
+                U256::mul_u128(u128::MAX, u128::MAX),
+            ] {
+                assert_eq!(p.checked_div(d), p.checked_div_reference(d));
+            }
+        }
     }
 
     #[test]
