@@ -139,10 +139,14 @@ fn load_inputs(dir: &Path) -> Result<Vec<Input>, ReportError> {
     Ok(inputs)
 }
 
+/// The 0-based index of the nearest-rank q-quantile among `len` sorted values (`len >= 1`).
+fn nearest_rank(len: usize, q: f64) -> usize {
+    ((q * len as f64).ceil() as usize).clamp(1, len) - 1
+}
+
 /// Nearest-rank quantile of a sorted slice.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
+    sorted[nearest_rank(sorted.len(), q)]
 }
 
 /// The run whose first halving is the nearest-rank median of the input's runs (runs without a
@@ -155,8 +159,7 @@ fn median_run(input: &Input) -> usize {
         .map(|(k, (h, _))| (h.halvings.first().map_or(i64::MAX, |x| x.time_ms), k))
         .collect();
     order.sort();
-    let rank = ((0.5 * order.len() as f64).ceil() as usize).clamp(1, order.len());
-    order[rank - 1].1
+    order[nearest_rank(order.len(), 0.5)].1
 }
 
 /// Per row, the q-quantile across runs (runs of one point share their sample blocks).

@@ -91,5 +91,8 @@ fn run_random_dir(dir: &Path) -> usize {
 #[test]
 fn all_300_random_cases_match() {
     let n = run_random_dir(&common::golden_dir().join("yuma/random"));
-    assert_eq!(n, 300, "every random case of golden/yuma is copied into the project");
+    assert_eq!(
+        n, 300,
+        "every random case of golden/yuma is copied into the project"
+    );
 }

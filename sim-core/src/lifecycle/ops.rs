@@ -173,17 +173,8 @@ impl RegistrationState {
     /// reset the per-block counter. Entries are created for subnets seen for the first time and
     /// dropped for subnets that no longer exist.
     pub fn on_block(&mut self, net: &Network, rules: &Rules) {
-        // Subnets are kept in netuid order; search them so (linear scan otherwise).
-        let sorted = net.subnets.windows(2).all(|w| w[0].netuid <= w[1].netuid);
-        self.per_subnet.retain(|netuid, _| {
-            if sorted {
-                net.subnets
-                    .binary_search_by_key(netuid, |s| s.netuid)
-                    .is_ok()
-            } else {
-                net.subnets.iter().any(|s| s.netuid == *netuid)
-            }
-        });
+        self.per_subnet
+            .retain(|netuid, _| crate::view::subnet_index(&net.subnets, *netuid).is_some());
         for s in net.subnets.iter().filter(|s| !s.is_root()) {
             let entry = self
                 .per_subnet

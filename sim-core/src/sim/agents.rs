@@ -204,6 +204,12 @@ impl Simulation {
         sink: &mut dyn TraceSink,
     ) -> Option<ActionRow> {
         let ck = self.agents.coldkeys[i as usize];
+        let hk_name = |sim: &Self, hk: HotkeyId| {
+            sim.network
+                .hotkeys
+                .get(hk.0 as usize)
+                .map_or_else(String::new, |h| h.name.clone())
+        };
         // The two actions of every block (serving, weights) need no names unless refused.
         let action = match action {
             Action::Serve { hotkey, quality } => {
@@ -220,11 +226,7 @@ impl Simulation {
                 let result = self.set_weights(netuid, hotkey, &weights);
                 return result.err().map(|reason| {
                     let ck_name = self.network.ledger.coldkey_name(ck).to_string();
-                    let name = self
-                        .network
-                        .hotkeys
-                        .get(hotkey.0 as usize)
-                        .map_or_else(String::new, |h| h.name.clone());
+                    let name = hk_name(self, hotkey);
                     let mut row = self.action_row("set_weights", &ck_name, &name, netuid.0);
                     row.amount = weights.len() as u64;
                     row.outcome = reason;
@@ -234,12 +236,6 @@ impl Simulation {
             other => other,
         };
         let ck_name = self.network.ledger.coldkey_name(ck).to_string();
-        let hk_name = |sim: &Self, hk: HotkeyId| {
-            sim.network
-                .hotkeys
-                .get(hk.0 as usize)
-                .map_or_else(String::new, |h| h.name.clone())
-        };
         match action {
             Action::Serve { .. } | Action::SetWeights { .. } => unreachable!("handled above"),
             Action::RegisterNeuron { netuid, hotkey } => {
