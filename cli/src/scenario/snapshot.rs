@@ -1,8 +1,11 @@
 //! Initial subnets from a snapshot CSV in the format of `subnets_snapshot_2026-04-11.csv`
 //! (one row per netuid; amounts in TAO/alpha with decimals).
 //!
-//! What the file does not give is assumed, and stated here: every subnet has made its start
-//! call long ago (first emission block 1) and emits; locks are already in the pools; the balancer
+//! What the file does not give is assumed, and stated here: every subnet that has emitted (alpha
+//! outstanding or a moving price) made its start call long ago (first emission block 1); a
+//! subnet with neither has not made it yet (netuid 96 in the 2026-04-11 file: no emission, no
+//! alpha outstanding, no moving price) and is loaded as the chain holds it, outside the emission
+//! set until its owner calls `start_call`; locks are already in the pools; the balancer
 //! weight is set so that the pool's spot price equals the published `price_tao`, as the chain's own
 //! migration to the balancer did (`w_quote = tao / (price * alpha + tao)`); root (netuid 0) is its
 //! TAO stake, 1:1, with no AMM.
@@ -99,6 +102,9 @@ pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String
                 .unwrap_or(QuoteWeight::HALF)
         };
         let moving_price = if root { 1.0 } else { number(c_mp)? };
+        // Alpha outstanding grows with every block a subnet emits and the moving price with every
+        // block it is in the emission set, so a subnet with neither has not started.
+        let started = root || alpha_out > 0 || !f[c_mp].trim().is_empty();
         let mut subnet = Subnet::new(
             NetUid(netuid),
             Pool::new(tao, Alpha(alpha_in), weight),
@@ -109,7 +115,7 @@ pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String
         subnet.alpha_out = Alpha(alpha_out);
         subnet.moving_price = I96F32::from_num(moving_price);
         subnet.registered_at = 0;
-        subnet.first_emission_block = Some(1);
+        subnet.first_emission_block = started.then_some(1);
         if root {
             subnet.mechanism = Mechanism::Stable;
         }
@@ -117,4 +123,27 @@ pub fn load(path: &Path, start_block: BlockNumber) -> Result<Vec<Subnet>, String
     }
     subnets.sort_by_key(|s| s.netuid);
     Ok(subnets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::coinbase::in_emit_set;
+
+    #[test]
+    fn a_subnet_that_never_emitted_is_loaded_before_its_start_call() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/data/subnets_snapshot_2026-04-11.csv");
+        let subnets = load(&path, 7_943_400).unwrap();
+        assert_eq!(subnets.len(), 129);
+        let unstarted: Vec<u16> = subnets
+            .iter()
+            .filter(|s| !s.is_root() && !in_emit_set(s))
+            .map(|s| s.netuid.0)
+            .collect();
+        assert_eq!(unstarted, vec![96]);
+        let verathos = subnets.iter().find(|s| s.netuid.0 == 96).unwrap();
+        assert_eq!(verathos.first_emission_block, None);
+        assert_eq!(verathos.pool.tao_reserve, Tao(parse_tokens("1.6816").unwrap()));
+    }
 }
