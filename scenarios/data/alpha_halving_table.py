@@ -53,4 +53,4 @@ for netuid, x in sorted(first.items(), key=lambda kv: kv[1]["block"]):
 missing = sorted(set(subnets) - set(first))
 print()
 print(f"{len(first)} subnets reach their first alpha halving by block {h['end_block']:,}; "
-      f"{len(missing)} do not (the youngest).")
+      f"{len(missing)} do not" + (f": netuid {', '.join(map(str, missing))}." if missing else "."))
