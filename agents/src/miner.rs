@@ -94,33 +94,35 @@ impl Miner {
     /// The best subnet to register on now, if any pays back its burn.
     pub fn choose_subnet(&self, view: &NetworkView) -> Option<NetUid> {
         let free = tao(view.free_balance(self.coldkey).0);
-        let candidates: Vec<NetUid> = if self.cfg.subnets.is_empty() {
+        let payback = |netuid: NetUid| {
+            let s = view.subnet(netuid)?;
+            if !s.registration_allowed {
+                return None;
+            }
+            let price = tao(view.neuron_price(netuid).0);
+            if price > free {
+                return None;
+            }
+            let reward = self.expected_reward(view, netuid, view.immunity_period(netuid), false);
+            let payback = reward / price.max(1e-9);
+            (payback >= self.cfg.min_payback).then_some((payback, netuid))
+        };
+        let better = |a: &(f64, NetUid), b: &(f64, NetUid)| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1));
+        // The candidates in netuid order either way, read in place (no list per look).
+        let best = if self.cfg.subnets.is_empty() {
             view.subnets()
                 .iter()
                 .filter(|s| !s.is_root())
-                .map(|s| s.netuid)
-                .collect()
+                .filter_map(|s| payback(s.netuid))
+                .max_by(better)
         } else {
-            self.cfg.subnets.clone()
+            self.cfg
+                .subnets
+                .iter()
+                .filter_map(|&netuid| payback(netuid))
+                .max_by(better)
         };
-        candidates
-            .into_iter()
-            .filter_map(|netuid| {
-                let s = view.subnet(netuid)?;
-                if !s.registration_allowed {
-                    return None;
-                }
-                let price = tao(view.neuron_price(netuid).0);
-                if price > free {
-                    return None;
-                }
-                let reward =
-                    self.expected_reward(view, netuid, view.immunity_period(netuid), false);
-                let payback = reward / price.max(1e-9);
-                (payback >= self.cfg.min_payback).then_some((payback, netuid))
-            })
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-            .map(|(_, netuid)| netuid)
+        best.map(|(_, netuid)| netuid)
     }
 }
 
