@@ -11,6 +11,7 @@
 pub mod payout;
 pub mod root_claims;
 
+use crate::fixed_div::CheckedDivFast;
 use crate::neurons::{Hotkey, HotkeyId};
 use crate::stake::{PendingPayout, SharePool};
 use crate::subnet::Subnet;
@@ -186,7 +187,7 @@ fn load_rows(dst: &mut Vec<(u16, Vec<(u16, u16)>)>, rows: &[Vec<(u16, u16)>]) {
 pub(crate) fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
     let fraction = |p: u64| {
         U96F32::saturating_from_num(p)
-            .checked_div(U96F32::saturating_from_num(u64::MAX))
+            .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
             .unwrap_or_default()
     };
     let initial = U96F32::saturating_from_num(own(hotkey));

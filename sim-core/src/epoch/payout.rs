@@ -9,6 +9,7 @@
 //! `tests::payout_equals_distribute_emission` compares it with the generic routine, which stays
 //! the golden-tested reference.
 
+use crate::fixed_div::CheckedDivFast;
 use crate::neurons::{Hotkey, HotkeyId};
 use crate::stake::{
     root_claimable_increment, u16_fraction, u64_fraction, ClaimableIncrement, PendingPayout,
@@ -193,7 +194,7 @@ pub fn pay_epoch(
             let child_take_rate = u16_fraction(input.childkey_take.get(&hk).copied().unwrap_or(0));
             for (j, &(_, parent)) in parents.iter().enumerate() {
                 let (pk, contribution) = s.contributions[j];
-                let emission_factor = contribution.checked_div(total).unwrap_or(zero);
+                let emission_factor = contribution.checked_div_fast(total).unwrap_or(zero);
                 let mut emission = validating.saturating_mul(emission_factor);
                 remaining = remaining.saturating_sub(emission);
                 if owner_of(parent) != owner_of(hk) {
@@ -227,7 +228,7 @@ pub fn pay_epoch(
     for k in 0..n {
         let root_alpha = U96F32::saturating_from_num(s.root_stake[k]).saturating_mul(tao_weight);
         let total_alpha = U96F32::saturating_from_num(s.alpha_stake[k]).saturating_add(root_alpha);
-        let root_prop = root_alpha.checked_div(total_alpha).unwrap_or(zero);
+        let root_prop = root_alpha.checked_div_fast(total_alpha).unwrap_or(zero);
         let root_divs = s.dividend[k].saturating_mul(root_prop);
         let alpha_divs = s.dividend[k].saturating_sub(root_divs);
         s.alpha_weight.push(zero.saturating_add(alpha_divs));
@@ -273,7 +274,7 @@ pub fn pay_epoch(
         to_pools += incentive;
     }
     let miner_burned = U96F32::saturating_from_num(withheld)
-        .checked_div(U96F32::saturating_from_num(total_incentive))
+        .checked_div_fast(U96F32::saturating_from_num(total_incentive))
         .unwrap_or(zero);
 
     // Alpha dividends: the take to the owner, the rest to the whole pool.
@@ -281,7 +282,7 @@ pub fn pay_epoch(
     for k in 0..n {
         let hk = s.keys[k];
         let share = s.alpha_weight[k]
-            .checked_div(total_alpha_divs)
+            .checked_div_fast(total_alpha_divs)
             .unwrap_or(zero);
         let alpha_divs = alpha_pot.saturating_mul(share);
         let key = &input.hotkeys[hk.0 as usize];
@@ -299,7 +300,7 @@ pub fn pay_epoch(
     for k in 0..n {
         let hk = s.keys[k];
         let share = s.root_weight[k]
-            .checked_div(total_root_divs)
+            .checked_div_fast(total_root_divs)
             .unwrap_or(zero);
         let root_alpha = root_pot.saturating_mul(share);
         let key = &input.hotkeys[hk.0 as usize];
