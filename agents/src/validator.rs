@@ -131,13 +131,17 @@ pub fn to_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
     if max <= 0.0 {
         return Vec::new();
     }
-    scores
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| **s > 0.0)
-        .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
-        .filter(|(_, w)| *w > 0)
-        .collect()
+    // Sized for every UID at once: a collect through the filters would grow it step by step.
+    let mut weights = Vec::with_capacity(scores.len());
+    weights.extend(
+        scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
+            .filter(|(_, w)| *w > 0),
+    );
+    weights
 }
 
 impl Agent for Validator {
