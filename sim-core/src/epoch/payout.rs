@@ -2,9 +2,9 @@
 //! one subnet of the engine, on reused index-keyed scratch instead of the dozen `BTreeMap`s and
 //! the report the generic routine builds each epoch.
 //!
-//! Same arithmetic, same pool operations in the same order within each pool: the owner cut, the
-//! incentives, each hotkey's alpha take and dividends, each hotkey's root take and
-//! `RootClaimable` increase, every hotkey in hotkey order (the key order of the chain's maps).
+//! Same arithmetic, same pool operations in the same order within each pool: the owner cut, then
+//! per hotkey in hotkey order (the key order of the chain's maps) its incentive, its alpha take
+//! and dividends, its root take and `RootClaimable` increase.
 //! Inputs as the engine has them: no `AutoStakeDestination` and the `CKBurn` the caller passes.
 //! `tests::payout_equals_distribute_emission` compares it with the generic routine, which stays
 //! the golden-tested reference.
@@ -247,9 +247,14 @@ pub fn pay_epoch(
         to_pools += pending.owner_cut.0;
     }
 
-    // Incentives; the owner's own hotkeys' (`get_owner_hotkeys`: its coldkey's hotkeys holding
-    // a UID, and the owner hotkey if it holds one) are withheld.
-    // Without an owner the chain compares with no coldkey; `u32::MAX` is none of ours.
+    // Then, hotkey by hotkey, its incentive, its alpha dividends and its root dividends. The
+    // chain pays all incentives, then all alpha dividends, then all root dividends; each of
+    // these touches only the hotkey's own pool (and `RootClaimable` entry) and reads nothing a
+    // credit changes, so taking them per hotkey keeps every pool's sequence of operations and
+    // finds each pool once instead of three times.
+    // The owner's own hotkeys' incentive (`get_owner_hotkeys`: its coldkey's hotkeys holding a
+    // UID, and the owner hotkey if it holds one) is withheld. Without an owner the chain
+    // compares with no coldkey; `u32::MAX` is none of ours.
     let owner_coldkey = input
         .owner
         .map_or(ColdkeyId(u32::MAX), |(coldkey, _)| coldkey);
@@ -257,56 +262,46 @@ pub fn pay_epoch(
     let mut total_incentive = 0u64;
     let mut withheld = 0u64;
     let mut recycled = 0u64;
-    for k in 0..n {
-        let Some(incentive) = s.incentive[k] else {
-            continue;
-        };
-        let hk = s.keys[k];
-        total_incentive = total_incentive.saturating_add(incentive);
-        if owner_of(hk) == owner_coldkey || Some(hk) == owner_hotkey {
-            withheld = withheld.saturating_add(incentive);
-            if input.recycle_or_burn == RecycleOrBurn::Recycle {
-                recycled = recycled.saturating_add(incentive);
-            }
-            continue;
-        }
-        pools.entry(hk).or_default().stake(&owner_of(hk), incentive);
-        to_pools += incentive;
-    }
-    let miner_burned = U96F32::saturating_from_num(withheld)
-        .checked_div_fast(U96F32::saturating_from_num(total_incentive))
-        .unwrap_or(zero);
-
-    // Alpha dividends: the take to the owner, the rest to the whole pool.
     let alpha_pot = U96F32::saturating_from_num(validator_alpha);
-    for k in 0..n {
-        let hk = s.keys[k];
-        let share = s.alpha_weight[k]
-            .checked_div_fast(total_alpha_divs)
-            .unwrap_or(zero);
-        let alpha_divs = alpha_pot.saturating_mul(share);
-        let key = &input.hotkeys[hk.0 as usize];
-        let take = u16_fraction(key.delegate_take).saturating_mul(alpha_divs);
-        let rest = floor(alpha_divs.saturating_sub(take));
-        let pool = pools.entry(hk).or_default();
-        pool.stake(&key.owner, floor(take));
-        pool.add_to_all(rest);
-        to_pools += floor(take) + rest;
-    }
-
-    // Root dividends: the take to the owner, the rest to RootClaimable.
     let root_pot = U96F32::saturating_from_num(pending.root.0);
     let mut to_root_claimable = 0u64;
     for k in 0..n {
         let hk = s.keys[k];
+        let key = &input.hotkeys[hk.0 as usize];
+        let pool = pools.entry(hk).or_default();
+
+        // Incentive.
+        if let Some(incentive) = s.incentive[k] {
+            total_incentive = total_incentive.saturating_add(incentive);
+            if key.owner == owner_coldkey || Some(hk) == owner_hotkey {
+                withheld = withheld.saturating_add(incentive);
+                if input.recycle_or_burn == RecycleOrBurn::Recycle {
+                    recycled = recycled.saturating_add(incentive);
+                }
+            } else {
+                pool.stake(&key.owner, incentive);
+                to_pools += incentive;
+            }
+        }
+
+        // Alpha dividends: the take to the owner, the rest to the whole pool.
+        let share = s.alpha_weight[k]
+            .checked_div_fast(total_alpha_divs)
+            .unwrap_or(zero);
+        let alpha_divs = alpha_pot.saturating_mul(share);
+        let take = u16_fraction(key.delegate_take).saturating_mul(alpha_divs);
+        let rest = floor(alpha_divs.saturating_sub(take));
+        pool.stake(&key.owner, floor(take));
+        pool.add_to_all(rest);
+        to_pools += floor(take) + rest;
+
+        // Root dividends: the take to the owner, the rest to RootClaimable.
         let share = s.root_weight[k]
             .checked_div_fast(total_root_divs)
             .unwrap_or(zero);
         let root_alpha = root_pot.saturating_mul(share);
-        let key = &input.hotkeys[hk.0 as usize];
         let take = u16_fraction(key.delegate_take).saturating_mul(root_alpha);
         let rest = floor(root_alpha.saturating_sub(take));
-        let pool = pools.entry(hk).or_default();
         pool.stake(&key.owner, floor(take));
         to_pools += floor(take);
         match root_claimable_increment(s.root_stake[k], rest) {
@@ -321,6 +316,9 @@ pub fn pay_epoch(
             }
         }
     }
+    let miner_burned = U96F32::saturating_from_num(withheld)
+        .checked_div_fast(U96F32::saturating_from_num(total_incentive))
+        .unwrap_or(zero);
 
     Payout {
         miner_burned,
