@@ -144,6 +144,9 @@ mod tests {
         assert_eq!(unstarted, vec![96]);
         let verathos = subnets.iter().find(|s| s.netuid.0 == 96).unwrap();
         assert_eq!(verathos.first_emission_block, None);
-        assert_eq!(verathos.pool.tao_reserve, Tao(parse_tokens("1.6816").unwrap()));
+        assert_eq!(
+            verathos.pool.tao_reserve,
+            Tao(parse_tokens("1.6816").unwrap())
+        );
     }
 }
