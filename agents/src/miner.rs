@@ -6,6 +6,7 @@ use crate::market::{miner_reward_tao, tao};
 use sim_core::agent::{Action, Agent, AgentKeys};
 use sim_core::neurons::HotkeyId;
 use sim_core::rng::SimRng;
+use sim_core::subnet::Subnet;
 use sim_core::units::{BlockNumber, ColdkeyId, NetUid, Tao};
 use sim_core::view::NetworkView;
 
@@ -94,33 +95,35 @@ impl Miner {
     /// The best subnet to register on now, if any pays back its burn.
     pub fn choose_subnet(&self, view: &NetworkView) -> Option<NetUid> {
         let free = tao(view.free_balance(self.coldkey).0);
-        let candidates: Vec<NetUid> = if self.cfg.subnets.is_empty() {
-            view.subnets()
-                .iter()
-                .filter(|s| !s.is_root())
-                .map(|s| s.netuid)
-                .collect()
-        } else {
-            self.cfg.subnets.clone()
+        let payback = |s: &Subnet, price: Tao, immunity_period: u64| {
+            if !s.registration_allowed {
+                return None;
+            }
+            let price = tao(price.0);
+            if price > free {
+                return None;
+            }
+            let reward = self.expected_reward(view, s.netuid, immunity_period, false);
+            let payback = reward / price.max(1e-9);
+            (payback >= self.cfg.min_payback).then_some((payback, s.netuid))
         };
-        candidates
-            .into_iter()
-            .filter_map(|netuid| {
-                let s = view.subnet(netuid)?;
-                if !s.registration_allowed {
-                    return None;
-                }
-                let price = tao(view.neuron_price(netuid).0);
-                if price > free {
-                    return None;
-                }
-                let reward =
-                    self.expected_reward(view, netuid, view.immunity_period(netuid), false);
-                let payback = reward / price.max(1e-9);
-                (payback >= self.cfg.min_payback).then_some((payback, netuid))
-            })
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-            .map(|(_, netuid)| netuid)
+        let better = |a: &(f64, NetUid), b: &(f64, NetUid)| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1));
+        // The candidates in netuid order either way, read in place (no list per look).
+        let best = if self.cfg.subnets.is_empty() {
+            view.registration_terms()
+                .filter_map(|(s, price, immunity_period)| payback(s, price, immunity_period))
+                .max_by(better)
+        } else {
+            self.cfg
+                .subnets
+                .iter()
+                .filter_map(|&netuid| {
+                    let s = view.subnet(netuid)?;
+                    payback(s, view.neuron_price(netuid), view.immunity_period(netuid))
+                })
+                .max_by(better)
+        };
+        best.map(|(_, netuid)| netuid)
     }
 }
 

@@ -90,18 +90,21 @@ impl Validator {
                 // scores 0.
                 // The noise of a UID that scores 0 anyway (nothing served, or itself) is drawn
                 // but its logarithm and cosine are skipped where a whole pair is unused.
-                let needed =
-                    |uid: usize| view.quality(nr.hotkey[uid]) > 0.0 && Some(uid as u16) != me;
+                // Each UID's served quality is read once (a random access into every hotkey's
+                // quality) into the score buffer, which the noise then turns into the score.
+                self.scores
+                    .extend(nr.hotkey.iter().map(|hk| view.quality(*hk)));
+                let quality = &self.scores;
+                let needed = |uid: usize| quality[uid] > 0.0 && Some(uid as u16) != me;
                 fill_standard_normals_where(rng, nr.len(), &mut self.noise, needed);
-                for (uid, hk) in nr.hotkey.iter().enumerate() {
-                    let q = view.quality(*hk);
+                for (uid, score) in self.scores.iter_mut().enumerate() {
+                    let q = *score;
                     let noisy = q + self.cfg.noise * self.noise[uid];
-                    let score = if q > 0.0 && Some(uid as u16) != me {
+                    *score = if q > 0.0 && Some(uid as u16) != me {
                         noisy.max(0.0)
                     } else {
                         0.0
                     };
-                    self.scores.push(score);
                 }
             }
             Style::Copier => self
@@ -128,13 +131,17 @@ pub fn to_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
     if max <= 0.0 {
         return Vec::new();
     }
-    scores
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| **s > 0.0)
-        .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
-        .filter(|(_, w)| *w > 0)
-        .collect()
+    // Sized for every UID at once: a collect through the filters would grow it step by step.
+    let mut weights = Vec::with_capacity(scores.len());
+    weights.extend(
+        scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
+            .filter(|(_, w)| *w > 0),
+    );
+    weights
 }
 
 impl Agent for Validator {

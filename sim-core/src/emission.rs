@@ -5,6 +5,7 @@
 //! the emission is `1 TAO / 2^k` truncated to rao. The same function gives each subnet's alpha
 //! emission from its alpha issuance (spec section 2.5).
 
+use crate::fixed_div::CheckedDivFast;
 use crate::units::Tao;
 use substrate_fixed::transcendental::log2;
 use substrate_fixed::types::I96F32;
@@ -57,9 +58,11 @@ fn block_emission_exact(issuance: u64) -> Result<u64, EmissionError> {
     }
     // The chain writes the supply as 2 * 10.5e15 in I96F32; both factors are exact.
     let supply = I96F32::from_num(2).saturating_mul(I96F32::from_num(10_500_000_000_000_000u64));
-    let fraction = total_issuance.checked_div(supply).ok_or(EmissionError)?;
+    let fraction = total_issuance
+        .checked_div_fast(supply)
+        .ok_or(EmissionError)?;
     let remaining = one.checked_sub(fraction).ok_or(EmissionError)?;
-    let ratio = one.checked_div(remaining).ok_or(EmissionError)?;
+    let ratio = one.checked_div_fast(remaining).ok_or(EmissionError)?;
     let residual: I96F32 = log2(ratio).map_err(|_| EmissionError)?;
     let halvings: u64 = residual.floor().saturating_to_num::<u64>();
     Ok(emission_for_halvings(halvings))
@@ -76,7 +79,8 @@ fn emission_for_halvings(halvings: u64) -> u64 {
     let percentage = if multiplier == I96F32::from_num(0) {
         I96F32::from_num(0)
     } else {
-        one.checked_div(multiplier).unwrap_or(I96F32::from_num(0))
+        one.checked_div_fast(multiplier)
+            .unwrap_or(I96F32::from_num(0))
     };
     let emission = percentage.saturating_mul(I96F32::from_num(DEFAULT_BLOCK_EMISSION));
     emission.saturating_to_num::<u64>()

@@ -9,6 +9,7 @@ pub mod coinbase;
 pub mod emission;
 pub mod epoch;
 pub mod events;
+pub mod fixed_div;
 pub mod ledger;
 pub mod lifecycle;
 pub mod network;

@@ -75,6 +75,29 @@ impl<'a> NetworkView<'a> {
         self.registration.neuron_price(netuid, self.rules)
     }
 
+    /// Each non-root subnet in netuid order with what [`Self::neuron_price`] and
+    /// [`Self::immunity_period`] give for it, read in one ordered pass over the registration
+    /// state (both are kept in netuid order) instead of two map lookups per subnet: a miner
+    /// looking for a subnet reads all of them.
+    pub fn registration_terms(&self) -> impl Iterator<Item = (&'a Subnet, Tao, u64)> + '_ {
+        let mut stored = self.registration.per_subnet.iter().peekable();
+        self.network
+            .subnets
+            .iter()
+            .filter(|s| !s.is_root())
+            .map(move |s| {
+                while stored.next_if(|(netuid, _)| **netuid < s.netuid).is_some() {}
+                let (price, immunity) = match stored.next_if(|(netuid, _)| **netuid == s.netuid) {
+                    Some((_, r)) => (r.neuron.price(), r.immunity_period),
+                    None => {
+                        let r = SubnetRegistration::new_subnet(self.rules);
+                        (r.neuron.price(), r.immunity_period)
+                    }
+                };
+                (s, price, u64::from(immunity))
+            })
+    }
+
     /// `ImmunityPeriod` of `netuid`, in blocks.
     pub fn immunity_period(&self, netuid: NetUid) -> u64 {
         let period = match self.registration.per_subnet.get(&netuid) {

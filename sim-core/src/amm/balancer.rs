@@ -12,6 +12,7 @@ use super::{
     fee_amount, int_ratio, limit_price, QuoteWeight, ReservesOutOfBalance, Side, SwapError,
     SwapResult, MAX_SWAP_INPUT_RESERVE_MULTIPLIER, MIN_SWAP_RESERVE, WEIGHT_ACCURACY,
 };
+use crate::fixed_div::CheckedDivFast;
 use crate::units::{Alpha, Tao};
 use substrate_fixed::types::U64F64;
 
@@ -574,7 +575,7 @@ fn fixed(v: u64) -> U64F64 {
 
 /// Division that gives 0 on a zero divisor or overflow (`SafeDiv::safe_div` for fixed types).
 fn safe_div(a: U64F64, b: U64F64) -> U64F64 {
-    a.checked_div(b).unwrap_or(U64F64::from_bits(0))
+    a.checked_div_fast(b).unwrap_or(U64F64::from_bits(0))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 //! Every division is the chain's `safe_div`: 0 on a zero divisor and on overflow.
 
 use super::shares::{ShareRow, ShareTotals};
+use crate::fixed_div::CheckedDivFast;
 use substrate_fixed::transcendental::{exp, ln};
 use substrate_fixed::types::{I32F32, I64F64, U64F64, U96F32};
 
@@ -179,12 +180,12 @@ fn stored_or_zero(stored: Option<FlowEma>) -> (u64, I64F64) {
 
 /// The chain's `safe_div` on I64F64.
 fn div_or_zero_i(a: I64F64, b: I64F64) -> I64F64 {
-    a.checked_div(b).unwrap_or(I64F64::from_num(0))
+    a.checked_div_fast(b).unwrap_or(I64F64::from_num(0))
 }
 
 /// The chain's `safe_div` on U64F64.
 fn div_or_zero(a: U64F64, b: U64F64) -> U64F64 {
-    a.checked_div(b).unwrap_or(U64F64::from_num(0))
+    a.checked_div_fast(b).unwrap_or(U64F64::from_num(0))
 }
 
 /// One block's EMA step, mirroring `get_ema_flow` (user) and `update_ema_protocol_flow`

@@ -17,6 +17,7 @@ pub mod shares;
 pub mod terms;
 
 use crate::amm::{launch_price, Side, SwapError, SwapResult, MAX_PRICE_LIMIT};
+use crate::fixed_div::CheckedDivFast;
 use crate::rules::{Amm, EmissionSplit, RootDividends, Rules};
 use crate::subnet::{BlockEmission, Mechanism, Subnet};
 use crate::units::{Alpha, BlockNumber, Tao};
@@ -322,11 +323,11 @@ impl Coinbase {
             ..ShareTotals::default()
         };
         let cut = I96F32::saturating_from_num(params.subnet_owner_cut)
-            .checked_div(I96F32::saturating_from_num(u16::MAX))
+            .checked_div_fast(I96F32::saturating_from_num(u16::MAX))
             .unwrap_or(zero);
         let tao_weight = I96F32::saturating_from_num(params.root_tao).saturating_mul(
             I96F32::saturating_from_num(params.tao_weight)
-                .checked_div(I96F32::saturating_from_num(u64::MAX))
+                .checked_div_fast(I96F32::saturating_from_num(u64::MAX))
                 .unwrap_or(zero),
         );
         let mut minted = 0u64;
@@ -340,7 +341,7 @@ impl Coinbase {
                 crate::emission::block_emission_for_issuance(s.alpha_issuance()).unwrap_or(0),
             );
             let alpha_in = tao_in
-                .checked_div(price)
+                .checked_div_fast(price)
                 .unwrap_or(alpha_emission)
                 .min(alpha_emission);
             let alpha_out = alpha_emission;
@@ -364,7 +365,7 @@ impl Coinbase {
             // Root alpha, on the issuance after this block's injection, sold fee-less.
             let issuance = I96F32::saturating_from_num(s.alpha_issuance());
             let root_prop = tao_weight
-                .checked_div(tao_weight.saturating_add(issuance))
+                .checked_div_fast(tao_weight.saturating_add(issuance))
                 .unwrap_or(zero);
             let root_alpha = root_prop
                 .saturating_mul(remaining)
@@ -553,7 +554,7 @@ pub fn split_alpha_out(
     s.alpha_out = s.alpha_out.saturating_add(Alpha(out.alpha_created));
     if s.owner_cut_enabled {
         let cut = U96F32::saturating_from_num(params.subnet_owner_cut)
-            .checked_div(U96F32::saturating_from_num(u16::MAX))
+            .checked_div_fast(U96F32::saturating_from_num(u16::MAX))
             .unwrap_or(U96F32::from_num(0));
         out.owner_cut = alpha_out.saturating_mul(cut);
         out.owner_cut_u64 = floor_u64(out.owner_cut);

@@ -1,6 +1,7 @@
 //! The moving (EMA) price update run after the coinbase for every subnet of the emit set
 //! (spec 2.4), in each of its three historical forms ([`MovingPrice`]).
 
+use crate::fixed_div::CheckedDivFast;
 use crate::rules::MovingPrice;
 use crate::units::BlockNumber;
 use substrate_fixed::types::{I96F32, U64F64};
@@ -46,7 +47,9 @@ pub fn update_moving_price(rule: MovingPrice, input: MovingPriceInput) -> Moving
                 .saturating_sub(1);
             let b = U64F64::saturating_from_num(input.block.saturating_sub(start_call));
             let ramp = b
-                .checked_div(b.saturating_add(U64F64::saturating_from_num(input.halving_blocks)))
+                .checked_div_fast(
+                    b.saturating_add(U64F64::saturating_from_num(input.halving_blocks)),
+                )
                 .unwrap_or(U64F64::from_num(0));
             let alpha = U64F64::saturating_from_num(input.moving_alpha).saturating_mul(ramp);
             let one_minus_alpha = U64F64::from_num(1).saturating_sub(alpha);

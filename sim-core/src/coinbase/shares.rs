@@ -6,6 +6,7 @@
 //! zeroed and the rest renormalised; E_i = U96F32(U64F64(E) * share)). The launch era's
 //! I96F32 form `E * p̄_i / Σp̄` is [`launch_tao_in`].
 
+use crate::fixed_div::CheckedDivFast;
 use substrate_fixed::types::{I96F32, U64F64, U96F32};
 
 /// One subnet of the emit set, as the share functions read it.
@@ -88,7 +89,7 @@ pub fn price_ema_shares(
     for (row, s) in out.iter_mut().zip(input) {
         row.price_share = s
             .moving_price
-            .checked_div(totals.total_moving_prices)
+            .checked_div_fast(totals.total_moving_prices)
             .unwrap_or(zero);
         let factor = if rule.miner_burn {
             one.saturating_sub(U64F64::saturating_from_num(s.miner_burned).min(one))
@@ -140,11 +141,11 @@ pub fn root_sell_flag(input: &[ShareInput]) -> bool {
 pub fn launch_tao_in(block_emission: I96F32, moving_price: I96F32, total: I96F32) -> I96F32 {
     block_emission
         .saturating_mul(moving_price)
-        .checked_div(total)
+        .checked_div_fast(total)
         .unwrap_or(I96F32::from_num(0))
 }
 
 /// The chain's `safe_div` for U64F64: 0 on a zero divisor or overflow.
 fn safe_div(a: U64F64, b: U64F64) -> U64F64 {
-    a.checked_div(b).unwrap_or(U64F64::from_num(0))
+    a.checked_div_fast(b).unwrap_or(U64F64::from_num(0))
 }

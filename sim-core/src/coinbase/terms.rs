@@ -5,6 +5,7 @@
 //! era ([`Injection`]) and `block_step.rs::root_proportion`.
 
 use crate::emission::block_emission_for_issuance;
+use crate::fixed_div::CheckedDivFast;
 use crate::rules::Injection;
 use substrate_fixed::types::{U64F64, U96F32};
 
@@ -30,14 +31,14 @@ pub struct Terms {
 pub fn root_proportion(root_tao: u64, tao_weight: u64, alpha_issuance: u64) -> U96F32 {
     let weighted = U96F32::from_num(root_tao).saturating_mul(tao_weight_fraction(tao_weight));
     weighted
-        .checked_div(weighted.saturating_add(U96F32::from_num(alpha_issuance)))
+        .checked_div_fast(weighted.saturating_add(U96F32::from_num(alpha_issuance)))
         .unwrap_or(U96F32::from_num(0))
 }
 
 /// `get_tao_weight`: the stored u64 over u64::MAX in U96F32.
 pub fn tao_weight_fraction(tao_weight: u64) -> U96F32 {
     U96F32::saturating_from_num(tao_weight)
-        .checked_div(U96F32::saturating_from_num(u64::MAX))
+        .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
         .unwrap_or(U96F32::from_num(0))
 }
 
@@ -71,7 +72,7 @@ pub fn subnet_terms(rule: Injection, input: TermsInput) -> Terms {
         tao_in: input.tao_emission,
         ..Terms::default()
     };
-    terms.alpha_in = input.tao_emission.checked_div(price).unwrap_or(zero);
+    terms.alpha_in = input.tao_emission.checked_div_fast(price).unwrap_or(zero);
     let block_emission = U96F32::from_num(input.block_emission);
     match rule {
         Injection::None | Injection::LaunchUncapped => return Terms::default(),
@@ -80,7 +81,7 @@ pub fn subnet_terms(rule: Injection, input: TermsInput) -> Terms {
             // emission share gets price * E TAO and E alpha; the rest of its TAO buys alpha.
             let ratio = input
                 .tao_emission
-                .checked_div(block_emission)
+                .checked_div_fast(block_emission)
                 .unwrap_or(zero);
             if price < ratio {
                 terms.capped = true;

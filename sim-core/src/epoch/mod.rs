@@ -8,16 +8,16 @@
 //! subnet's childkeys, and the payout splits dividends between children and parents; pending
 //! childkey changes and their cooldown are not modelled, and commit-reveal is off.
 
+pub mod payout;
 pub mod root_claims;
 
+use crate::fixed_div::CheckedDivFast;
 use crate::neurons::{Hotkey, HotkeyId};
-use crate::stake::{
-    distribute_emission, ClaimableIncrement, DistributeInput, EmissionEntry, HotkeyInfo,
-    PendingPayout, SharePool,
-};
+use crate::stake::{PendingPayout, SharePool};
 use crate::subnet::Subnet;
 use crate::units::{Alpha, BlockNumber, ColdkeyId};
 use crate::yuma::{EpochInput, EpochOutput, Yuma};
+use payout::{pay_epoch, PayoutInput, PayoutScratch};
 use std::collections::BTreeMap;
 use substrate_fixed::types::U96F32;
 
@@ -37,12 +37,13 @@ pub struct EpochPaid {
     pub unassigned: u64,
 }
 
-/// Yuma with its reusable input and output buffers.
+/// Yuma with its reusable input and output buffers, and the payout's scratch.
 #[derive(Default)]
 pub struct EpochRunner {
     yuma: Yuma,
     input: EpochInput,
     output: EpochOutput,
+    payout: PayoutScratch,
 }
 
 impl EpochRunner {
@@ -115,64 +116,31 @@ impl EpochRunner {
         nr.emission.clone_from(&out.combined_emission);
 
         // The payout.
-        let mut infos = BTreeMap::new();
-        let parents_of_neurons = nr
-            .hotkey
-            .iter()
-            .filter_map(|hk| subnet.parents.get(hk))
-            .flatten()
-            .map(|(_, p)| p);
-        for hk in nr
-            .hotkey
-            .iter()
-            .chain(subnet.owner.iter().map(|(_, hk)| hk))
-            .chain(parents_of_neurons)
-        {
-            let key = &hotkeys[hk.0 as usize];
-            infos.insert(
-                *hk,
-                HotkeyInfo {
-                    owner: key.owner,
-                    root_stake: root_stake(hk),
-                    delegate_take: key.delegate_take,
-                    childkey_take: subnet.childkey_take.get(hk).copied().unwrap_or(0),
-                    children: subnet.children.get(hk).cloned().unwrap_or_default(),
-                    parents: subnet.parents.get(hk).cloned().unwrap_or_default(),
-                },
-            );
-        }
-        let input = DistributeInput {
+        let input = PayoutInput {
             tao_weight,
             ck_burn: 0,
             pending,
-            subnet_owner_coldkey: subnet
-                .owner
-                .map_or(ColdkeyId(u32::MAX), |(coldkey, _)| coldkey),
-            subnet_owner_hotkey: subnet.owner.map(|(_, hk)| hk),
+            owner: subnet.owner,
             recycle_or_burn: subnet.recycle_or_burn,
-            hotkey_emission: (0..n)
-                .map(|uid| EmissionEntry {
-                    hotkey: nr.hotkey[uid],
-                    server: Alpha(out.server_emission[uid]),
-                    validator: Alpha(out.validator_emission[uid]),
-                    registered_at: nr.registered_at[uid],
-                })
-                .collect(),
-            auto_stake_destination: BTreeMap::new(),
-            hotkeys: infos,
+            uid_hotkeys: &nr.hotkey,
+            server_emission: &out.server_emission,
+            validator_emission: &out.validator_emission,
+            hotkeys,
+            root_pools,
+            children: &subnet.children,
+            parents: &subnet.parents,
+            childkey_take: &subnet.childkey_take,
         };
-        let report = distribute_emission(&input, &mut subnet.pools, &mut subnet.root_claimable)
-            .expect("every hotkey in the epoch has its info");
-        subnet.miner_burned = report.miner_burned;
-        let recycled = report.incentive_recycled.0 + report.ck_burn_recycled.0;
+        let paid = pay_epoch(
+            &mut self.payout,
+            &input,
+            &mut subnet.pools,
+            &mut subnet.root_claimable,
+        );
+        subnet.miner_burned = paid.miner_burned;
+        let (recycled, to_pools, to_root_claimable) =
+            (paid.recycled, paid.to_pools, paid.to_root_claimable);
         subnet.alpha_out = subnet.alpha_out.saturating_sub(Alpha(recycled));
-        let to_pools: u64 = report.credits.iter().map(|c| c.amount.0).sum();
-        let to_root_claimable: u64 = report
-            .root_claimable_increment
-            .iter()
-            .filter(|(_, inc)| matches!(inc, ClaimableIncrement::Rate(_)))
-            .map(|(hk, _)| report.root_alpha_to_claimable.get(hk).map_or(0, |a| a.0))
-            .sum();
         subnet.alpha_root_owed = subnet
             .alpha_root_owed
             .saturating_add(Alpha(to_root_claimable));
@@ -219,7 +187,7 @@ fn load_rows(dst: &mut Vec<(u16, Vec<(u16, u16)>)>, rows: &[Vec<(u16, u16)>]) {
 pub(crate) fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
     let fraction = |p: u64| {
         U96F32::saturating_from_num(p)
-            .checked_div(U96F32::saturating_from_num(u64::MAX))
+            .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
             .unwrap_or_default()
     };
     let initial = U96F32::saturating_from_num(own(hotkey));

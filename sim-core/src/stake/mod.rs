@@ -40,6 +40,7 @@ pub use root_claim::{
 pub use safe_float::SafeFloat;
 pub use share_pool::SharePool;
 
+use crate::fixed_div::CheckedDivFast;
 use substrate_fixed::types::U96F32;
 
 /// What an account id needs here: a total order (the chain iterates its maps in key order) and
@@ -51,7 +52,7 @@ impl<T: Ord + Clone + std::fmt::Debug> AccountKey for T {}
 /// (`get_hotkey_take_float`), childkey take, owner cut.
 pub(crate) fn u16_fraction(value: u16) -> U96F32 {
     U96F32::saturating_from_num(value)
-        .checked_div(U96F32::saturating_from_num(u16::MAX))
+        .checked_div_fast(U96F32::saturating_from_num(u16::MAX))
         .unwrap_or_default()
 }
 
@@ -59,6 +60,6 @@ pub(crate) fn u16_fraction(value: u16) -> U96F32 {
 /// (`get_ck_burn`) and childkey proportions.
 pub(crate) fn u64_fraction(value: u64) -> U96F32 {
     U96F32::saturating_from_num(value)
-        .checked_div(U96F32::saturating_from_num(u64::MAX))
+        .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
         .unwrap_or_default()
 }

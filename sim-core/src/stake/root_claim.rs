@@ -11,6 +11,7 @@
 use super::share_pool::SharePool;
 use super::AccountKey;
 use crate::amm::{Pool, Sold, SwapError, MIN_PRICE_LIMIT};
+use crate::fixed_div::CheckedDivFast;
 use crate::units::{Alpha, NetUid, Tao};
 use std::collections::{BTreeMap, BTreeSet};
 use substrate_fixed::types::I96F32;
@@ -34,7 +35,7 @@ pub enum ClaimableIncrement {
 pub fn root_claimable_increment(root_stake: u64, amount: u64) -> ClaimableIncrement {
     let total = I96F32::saturating_from_num(root_stake);
     let increment = I96F32::saturating_from_num(amount)
-        .checked_div(total)
+        .checked_div_fast(total)
         .unwrap_or(I96F32::from_num(0));
     if amount > total.saturating_to_num::<u64>() {
         ClaimableIncrement::FallbackStakedToOwner

@@ -110,6 +110,17 @@ impl<C: Ord + Clone> SharePool<C> {
     /// pool without shares, gives the coldkey `amount` shares as the whole denominator
     /// (`increase_stake_for_hotkey_and_coldkey_on_subnet` -> `update_value_for_one`).
     pub fn stake(&mut self, coldkey: &C, amount: u64) {
+        // Staking nothing in a pool with shares mints no shares (0 x denominator / value is 0,
+        // and adding or subtracting 0 keeps a SafeFloat as it is) and leaves the value: the
+        // chain's update only rewrites the coldkey's share as it was, which drops it if it is
+        // zero. Most of an epoch's credits are such zeros (takes and incentives of UIDs that
+        // earned nothing), so they skip the SafeFloat arithmetic and the share map insert.
+        if amount == 0 && !self.denominator.is_zero() {
+            if self.shares.get(coldkey).is_some_and(SafeFloat::is_zero) {
+                self.shares.remove(coldkey);
+            }
+            return;
+        }
         self.update_value_for_one(coldkey, amount as i64);
     }
 
@@ -185,6 +196,32 @@ impl<C: Ord + Clone> SharePool<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staking_zero_is_the_chains_update() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        for _ in 0..2_000 {
+            let mut pool: SharePool<u8> = SharePool::new();
+            for _ in 0..rng.gen_range(0..5) {
+                let width = rng.gen_range(0..64);
+                let amount = rng.gen_range(0..u64::MAX >> width);
+                pool.stake(&rng.gen_range(0..4), amount);
+            }
+            if rng.gen_bool(0.3) {
+                pool.add_to_all(rng.gen_range(0..1_000_000));
+            }
+            if rng.gen_bool(0.2) {
+                // A zero share as no chain state holds it: the update drops it.
+                pool.shares.insert(rng.gen_range(0..4), SafeFloat::ZERO);
+            }
+            let coldkey = rng.gen_range(0..5);
+            let mut reference = pool.clone();
+            reference.update_value_for_one(&coldkey, 0);
+            pool.stake(&coldkey, 0);
+            assert_eq!(pool, reference);
+        }
+    }
 
     #[test]
     fn first_staker_gets_everything_then_pro_rata() {
