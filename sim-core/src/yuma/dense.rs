@@ -57,14 +57,14 @@ pub(super) struct Dense {
     b: Vec<u64>,
     e: Vec<u64>,
     t: Vec<u64>,
-    /// One stored bond row as fractions (the fused Yuma3 pass).
-    bond_row: Vec<u64>,
+    /// One stored bond row as a dense row of its u16 values (the fused Yuma3 passes convert
+    /// them to fractions with [`bond_fraction`]).
+    bond_row: Vec<u16>,
     cols: Cols,
     /// Consensus: voters (rows with active stake) and the column being selected.
     use_stake: Vec<I32F32>,
     voter_rows: Vec<u32>,
     voter_stake: Vec<u64>,
-    sel_a: Vec<(u64, u64)>,
     /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
     pending: Vec<(u32, u64)>,
     pending_bond: Vec<(u32, u64, u64)>,
@@ -77,6 +77,13 @@ pub(super) struct Dense {
     col_max: Vec<u64>,
     shift: Vec<u32>,
     hist: Vec<u64>,
+    /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
+    /// bucket and the stake below it, and the chosen bucket's members per column.
+    keys: Vec<u8>,
+    chosen: Vec<u8>,
+    below: Vec<u64>,
+    members: Vec<(u64, u64)>,
+    member_count: Vec<u32>,
     sel_b: Vec<(u64, u64)>,
     column: Vec<I32F32>,
     current: Vec<usize>,
@@ -280,27 +287,34 @@ fn weighted_quantile(
     }
 }
 
-/// One stored bond row of a matrix row, as fractions (`65537 b + [b = 65535]`, see the bonds'
-/// load in [`Dense::run_body`]), into the dense row `dst` (n entries); `false` (decline) unless
-/// the stored row is strictly sorted. The fused passes used to walk the stored row alongside the
-/// columns, consuming an entry when its uid came up; that walk accepted exactly the strictly
-/// sorted rows (an entry not above its predecessor is never consumed and is left either below n
-/// or out of order among the rest, which declined), so the two agree on every row.
+/// Yuma3's reading of a stored bond as a fraction: floor(b * 2^32 / 65535) = 65537 * b +
+/// [b = 65535] (see the bonds' load in [`Dense::run_body`]). 0 for an absent bond.
+#[inline(always)]
+fn bond_fraction(bv: u16) -> u64 {
+    let bv = u64::from(bv);
+    65_537 * bv + u64::from(bv == 65_535)
+}
+
+/// One stored bond row of a matrix row, as its u16 values, into the dense row `dst` (n entries,
+/// 0 where absent or masked); `false` (decline) unless the stored row is strictly sorted. The
+/// fused passes used to walk the stored row alongside the columns, consuming an entry when its
+/// uid came up; that walk accepted exactly the strictly sorted rows (an entry not above its
+/// predecessor is never consumed and is left either below n or out of order among the rest,
+/// which declined), so the two agree on every row. The values stay u16 here (a quarter of the
+/// bytes to clear and write); the fused loops convert them, in vector lanes.
 #[inline(always)]
 fn load_bond_row(
-    dst: &mut Vec<u64>,
+    dst: &mut Vec<u16>,
     row: &[(u16, u16)],
     n: usize,
     all_kept: bool,
     kept: &impl Fn(usize) -> bool,
 ) -> bool {
     fill(dst, n, 0);
-    if all_kept && sorted_below(row, n) {
-        // Strictly sorted, below n, every bond kept: the loop below without its checks.
-        scatter_sorted(&mut dst[..n], row, |bv| {
-            let bv = u64::from(bv);
-            65_537 * bv + u64::from(bv == 65_535)
-        });
+    // Every bond kept: the scatter below n, which stops (false) at the first uid not above its
+    // predecessor or not below n. Up to there it wrote what the loop below writes, so the loop
+    // can take over from the start (it accepts uids >= n that stay sorted, and declines the rest).
+    if all_kept && scatter_sorted(&mut dst[..n], row, |bv| bv) {
         return true;
     }
     let mut next = 0usize;
@@ -311,38 +325,63 @@ fn load_bond_row(
         }
         next = j + 1;
         if j < n && kept(j) {
-            let bv = u64::from(bv);
-            dst[j] = 65_537 * bv + u64::from(bv == 65_535);
+            dst[j] = bv;
         }
     }
     true
 }
 
-/// `dst[j] = f(v)` for every `(j, v)` of a row whose uids are strictly increasing and below
-/// `dst.len()` (checked by the caller, [`sorted_below`]). Eight entries at a time: when the
-/// eighth uid is the first plus 7 the eight are consecutive (strictly increasing), and go to
-/// `dst` as one contiguous block (which vectorises); otherwise one by one. Either way each entry
-/// is written once, at its uid.
+/// `dst[j] = f(v)` for every `(j, v)` of a row while its uids are strictly increasing and below
+/// `dst.len()`: `true` when the whole row is, `false` at the first entry that is not (entries
+/// before it written, the rest not). Eight entries at a time: when the eight uids are the first
+/// one plus 0..8 (so strictly increasing; checked with one OR of XORs, no early exit), above the
+/// previous chunk and below the end, they go to `dst` as one contiguous block (which
+/// vectorises); otherwise one by one with the checks.
 #[inline(always)]
-fn scatter_sorted(dst: &mut [u64], row: &[(u16, u16)], f: impl Fn(u16) -> u64) {
+fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) -> T) -> bool {
     const C: usize = 8;
+    let n = dst.len();
+    // The lowest uid the next entry may have.
+    let mut next = 0usize;
+    let one = |dst: &mut [T], j: u16, v: u16, next: &mut usize| {
+        let j = j as usize;
+        if j < *next || j >= n {
+            return false;
+        }
+        dst[j] = f(v);
+        *next = j + 1;
+        true
+    };
     let mut chunks = row.chunks_exact(C);
     for chunk in &mut chunks {
-        let j0 = chunk[0].0 as usize;
-        if chunk[C - 1].0 as usize - j0 == C - 1 {
-            let block = &mut dst[j0..j0 + C];
-            for (d, &(_, v)) in block.iter_mut().zip(chunk) {
-                *d = f(v);
+        let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
+        let j0 = chunk[0].0;
+        // A wrapped j0 + t (j0 near 2^16) fails the bound below (n < 2^16).
+        let mut off = 0u16;
+        for (t, e) in chunk.iter().enumerate() {
+            off |= e.0 ^ j0.wrapping_add(t as u16);
+        }
+        let j0 = j0 as usize;
+        if off == 0 && j0 >= next && j0 + C <= n {
+            let block: &mut [T; C] = (&mut dst[j0..j0 + C]).try_into().unwrap();
+            for (d, e) in block.iter_mut().zip(chunk) {
+                *d = f(e.1);
             }
+            next = j0 + C;
         } else {
             for &(j, v) in chunk {
-                dst[j as usize] = f(v);
+                if !one(dst, j, v, &mut next) {
+                    return false;
+                }
             }
         }
     }
     for &(j, v) in chunks.remainder() {
-        dst[j as usize] = f(v);
+        if !one(dst, j, v, &mut next) {
+            return false;
+        }
     }
+    true
 }
 
 /// The present entries of one matrix row as `(uid, u16)` pairs in uid order: `row` is resized
@@ -386,30 +425,17 @@ fn compact_row(
     row.truncate(k);
 }
 
-/// `Some(sum of the values)` when the row's uids are strictly increasing and below `n` and no
-/// value is 0, else `None`. One pass without early exits (it vectorises).
+/// `Some(sum of the values)` when no value is 0, else `None`. One pass without early exits (it
+/// vectorises).
 #[inline(always)]
-fn plain_row(row: &[(u16, u16)], n: usize) -> Option<u64> {
-    let mut ok = sorted_below(row, n);
+fn nonzero_sum(row: &[(u16, u16)]) -> Option<u64> {
+    let mut ok = true;
     let mut sum = 0u64;
     for &(_, w) in row {
         ok &= w != 0;
         sum += u64::from(w);
     }
     ok.then_some(sum)
-}
-
-/// Whether the row's uids are strictly increasing and below `n` (one pass, no early exit).
-#[inline(always)]
-fn sorted_below(row: &[(u16, u16)], n: usize) -> bool {
-    let Some(last) = row.last() else {
-        return true;
-    };
-    let mut ok = (last.0 as usize) < n;
-    for pair in row.windows(2) {
-        ok &= pair[0].0 < pair[1].0;
-    }
-    ok
 }
 
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
@@ -589,6 +615,20 @@ impl Dense {
                 let row = &input.weights[s.wsrc[i] as usize].1;
                 s.w.resize(weights_start + n, 0);
                 let dst = &mut s.w[weights_start..][..n];
+                let updated = s.last_update[i];
+                let written_after = !input.commit_reveal_enabled && updated > latest_registration;
+                // Written after every registration, strictly sorted, below n, no zero: what
+                // `keep` below does for each entry but the diagonal, without its per-entry
+                // checks (the diagonal, if present, is the one non-zero entry to take back). A
+                // scatter that stopped part way is undone for `keep`.
+                let plain = match nonzero_sum(row) {
+                    Some(sum) if written_after && scatter_sorted(dst, row, u64::from) => Some(sum),
+                    Some(_) if written_after => {
+                        dst.fill(0);
+                        None
+                    }
+                    _ => None,
+                };
                 let zero_at = &mut s.zero_at;
                 let mut next = 0usize;
                 let mut keep = |j: usize, w: u16| {
@@ -601,15 +641,10 @@ impl Dense {
                     dst[j] = u64::from(w);
                     total += u64::from(w);
                 };
-                let updated = s.last_update[i];
-                if !input.commit_reveal_enabled && updated > latest_registration {
+                if written_after {
                     // Written after every registration: only the diagonal and uids >= n go.
                     let own = if owner == Some(i as u16) { n } else { i };
-                    if let Some(sum) = plain_row(row, n) {
-                        // Strictly sorted, below n, no zero: what `keep` does for each entry
-                        // but the diagonal, without its per-entry checks (the diagonal, if
-                        // present, is the one non-zero entry to take back).
-                        scatter_sorted(dst, row, u64::from);
+                    if let Some(sum) = plain {
                         total = sum;
                         if let Some(d) = dst.get_mut(own) {
                             total -= *d;
@@ -1008,7 +1043,7 @@ impl Dense {
                 let c = w[j].min(cons[j]);
                 trust += c;
                 acc[j] += mulf(st, c);
-                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, b[j]);
+                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, bond_fraction(b[j]));
                 e[j] = v;
                 total[j] += v;
             }
@@ -1077,7 +1112,7 @@ impl Dense {
                 let c = w[j].min(cons[j]);
                 trust += c;
                 acc[j] += mulf_wide(st, c);
-                let bond = b[j];
+                let bond = bond_fraction(b[j]);
                 let weight = if clip { c } else { w[j] };
                 let diff = if weight >= bond {
                     weight.saturating_sub(cons[j])
@@ -1240,18 +1275,34 @@ impl Dense {
                 .iter()
                 .map(|mx| (64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS)),
         );
+        // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
+        // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
+        // time from the key bytes.
+        let voters = s.voter_rows.len();
+        fill(&mut s.keys, voters * n, 0);
         fill(&mut s.hist, n * BUCKETS, 0);
-        for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+        for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
+            let keys = &mut s.keys[k * n..][..n];
             let shift = &s.shift[..n];
-            for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
-                hist[(row[j] >> shift[j]) as usize & (BUCKETS - 1)] += st;
+            for j in 0..n {
+                keys[j] = ((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) as u8;
+            }
+            let mut groups = keys.chunks_exact(8);
+            for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
+                for (t, key) in word.iter().enumerate() {
+                    hist[t * BUCKETS + (*key as usize & (BUCKETS - 1))] += st;
+                }
+            }
+            let done = n - groups.remainder().len();
+            for (j, key) in groups.remainder().iter().enumerate() {
+                s.hist[(done + j) * BUCKETS + *key as usize] += st;
             }
         }
-        let voters_here = s.voter_rows.len() + usize::from(zero_voter);
-        fill(&mut s.sel_b, voters_here, (0, 0));
-        for j in 0..n {
-            let hist = &mut s.hist[j * BUCKETS..][..BUCKETS];
+        // Per column: the bucket that holds the quantile, and the stake below it.
+        s.chosen.clear();
+        s.below.clear();
+        for hist in s.hist.chunks_exact_mut(BUCKETS) {
             if zero_voter {
                 hist[0] += zero_stake;
             }
@@ -1264,22 +1315,56 @@ impl Dense {
                 }
                 below += h;
             }
-            let shift = s.shift[j];
-            s.sel_a.clear();
-            for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
-                let v = s.w[r as usize * n + j];
-                if (v >> shift) as usize == bucket {
-                    s.sel_a.push((v, st));
+            s.chosen.push(bucket as u8);
+            s.below.push(below);
+        }
+        // The bucket members of every column, row by row (so in voter order within a column),
+        // into the column's run of `members` (room for every voter and the zero voter). Eight
+        // key bytes as one word, XORed with the eight columns' chosen buckets: a member's byte
+        // is 0. Every byte is below 16, and 0x80 - byte has its top bit set exactly for 0 (no
+        // borrow crosses a byte).
+        const LANES: u64 = 0x0101_0101_0101_0101;
+        let cap = voters + 1;
+        s.members.resize(n * cap, (0, 0));
+        fill(&mut s.member_count, n, 0);
+        for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
+            let row = &s.w[r as usize * n..][..n];
+            let keys = &s.keys[k * n..][..n];
+            let mut take = |j: usize| {
+                let c = &mut s.member_count[j];
+                s.members[j * cap + *c as usize] = (row[j], st);
+                *c += 1;
+            };
+            let mut groups = keys.chunks_exact(8).zip(s.chosen.chunks_exact(8));
+            let mut g = 0usize;
+            for (word, chosen) in &mut groups {
+                let x = u64::from_le_bytes(word.try_into().unwrap())
+                    ^ u64::from_le_bytes(chosen.try_into().unwrap());
+                let mut found = (0x80 * LANES - x) & (0x80 * LANES);
+                while found != 0 {
+                    take(g + (found.trailing_zeros() / 8) as usize);
+                    found &= found - 1;
+                }
+                g += 8;
+            }
+            for j in g..n {
+                if keys[j] == s.chosen[j] {
+                    take(j);
                 }
             }
-            if zero_voter && bucket == 0 {
-                s.sel_a.push((0, zero_stake));
+        }
+        fill(&mut s.sel_b, cap, (0, 0));
+        for j in 0..n {
+            let mut len = s.member_count[j] as usize;
+            let run = &mut s.members[j * cap..][..cap];
+            if zero_voter && s.chosen[j] == 0 {
+                run[len] = (0, zero_stake);
+                len += 1;
             }
-            let len = s.sel_a.len();
             s.consensus[j] = fixed(weighted_quantile(
-                &mut s.sel_a,
+                &mut run[..len],
                 &mut s.sel_b[..len],
-                below,
+                s.below[j],
                 m,
             ));
         }
