@@ -147,6 +147,17 @@ fn mulf(a: u64, b: u64) -> u64 {
     }
 }
 
+/// [`mulf`] for a factor `a` below 1 (a < 2^32; b <= 2^32): floor(a * b_lo / 2^32) plus a
+/// when b = 2^32 (then b_lo = 0). Every term is used whatever b is, so LLVM keeps both products
+/// at 32 x 32 bits (one `vpmuludq` each); in [`mulf`]'s select form it drops the mask of the
+/// operand whose arm is not taken and builds a 64 x 32 product instead. The loops pick it when
+/// their constant factors are below 1 (`mulf` otherwise). Equal to `mulf_wide` there (tested).
+#[inline(always)]
+fn mulf_lo(a: u64, b: u64) -> u64 {
+    debug_assert!(a < ONE_BITS && b <= ONE_BITS);
+    (((a & LOW) * (b & LOW)) >> 32) + (b >> 32) * (a & LOW)
+}
+
 /// The definition of [`mulf`], with the 128-bit product: the same values (tested), cheaper in
 /// loops that do not vectorise (liquid alpha's per-entry branches), where one `mulx` beats
 /// [`mulf`]'s two selects.
@@ -404,9 +415,11 @@ fn compact_row(
     while j + C <= n {
         let (p, v) = (&present[j..j + C], &value[j..j + C]);
         if p.iter().fold(true, |all, x| all & (*x > 0)) {
-            let block = &mut row[k..k + C];
-            for (t, (slot, x)) in block.iter_mut().zip(v).enumerate() {
-                *slot = ((j + t) as u16, convert(*x));
+            // As arrays of eight, so that LLVM vectorises the block (over slices it did not).
+            let block: &mut [(u16, u16); C] = (&mut row[k..k + C]).try_into().unwrap();
+            let v: &[u64; C] = v.try_into().unwrap();
+            for t in 0..C {
+                block[t] = ((j + t) as u16, convert(v[t]));
             }
             k += C;
         } else {
@@ -1038,15 +1051,36 @@ impl Dense {
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
-            let mut trust = 0u64;
-            for j in 0..n {
-                let c = w[j].min(cons[j]);
-                trust += c;
-                acc[j] += mulf(st, c);
-                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, bond_fraction(b[j]));
-                e[j] = v;
-                total[j] += v;
+            // One loop body, two instances: the products by the row's constants (stake, alpha,
+            // 1 - alpha) with `mulf_lo` when all three are below 1, the usual case.
+            #[inline(always)]
+            fn pass(
+                (w, cons, b): (&[u64], &[u64], &[u16]),
+                (e, acc, total): (&mut [u64], &mut [u64], &mut [u64]),
+                (st, a, m, clip): (u64, u64, u64, bool),
+                mul: impl Fn(u64, u64) -> u64,
+            ) -> u64 {
+                let n = w.len();
+                let (cons, b, e, acc, total) =
+                    (&cons[..n], &b[..n], &mut e[..n], &mut acc[..n], &mut total[..n]);
+                let mut trust = 0u64;
+                for j in 0..n {
+                    let c = w[j].min(cons[j]);
+                    trust += c;
+                    acc[j] += mul(st, c);
+                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, bond_fraction(b[j]));
+                    e[j] = v;
+                    total[j] += v;
+                }
+                trust
             }
+            let ins = (w, cons, b);
+            let outs = (e, acc, total);
+            let trust = if st < ONE_BITS && a < ONE_BITS && m < ONE_BITS {
+                pass(ins, outs, (st, a, m, clip), mulf_lo)
+            } else {
+                pass(ins, outs, (st, a, m, clip), mulf)
+            };
             s.trust[i] = fixed(trust);
         }
         s.incentive.clear();
@@ -2117,6 +2151,9 @@ mod recip_tests {
         for a in edges {
             for b in edges {
                 assert_eq!(mulf(a, b), mulf_wide(a, b), "a {a} b {b}");
+                if a < ONE_BITS {
+                    assert_eq!(mulf_lo(a, b), mulf_wide(a, b), "a {a} b {b}");
+                }
             }
         }
         for _ in 0..1_000_000 {
@@ -2128,6 +2165,9 @@ mod recip_tests {
             };
             assert_eq!(mulf(a, b), mulf_wide(a, b), "a {a} b {b}");
             assert_eq!(mulf(b, a), mulf_wide(b, a), "a {b} b {a}");
+            if a < ONE_BITS {
+                assert_eq!(mulf_lo(a, b), mulf_wide(a, b), "a {a} b {b}");
+            }
         }
     }
 
