@@ -51,6 +51,8 @@ pub(super) struct Dense {
     rows: Vec<u32>,
     /// Per matrix row: whether it holds weights (after the masks) and their total.
     wtotal: Vec<u64>,
+    /// Per matrix row: whether a normalised weight is exactly 1.
+    w_has_one: Vec<bool>,
     /// Matrices, `rows.len() x n`, row-major.
     w: Vec<u64>,
     wb: Vec<u64>,
@@ -111,6 +113,10 @@ struct Cols {
     /// `recip` as two flat arrays (`lo`, `s`), for the loops that vectorise.
     lo: Vec<u64>,
     s: Vec<u64>,
+    /// `lo`'s halves and `s` - 1 (at least 0), for the dividends' common case.
+    lo_hi: Vec<u64>,
+    lo_lo: Vec<u64>,
+    shift_less_one: Vec<u64>,
     fixed: Vec<I32F32>,
 }
 
@@ -156,6 +162,13 @@ fn mulf(a: u64, b: u64) -> u64 {
 fn mulf_lo(a: u64, b: u64) -> u64 {
     debug_assert!(a < ONE_BITS && b <= ONE_BITS);
     (((a & LOW) * (b & LOW)) >> 32) + (b >> 32) * (a & LOW)
+}
+
+/// [`mulf`] with both operands below 1 (below 2^32): floor(a * b / 2^32), one 32 x 32 product.
+#[inline(always)]
+fn mulf_32(a: u64, b: u64) -> u64 {
+    debug_assert!(a < ONE_BITS && b < ONE_BITS);
+    ((a & LOW) * (b & LOW)) >> 32
 }
 
 /// The definition of [`mulf`], with the 128-bit product: the same values (tested), cheaper in
@@ -246,6 +259,18 @@ fn apply_parts(lo: u64, s: u64, x: u64) -> u64 {
     } else {
         r
     }
+}
+
+/// [`apply_parts`] for x < 2^32 and a divisor above 1 (s >= 1), from `lo`'s halves and s - 1:
+/// its arms for x = 2^32 and s = 0 drop out. The masks tell LLVM that both halves are below
+/// 2^32, so that each product is one `vpmuludq` (it cannot know it of values loaded from an
+/// array). Equal to [`Recip::apply`] on that domain (tested).
+#[inline(always)]
+fn apply_below_one(lo_hi: u64, lo_lo: u64, shift_less_one: u64, x: u64) -> u64 {
+    debug_assert!(x < ONE_BITS && lo_hi <= LOW && lo_lo <= LOW && shift_less_one < 63);
+    let x = x & LOW;
+    let t = x * (lo_hi & LOW) + ((x * (lo_lo & LOW)) >> 32);
+    ((x << 31) + (t >> 1)) >> shift_less_one
 }
 
 /// The stake-weighted quantile the chain's `weighted_median` returns, when every stake is
@@ -727,14 +752,28 @@ impl Dense {
 
         // W: row-normalised weights. floor((w * 2^32) * 2^32 / (total * 2^32)) =
         // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
+        // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
+        // with a single weight), for the products of the fused passes.
+        s.w_has_one.clear();
         for (r, row) in s.w.chunks_exact_mut(n.max(1)).enumerate() {
             let total = s.wtotal[r];
-            if total > 0 {
+            let mut high = 0u64;
+            if total > 1 {
+                // Raw weights w <= total < 2^31: `apply_below_one`.
+                let recip = Recip::new(total);
+                let (lo_hi, lo_lo, shift) = (recip.lo >> 32, recip.lo & LOW, recip.s - 1);
+                for v in row.iter_mut() {
+                    *v = apply_below_one(lo_hi, lo_lo, shift, *v);
+                    high |= *v;
+                }
+            } else if total == 1 {
                 let recip = Recip::new(total);
                 for v in row.iter_mut() {
                     *v = recip.apply(*v);
+                    high |= *v;
                 }
             }
+            s.w_has_one.push(high >> 32 != 0);
         }
 
         // Consensus (`weighted_median_col_sparse`).
@@ -936,14 +975,41 @@ impl Dense {
                 // (a zero total means a zero column, and the default reciprocal gives 0).
                 make_recips(&s.cols.total, &mut s.cols.recip);
                 split_recips(&mut s.cols);
+                // Usually every EMA entry and every incentive is below 1 and no column total is
+                // 2^-32 (bits 1, the only total with s = 0 besides the zero columns): then
+                // `apply_parts`' arms for x = 2^32 and s = 0 drop out and its halves of `lo`
+                // and shift s - 1 are per-column constants. (A zero column has lo = 0 and only
+                // zeros, which any shift keeps 0.) The product with the incentive is `mulf_lo`.
+                let plain = s.e.iter().fold(0u64, |high, x| high | x) >> 32 == 0
+                    && s.inc.iter().all(|x| *x < ONE_BITS)
+                    && s.cols.total.iter().all(|t| *t != 1);
+                if plain {
+                    let cols = &mut s.cols;
+                    cols.lo_hi.clear();
+                    cols.lo_hi.extend(cols.lo.iter().map(|lo| lo >> 32));
+                    cols.lo_lo.clear();
+                    cols.lo_lo.extend(cols.lo.iter().map(|lo| lo & LOW));
+                    cols.shift_less_one.clear();
+                    cols.shift_less_one
+                        .extend(cols.s.iter().map(|sh| sh.max(&1) - 1));
+                }
                 for (r, &uid) in s.rows.iter().enumerate() {
                     let e = &s.e[r * n..][..n];
                     let (lo, sh) = (&s.cols.lo[..n], &s.cols.s[..n]);
                     let inc = &s.inc[..n];
                     // Each product is at most the incentive; the sum at most n * 2^32.
                     let mut per_validator = 0u64;
-                    for j in 0..n {
-                        per_validator += mulf(apply_parts(lo[j], sh[j], e[j]), inc[j]);
+                    if plain {
+                        let (lo_hi, lo_lo) = (&s.cols.lo_hi[..n], &s.cols.lo_lo[..n]);
+                        let shift = &s.cols.shift_less_one[..n];
+                        for j in 0..n {
+                            let v = apply_below_one(lo_hi[j], lo_lo[j], shift[j], e[j]);
+                            per_validator += mulf_lo(inc[j], v);
+                        }
+                    } else {
+                        for j in 0..n {
+                            per_validator += mulf(apply_parts(lo[j], sh[j], e[j]), inc[j]);
+                        }
                     }
                     let i = uid as usize;
                     s.dividends[i] = fixed(per_validator)
@@ -1061,8 +1127,13 @@ impl Dense {
                 mul: impl Fn(u64, u64) -> u64,
             ) -> u64 {
                 let n = w.len();
-                let (cons, b, e, acc, total) =
-                    (&cons[..n], &b[..n], &mut e[..n], &mut acc[..n], &mut total[..n]);
+                let (cons, b, e, acc, total) = (
+                    &cons[..n],
+                    &b[..n],
+                    &mut e[..n],
+                    &mut acc[..n],
+                    &mut total[..n],
+                );
                 let mut trust = 0u64;
                 for j in 0..n {
                     let c = w[j].min(cons[j]);
@@ -1076,8 +1147,15 @@ impl Dense {
             }
             let ins = (w, cons, b);
             let outs = (e, acc, total);
+            // A bond of 65535 is the fraction 1 (2^32); without it and without a weight of 1
+            // every operand is below 2^32 and the products are plain 32 x 32 bits.
+            let below_one = !s.w_has_one[r] && !b.iter().fold(false, |any, x| any | (*x == 65_535));
             let trust = if st < ONE_BITS && a < ONE_BITS && m < ONE_BITS {
-                pass(ins, outs, (st, a, m, clip), mulf_lo)
+                if below_one {
+                    pass(ins, outs, (st, a, m, clip), mulf_32)
+                } else {
+                    pass(ins, outs, (st, a, m, clip), mulf_lo)
+                }
             } else {
                 pass(ins, outs, (st, a, m, clip), mulf)
             };
@@ -2142,6 +2220,11 @@ mod recip_tests {
         let want = ((u128::from(x) << 32) / u128::from(d)) as u64;
         assert_eq!(Recip::new(d).apply(x), want, "x {x} d {d}");
         assert_eq!(Recip::new(d).apply_wide(x), want, "x {x} d {d}");
+        if x < ONE_BITS && d > 1 {
+            let r = Recip::new(d);
+            let below = apply_below_one(r.lo >> 32, r.lo & LOW, r.s - 1, x);
+            assert_eq!(below, want, "x {x} d {d}");
+        }
     }
 
     #[test]
