@@ -70,6 +70,8 @@ pub(super) struct Dense {
     /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
     pending: Vec<(u32, u64)>,
     pending_bond: Vec<(u32, u64, u64)>,
+    /// Liquid alpha: one row's diffs of the entries queued for an exponential (0 elsewhere).
+    liquid_diff: Vec<u64>,
     /// Per uid: the stamp (row uid + 1) of the last weight row that kept it.
     seen: Vec<u32>,
     /// Matrix indices of kept explicit zero weights, and the same as a bit set.
@@ -474,6 +476,46 @@ fn nonzero_sum(row: &[(u16, u16)]) -> Option<u64> {
         sum += u64::from(w);
     }
     ok.then_some(sum)
+}
+
+/// One row of [`Dense::liquid_fused`] without explicit zero weights, branch-free: clip, trust
+/// and ranks (`mul(st, c)`), the EMA at alpha(0) of the entries with diff = 0, and the diff of
+/// the entries that need their own alpha (in `diffs`, 0 elsewhere; they get 0 in `e` until
+/// their exponential is taken). `mul` is [`mulf`], or [`mulf_32`] when every operand is below
+/// 1. Returns the trust and the OR of the queued diffs (non-zero when any is queued).
+#[inline(always)]
+fn liquid_pass(
+    (w, cons, b): (&[u64], &[u64], &[u16]),
+    (e, acc, total, diffs): (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
+    (st, a0, clip): (u64, u64, bool),
+    mul: impl Fn(u64, u64) -> u64,
+) -> (u64, u64) {
+    let n = w.len();
+    let (cons, b, e, acc) = (&cons[..n], &b[..n], &mut e[..n], &mut acc[..n]);
+    let (total, diffs) = (&mut total[..n], &mut diffs[..n]);
+    let (mut trust, mut queued) = (0u64, 0u64);
+    for j in 0..n {
+        let c = w[j].min(cons[j]);
+        trust += c;
+        acc[j] += mul(st, c);
+        let bond = bond_fraction(b[j]);
+        let weight = if clip { c } else { w[j] };
+        let diff = if weight >= bond {
+            weight.saturating_sub(cons[j])
+        } else {
+            bond - weight
+        };
+        // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`.
+        let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
+        let present = weight != 0;
+        let v = if present && diff == 0 { at_zero } else { 0 };
+        e[j] = v;
+        total[j] += v;
+        let d = if present { diff } else { 0 };
+        diffs[j] = d;
+        queued |= d;
+    }
+    (trust, queued)
 }
 
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
@@ -1219,6 +1261,37 @@ impl Dense {
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
+            if zero_bits.is_empty() {
+                // No explicit zero weight: presence is positivity, and the row's loop has no
+                // branch (it vectorises); the entries that need an exponential keep their diff
+                // in `liquid_diff` (0 for the others, as a queued diff is never 0) and are
+                // queued after it, in uid order as below.
+                fill(&mut s.liquid_diff, n, 0);
+                let diffs = &mut s.liquid_diff[..n];
+                let a0 = alpha_at_zero;
+                let below_one = st < ONE_BITS
+                    && a0 < ONE_BITS
+                    && ONE_BITS - a0 < ONE_BITS
+                    && !s.w_has_one[r]
+                    && !b.iter().fold(false, |any, x| any | (*x == 65_535));
+                let ins = (w, cons, b);
+                let outs = (e, acc, total, &mut *diffs);
+                let (trust, queued) = if below_one {
+                    liquid_pass(ins, outs, (st, a0, clip), mulf_32)
+                } else {
+                    liquid_pass(ins, outs, (st, a0, clip), mulf)
+                };
+                if queued != 0 {
+                    for (j, &diff) in diffs.iter().enumerate() {
+                        if diff != 0 {
+                            let at = r * n + j;
+                            s.pending_bond.push((at as u32, diff, bond_fraction(b[j])));
+                        }
+                    }
+                }
+                s.trust[i] = fixed(trust);
+                continue;
+            }
             let mut trust = 0u64;
             for j in 0..n {
                 let c = w[j].min(cons[j]);
