@@ -78,6 +78,9 @@ pub(super) struct Dense {
     zero_at: Vec<u32>,
     zero_bits: Vec<u64>,
     recip_b: Vec<Recip>,
+    /// The original Yuma's reciprocals split for `apply_below_one` (bonds; the current pass).
+    split_b: Split,
+    split: Split,
     col_max: Vec<u64>,
     shift: Vec<u32>,
     hist: Vec<u64>,
@@ -105,6 +108,25 @@ pub(super) struct Dense {
     server: Vec<I32F32>,
     validator: Vec<I32F32>,
     combined_norm: Vec<I32F32>,
+}
+
+/// Per-column reciprocals split for [`apply_below_one`]: `lo`'s halves and the shift less one.
+#[derive(Default)]
+struct Split {
+    hi: Vec<u64>,
+    lo: Vec<u64>,
+    shift: Vec<u64>,
+}
+
+impl Split {
+    fn set(&mut self, recips: &[Recip]) {
+        self.hi.clear();
+        self.hi.extend(recips.iter().map(|r| r.lo >> 32));
+        self.lo.clear();
+        self.lo.extend(recips.iter().map(|r| r.lo & LOW));
+        self.shift.clear();
+        self.shift.extend(recips.iter().map(|r| r.s.max(1) - 1));
+    }
 }
 
 /// Per-column scratch of the column normalisations.
@@ -962,6 +984,20 @@ impl Dense {
                     continue;
                 }
                 let dst = &mut s.b[r * n..][..n];
+                let row = &input.bonds[k as usize].1;
+                // Every bond kept: the checked scatter; where it stops (a uid not above its
+                // predecessor or not below n) it wrote what the loop below writes, which then
+                // takes over from the start (see `load_bond_row`).
+                let read = |b: u16| {
+                    if input.yuma3 {
+                        bond_fraction(b)
+                    } else {
+                        u64::from(b) << 32
+                    }
+                };
+                if all_bonds_kept && scatter_sorted(dst, row, read) {
+                    continue;
+                }
                 // The whole stored row must be strictly sorted (uids >= n included: the chain's
                 // liquid-alpha walk stops at them), or the epoch takes the sparse path.
                 let mut next = 0usize;
@@ -1372,8 +1408,16 @@ impl Dense {
             }
         }
         make_recips(&s.cols.total, &mut s.recip_b);
+        // In each pass below, when every value divided is below 1 and no divisor is 1 (bits),
+        // the division takes `apply_below_one` with the reciprocals split per column, and the
+        // products by a factor below 1 `mulf_lo` (the usual case; `Recip::apply` and `mulf`
+        // otherwise). A zero column has lo = 0 and only zeros, which any shift keeps 0.
+        let no_unit = |total: &[u64]| total.iter().all(|t| *t != 1);
+        let b_plain = no_unit(&s.cols.total);
+        s.split_b.set(&s.recip_b);
         // (1) Delta.
         fill(&mut s.cols.total, n, 0);
+        let mut high = 0u64;
         for (r, &uid) in s.rows.iter().enumerate() {
             let st = bits(s.active_stake[uid as usize]);
             let wb = &mut s.wb[r * n..][..n];
@@ -1382,27 +1426,50 @@ impl Dense {
                 let d = mulf(wb[j], st);
                 wb[j] = d;
                 total[j] += d;
+                high |= d;
             }
         }
         make_recips(&s.cols.total, &mut s.cols.recip);
-        // (2) EMA of the normalised delta and bonds.
+        // (2) EMA of the normalised delta and bonds (integer bonds b <= 65535 < 2^32).
         let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+        let plain =
+            b_plain && high >> 32 == 0 && no_unit(&s.cols.total) && a < ONE_BITS && m < ONE_BITS;
+        s.split.set(&s.cols.recip);
         fill(&mut s.cols.total, n, 0);
         s.e.resize(s.wb.len(), 0);
+        let mut high = 0u64;
         for r in 0..rows {
             let d = &s.wb[r * n..][..n];
             let b = &s.b[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
             let (rd, rb) = (&s.cols.recip[..n], &s.recip_b[..n]);
             let total = &mut s.cols.total[..n];
-            for j in 0..n {
-                let v = mulf(a, rd[j].apply(d[j])) + mulf(m, rb[j].apply(b[j] >> 32));
-                e[j] = v;
-                total[j] += v;
+            if plain {
+                let (pd, pb) = (&s.split, &s.split_b);
+                let (dh, dl, ds) = (&pd.hi[..n], &pd.lo[..n], &pd.shift[..n]);
+                let (bh, bl, bs) = (&pb.hi[..n], &pb.lo[..n], &pb.shift[..n]);
+                for j in 0..n {
+                    let nd = apply_below_one(dh[j], dl[j], ds[j], d[j]);
+                    let nb = apply_below_one(bh[j], bl[j], bs[j], b[j] >> 32);
+                    let v = mulf_lo(a, nd) + mulf_lo(m, nb);
+                    e[j] = v;
+                    total[j] += v;
+                    high |= v;
+                }
+            } else {
+                for j in 0..n {
+                    let v = mulf(a, rd[j].apply(d[j])) + mulf(m, rb[j].apply(b[j] >> 32));
+                    e[j] = v;
+                    total[j] += v;
+                    high |= v;
+                }
             }
         }
         make_recips(&s.cols.total, &mut s.cols.recip);
         // (3) Normalised EMA (kept in `t`; `e` keeps the entries' presence), dividends, maxima.
+        let plain =
+            high >> 32 == 0 && no_unit(&s.cols.total) && s.inc.iter().all(|x| *x < ONE_BITS);
+        s.split.set(&s.cols.recip);
         s.t.resize(s.e.len(), 0);
         fill(&mut s.dividends, n, ZERO);
         fill(&mut s.col_max, n, 0);
@@ -1412,24 +1479,44 @@ impl Dense {
             let (re, inc) = (&s.cols.recip[..n], &s.inc[..n]);
             let col_max = &mut s.col_max[..n];
             let mut d = 0u64;
-            for j in 0..n {
-                let v = re[j].apply(e[j]);
-                t[j] = v;
-                d += mulf(v, inc[j]);
-                col_max[j] = col_max[j].max(v);
+            if plain {
+                let (eh, el, es) = (&s.split.hi[..n], &s.split.lo[..n], &s.split.shift[..n]);
+                for j in 0..n {
+                    let v = apply_below_one(eh[j], el[j], es[j], e[j]);
+                    t[j] = v;
+                    d += mulf_lo(inc[j], v);
+                    col_max[j] = col_max[j].max(v);
+                }
+            } else {
+                for j in 0..n {
+                    let v = re[j].apply(e[j]);
+                    t[j] = v;
+                    d += mulf(v, inc[j]);
+                    col_max[j] = col_max[j].max(v);
+                }
             }
             s.dividends[uid as usize] = fixed(d);
         }
         normalize(&mut s.dividends);
         make_recips(&s.col_max, &mut s.cols.recip);
+        // (4) Upscaled by the column maxima: every value is at most its column's maximum.
+        let plain = s.col_max.iter().all(|x| *x < ONE_BITS) && no_unit(&s.col_max);
+        s.split.set(&s.cols.recip);
         for (r, &uid) in s.rows.iter().enumerate() {
             if !s.new_permits.get(uid as usize).copied().unwrap_or(false) {
                 continue;
             }
             let t = &mut s.t[r * n..][..n];
             let re = &s.cols.recip[..n];
-            for j in 0..n {
-                t[j] = re[j].apply(t[j]);
+            if plain {
+                let (mh, ml, ms) = (&s.split.hi[..n], &s.split.lo[..n], &s.split.shift[..n]);
+                for j in 0..n {
+                    t[j] = apply_below_one(mh[j], ml[j], ms[j], t[j]);
+                }
+            } else {
+                for j in 0..n {
+                    t[j] = re[j].apply(t[j]);
+                }
             }
         }
     }
