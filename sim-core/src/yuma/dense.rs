@@ -53,6 +53,9 @@ pub(super) struct Dense {
     wtotal: Vec<u64>,
     /// Per matrix row: whether a normalised weight is exactly 1.
     w_has_one: Vec<bool>,
+    /// Whether every entry of `e` is known below 1 (set by Yuma3's dividends, read by the
+    /// output's bonds; false otherwise).
+    e_below_one: bool,
     /// Matrices, `rows.len() x n`, row-major.
     w: Vec<u64>,
     wb: Vec<u64>,
@@ -573,6 +576,7 @@ impl Dense {
     pub(super) fn run_body(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
         let s = self;
         let n = input.n as usize;
+        s.e_below_one = false;
         if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
         {
             return false;
@@ -1058,7 +1062,8 @@ impl Dense {
                 // `apply_parts`' arms for x = 2^32 and s = 0 drop out and its halves of `lo`
                 // and shift s - 1 are per-column constants. (A zero column has lo = 0 and only
                 // zeros, which any shift keeps 0.) The product with the incentive is `mulf_lo`.
-                let plain = s.e.iter().fold(0u64, |high, x| high | x) >> 32 == 0
+                s.e_below_one = s.e.iter().fold(0u64, |high, x| high | x) >> 32 == 0;
+                let plain = s.e_below_one
                     && s.inc.iter().all(|x| *x < ONE_BITS)
                     && s.cols.total.iter().all(|t| *t != 1);
                 if plain {
@@ -1522,7 +1527,7 @@ impl Dense {
     }
 
     /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
-    /// every column at once (row by row over the voters' weights): values go to 16 buckets by
+    /// every column at once (row by row over the voters' weights): values go to 32 buckets by
     /// their leading bits below the column's maximum (v >> shift is monotone in v, so buckets
     /// are value ranges). The first bucket b whose cumulative stake exceeds the minority holds
     /// the answer (every value in an earlier bucket has S(<= v) <= minority; the largest in b
@@ -1530,7 +1535,7 @@ impl Dense {
     /// with the earlier buckets' stake below them.
     #[inline(always)]
     fn column_quantiles(&mut self, n: usize, m: u64, zero_voter: bool, zero_stake: u64) {
-        const LOG_BUCKETS: u32 = 4;
+        const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
         fill(&mut s.cols.total, n, 0);
@@ -1593,7 +1598,7 @@ impl Dense {
         // The bucket members of every column, row by row (so in voter order within a column),
         // into the column's run of `members` (room for every voter and the zero voter). Eight
         // key bytes as one word, XORed with the eight columns' chosen buckets: a member's byte
-        // is 0. Every byte is below 16, and 0x80 - byte has its top bit set exactly for 0 (no
+        // is 0. Every byte is below 32 (a bucket), and 0x80 - byte has its top bit set exactly for 0 (no
         // borrow crosses a byte).
         const LANES: u64 = 0x0101_0101_0101_0101;
         let cap = voters + 1;
@@ -1834,7 +1839,9 @@ impl Dense {
             let value = &values[r * n..(r + 1) * n];
             // Every value in [0, 1] (the usual case): `to_u16` is floor(x * 65535 / 2^32)
             // (below 2^48), without its range branch.
-            if value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS)) {
+            if (input.yuma3 && s.e_below_one)
+                || value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS))
+            {
                 compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
             } else {
                 compact_row(row, present, value, to_u16);
