@@ -1556,7 +1556,8 @@ impl Dense {
         // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
         // time from the key bytes.
         let voters = s.voter_rows.len();
-        fill(&mut s.keys, voters * n, 0);
+        // (Every key is written below: no clearing.)
+        s.keys.resize(voters * n, 0);
         fill(&mut s.hist, n * BUCKETS, 0);
         for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
