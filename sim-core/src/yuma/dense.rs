@@ -533,7 +533,8 @@ fn liquid_pass(
         // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`.
         let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
         let present = weight != 0;
-        let v = if present && diff == 0 { at_zero } else { 0 };
+        // `&`, not `&&`: the short circuit became masked stores (slow) once vectorised.
+        let v = if present & (diff == 0) { at_zero } else { 0 };
         e[j] = v;
         total[j] += v;
         let d = if present { diff } else { 0 };
@@ -541,6 +542,32 @@ fn liquid_pass(
         queued |= d;
     }
     (trust, queued)
+}
+
+/// The maxima of each column over the given rows of the `rows x n` matrix `m`, into `out`
+/// (0 without rows). Eight columns at a time with the rows inside, so that the maxima stay in
+/// registers: `out[j] = out[j].max(v)` row by row became masked stores (a conditional store of
+/// the changed lanes, slow on this processor) once vectorised.
+#[inline(always)]
+fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
+    const C: usize = 8;
+    fill(out, n, 0);
+    let whole = n - n % C;
+    for j0 in (0..whole).step_by(C) {
+        let mut mx = [0u64; C];
+        for r in rows.clone() {
+            let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
+            for t in 0..C {
+                mx[t] = mx[t].max(block[t]);
+            }
+        }
+        out[j0..j0 + C].copy_from_slice(&mx);
+    }
+    for r in rows {
+        for j in whole..n {
+            out[j] = out[j].max(m[r * n + j]);
+        }
+    }
 }
 
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
@@ -1427,8 +1454,11 @@ impl Dense {
             let st = bits(s.active_stake[uid as usize]);
             let wb = &mut s.wb[r * n..][..n];
             let total = &mut s.cols.total[..n];
+            // `mulf(wb, st)`; at st = 1 (2^32) the row is unchanged. (The select inside `mulf`
+            // became masked stores, slow on this processor, once vectorised.)
+            let full = st >> 32 != 0;
             for j in 0..n {
-                let d = mulf(wb[j], st);
+                let d = if full { wb[j] } else { mulf_lo(st, wb[j]) };
                 wb[j] = d;
                 total[j] += d;
                 high |= d;
@@ -1477,12 +1507,10 @@ impl Dense {
         s.split.set(&s.cols.recip);
         s.t.resize(s.e.len(), 0);
         fill(&mut s.dividends, n, ZERO);
-        fill(&mut s.col_max, n, 0);
         for (r, &uid) in s.rows.iter().enumerate() {
             let e = &s.e[r * n..][..n];
             let t = &mut s.t[r * n..][..n];
             let (re, inc) = (&s.cols.recip[..n], &s.inc[..n]);
-            let col_max = &mut s.col_max[..n];
             let mut d = 0u64;
             if plain {
                 let (eh, el, es) = (&s.split.hi[..n], &s.split.lo[..n], &s.split.shift[..n]);
@@ -1490,19 +1518,18 @@ impl Dense {
                     let v = apply_below_one(eh[j], el[j], es[j], e[j]);
                     t[j] = v;
                     d += mulf_lo(inc[j], v);
-                    col_max[j] = col_max[j].max(v);
                 }
             } else {
                 for j in 0..n {
                     let v = re[j].apply(e[j]);
                     t[j] = v;
                     d += mulf(v, inc[j]);
-                    col_max[j] = col_max[j].max(v);
                 }
             }
             s.dividends[uid as usize] = fixed(d);
         }
         normalize(&mut s.dividends);
+        col_maxima(&s.t, n, 0..rows, &mut s.col_max);
         make_recips(&s.col_max, &mut s.cols.recip);
         // (4) Upscaled by the column maxima: every value is at most its column's maximum.
         let plain = s.col_max.iter().all(|x| *x < ONE_BITS) && no_unit(&s.col_max);
@@ -1538,13 +1565,12 @@ impl Dense {
         const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
-        fill(&mut s.cols.total, n, 0);
-        for &r in &s.voter_rows {
-            let row = &s.w[r as usize * n..][..n];
-            for (mx, v) in s.cols.total.iter_mut().zip(row) {
-                *mx = (*mx).max(*v);
-            }
-        }
+        col_maxima(
+            &s.w,
+            n,
+            s.voter_rows.iter().map(|r| *r as usize),
+            &mut s.cols.total,
+        );
         s.shift.clear();
         s.shift.extend(
             s.cols
