@@ -51,32 +51,49 @@ pub(super) struct Dense {
     rows: Vec<u32>,
     /// Per matrix row: whether it holds weights (after the masks) and their total.
     wtotal: Vec<u64>,
+    /// Per matrix row: whether a normalised weight is exactly 1.
+    w_has_one: Vec<bool>,
+    /// Whether every entry of `e` is known below 1 (set by Yuma3's dividends, read by the
+    /// output's bonds; false otherwise).
+    e_below_one: bool,
     /// Matrices, `rows.len() x n`, row-major.
     w: Vec<u64>,
     wb: Vec<u64>,
     b: Vec<u64>,
     e: Vec<u64>,
     t: Vec<u64>,
-    /// One stored bond row as fractions (the fused Yuma3 pass).
-    bond_row: Vec<u64>,
+    /// One stored bond row as a dense row of its u16 values (the fused Yuma3 passes convert
+    /// them to fractions with [`bond_fraction`]).
+    bond_row: Vec<u16>,
     cols: Cols,
     /// Consensus: voters (rows with active stake) and the column being selected.
     use_stake: Vec<I32F32>,
     voter_rows: Vec<u32>,
     voter_stake: Vec<u64>,
-    sel_a: Vec<(u64, u64)>,
     /// Liquid alpha: (matrix index, diff) of the entries that need an exponential.
     pending: Vec<(u32, u64)>,
     pending_bond: Vec<(u32, u64, u64)>,
+    /// Liquid alpha: one row's diffs of the entries queued for an exponential (0 elsewhere).
+    liquid_diff: Vec<u64>,
     /// Per uid: the stamp (row uid + 1) of the last weight row that kept it.
     seen: Vec<u32>,
     /// Matrix indices of kept explicit zero weights, and the same as a bit set.
     zero_at: Vec<u32>,
     zero_bits: Vec<u64>,
     recip_b: Vec<Recip>,
+    /// The original Yuma's reciprocals split for `apply_below_one` (bonds; the current pass).
+    split_b: Split,
+    split: Split,
     col_max: Vec<u64>,
     shift: Vec<u32>,
     hist: Vec<u64>,
+    /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
+    /// bucket and the stake below it, and the chosen bucket's members per column.
+    keys: Vec<u8>,
+    chosen: Vec<u8>,
+    below: Vec<u64>,
+    members: Vec<(u64, u64)>,
+    member_count: Vec<u32>,
     sel_b: Vec<(u64, u64)>,
     column: Vec<I32F32>,
     current: Vec<usize>,
@@ -96,6 +113,25 @@ pub(super) struct Dense {
     combined_norm: Vec<I32F32>,
 }
 
+/// Per-column reciprocals split for [`apply_below_one`]: `lo`'s halves and the shift less one.
+#[derive(Default)]
+struct Split {
+    hi: Vec<u64>,
+    lo: Vec<u64>,
+    shift: Vec<u64>,
+}
+
+impl Split {
+    fn set(&mut self, recips: &[Recip]) {
+        self.hi.clear();
+        self.hi.extend(recips.iter().map(|r| r.lo >> 32));
+        self.lo.clear();
+        self.lo.extend(recips.iter().map(|r| r.lo & LOW));
+        self.shift.clear();
+        self.shift.extend(recips.iter().map(|r| r.s.max(1) - 1));
+    }
+}
+
 /// Per-column scratch of the column normalisations.
 #[derive(Default)]
 struct Cols {
@@ -104,6 +140,10 @@ struct Cols {
     /// `recip` as two flat arrays (`lo`, `s`), for the loops that vectorise.
     lo: Vec<u64>,
     s: Vec<u64>,
+    /// `lo`'s halves and `s` - 1 (at least 0), for the dividends' common case.
+    lo_hi: Vec<u64>,
+    lo_lo: Vec<u64>,
+    shift_less_one: Vec<u64>,
     fixed: Vec<I32F32>,
 }
 
@@ -138,6 +178,24 @@ fn mulf(a: u64, b: u64) -> u64 {
     } else {
         p
     }
+}
+
+/// [`mulf`] for a factor `a` below 1 (a < 2^32; b <= 2^32): floor(a * b_lo / 2^32) plus a
+/// when b = 2^32 (then b_lo = 0). Every term is used whatever b is, so LLVM keeps both products
+/// at 32 x 32 bits (one `vpmuludq` each); in [`mulf`]'s select form it drops the mask of the
+/// operand whose arm is not taken and builds a 64 x 32 product instead. The loops pick it when
+/// their constant factors are below 1 (`mulf` otherwise). Equal to `mulf_wide` there (tested).
+#[inline(always)]
+fn mulf_lo(a: u64, b: u64) -> u64 {
+    debug_assert!(a < ONE_BITS && b <= ONE_BITS);
+    (((a & LOW) * (b & LOW)) >> 32) + (b >> 32) * (a & LOW)
+}
+
+/// [`mulf`] with both operands below 1 (below 2^32): floor(a * b / 2^32), one 32 x 32 product.
+#[inline(always)]
+fn mulf_32(a: u64, b: u64) -> u64 {
+    debug_assert!(a < ONE_BITS && b < ONE_BITS);
+    ((a & LOW) * (b & LOW)) >> 32
 }
 
 /// The definition of [`mulf`], with the 128-bit product: the same values (tested), cheaper in
@@ -230,6 +288,18 @@ fn apply_parts(lo: u64, s: u64, x: u64) -> u64 {
     }
 }
 
+/// [`apply_parts`] for x < 2^32 and a divisor above 1 (s >= 1), from `lo`'s halves and s - 1:
+/// its arms for x = 2^32 and s = 0 drop out. The masks tell LLVM that both halves are below
+/// 2^32, so that each product is one `vpmuludq` (it cannot know it of values loaded from an
+/// array). Equal to [`Recip::apply`] on that domain (tested).
+#[inline(always)]
+fn apply_below_one(lo_hi: u64, lo_lo: u64, shift_less_one: u64, x: u64) -> u64 {
+    debug_assert!(x < ONE_BITS && lo_hi <= LOW && lo_lo <= LOW && shift_less_one < 63);
+    let x = x & LOW;
+    let t = x * (lo_hi & LOW) + ((x * (lo_lo & LOW)) >> 32);
+    ((x << 31) + (t >> 1)) >> shift_less_one
+}
+
 /// The stake-weighted quantile the chain's `weighted_median` returns, when every stake is
 /// positive and 0 <= minority < total (checked by the caller): the smallest present value v with
 /// S(<= v) > minority. (The chain's partition keeps lo = S(< partition) <= minority <
@@ -280,27 +350,34 @@ fn weighted_quantile(
     }
 }
 
-/// One stored bond row of a matrix row, as fractions (`65537 b + [b = 65535]`, see the bonds'
-/// load in [`Dense::run_body`]), into the dense row `dst` (n entries); `false` (decline) unless
-/// the stored row is strictly sorted. The fused passes used to walk the stored row alongside the
-/// columns, consuming an entry when its uid came up; that walk accepted exactly the strictly
-/// sorted rows (an entry not above its predecessor is never consumed and is left either below n
-/// or out of order among the rest, which declined), so the two agree on every row.
+/// Yuma3's reading of a stored bond as a fraction: floor(b * 2^32 / 65535) = 65537 * b +
+/// [b = 65535] (see the bonds' load in [`Dense::run_body`]). 0 for an absent bond.
+#[inline(always)]
+fn bond_fraction(bv: u16) -> u64 {
+    let bv = u64::from(bv);
+    65_537 * bv + u64::from(bv == 65_535)
+}
+
+/// One stored bond row of a matrix row, as its u16 values, into the dense row `dst` (n entries,
+/// 0 where absent or masked); `false` (decline) unless the stored row is strictly sorted. The
+/// fused passes used to walk the stored row alongside the columns, consuming an entry when its
+/// uid came up; that walk accepted exactly the strictly sorted rows (an entry not above its
+/// predecessor is never consumed and is left either below n or out of order among the rest,
+/// which declined), so the two agree on every row. The values stay u16 here (a quarter of the
+/// bytes to clear and write); the fused loops convert them, in vector lanes.
 #[inline(always)]
 fn load_bond_row(
-    dst: &mut Vec<u64>,
+    dst: &mut Vec<u16>,
     row: &[(u16, u16)],
     n: usize,
     all_kept: bool,
     kept: &impl Fn(usize) -> bool,
 ) -> bool {
     fill(dst, n, 0);
-    if all_kept && sorted_below(row, n) {
-        // Strictly sorted, below n, every bond kept: the loop below without its checks.
-        scatter_sorted(&mut dst[..n], row, |bv| {
-            let bv = u64::from(bv);
-            65_537 * bv + u64::from(bv == 65_535)
-        });
+    // Every bond kept: the scatter below n, which stops (false) at the first uid not above its
+    // predecessor or not below n. Up to there it wrote what the loop below writes, so the loop
+    // can take over from the start (it accepts uids >= n that stay sorted, and declines the rest).
+    if all_kept && scatter_sorted(&mut dst[..n], row, |bv| bv) {
         return true;
     }
     let mut next = 0usize;
@@ -311,38 +388,63 @@ fn load_bond_row(
         }
         next = j + 1;
         if j < n && kept(j) {
-            let bv = u64::from(bv);
-            dst[j] = 65_537 * bv + u64::from(bv == 65_535);
+            dst[j] = bv;
         }
     }
     true
 }
 
-/// `dst[j] = f(v)` for every `(j, v)` of a row whose uids are strictly increasing and below
-/// `dst.len()` (checked by the caller, [`sorted_below`]). Eight entries at a time: when the
-/// eighth uid is the first plus 7 the eight are consecutive (strictly increasing), and go to
-/// `dst` as one contiguous block (which vectorises); otherwise one by one. Either way each entry
-/// is written once, at its uid.
+/// `dst[j] = f(v)` for every `(j, v)` of a row while its uids are strictly increasing and below
+/// `dst.len()`: `true` when the whole row is, `false` at the first entry that is not (entries
+/// before it written, the rest not). Eight entries at a time: when the eight uids are the first
+/// one plus 0..8 (so strictly increasing; checked with one OR of XORs, no early exit), above the
+/// previous chunk and below the end, they go to `dst` as one contiguous block (which
+/// vectorises); otherwise one by one with the checks.
 #[inline(always)]
-fn scatter_sorted(dst: &mut [u64], row: &[(u16, u16)], f: impl Fn(u16) -> u64) {
+fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) -> T) -> bool {
     const C: usize = 8;
+    let n = dst.len();
+    // The lowest uid the next entry may have.
+    let mut next = 0usize;
+    let one = |dst: &mut [T], j: u16, v: u16, next: &mut usize| {
+        let j = j as usize;
+        if j < *next || j >= n {
+            return false;
+        }
+        dst[j] = f(v);
+        *next = j + 1;
+        true
+    };
     let mut chunks = row.chunks_exact(C);
     for chunk in &mut chunks {
-        let j0 = chunk[0].0 as usize;
-        if chunk[C - 1].0 as usize - j0 == C - 1 {
-            let block = &mut dst[j0..j0 + C];
-            for (d, &(_, v)) in block.iter_mut().zip(chunk) {
-                *d = f(v);
+        let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
+        let j0 = chunk[0].0;
+        // A wrapped j0 + t (j0 near 2^16) fails the bound below (n < 2^16).
+        let mut off = 0u16;
+        for (t, e) in chunk.iter().enumerate() {
+            off |= e.0 ^ j0.wrapping_add(t as u16);
+        }
+        let j0 = j0 as usize;
+        if off == 0 && j0 >= next && j0 + C <= n {
+            let block: &mut [T; C] = (&mut dst[j0..j0 + C]).try_into().unwrap();
+            for (d, e) in block.iter_mut().zip(chunk) {
+                *d = f(e.1);
             }
+            next = j0 + C;
         } else {
             for &(j, v) in chunk {
-                dst[j as usize] = f(v);
+                if !one(dst, j, v, &mut next) {
+                    return false;
+                }
             }
         }
     }
     for &(j, v) in chunks.remainder() {
-        dst[j as usize] = f(v);
+        if !one(dst, j, v, &mut next) {
+            return false;
+        }
     }
+    true
 }
 
 /// The present entries of one matrix row as `(uid, u16)` pairs in uid order: `row` is resized
@@ -365,9 +467,11 @@ fn compact_row(
     while j + C <= n {
         let (p, v) = (&present[j..j + C], &value[j..j + C]);
         if p.iter().fold(true, |all, x| all & (*x > 0)) {
-            let block = &mut row[k..k + C];
-            for (t, (slot, x)) in block.iter_mut().zip(v).enumerate() {
-                *slot = ((j + t) as u16, convert(*x));
+            // As arrays of eight, so that LLVM vectorises the block (over slices it did not).
+            let block: &mut [(u16, u16); C] = (&mut row[k..k + C]).try_into().unwrap();
+            let v: &[u64; C] = v.try_into().unwrap();
+            for t in 0..C {
+                block[t] = ((j + t) as u16, convert(v[t]));
             }
             k += C;
         } else {
@@ -386,11 +490,11 @@ fn compact_row(
     row.truncate(k);
 }
 
-/// `Some(sum of the values)` when the row's uids are strictly increasing and below `n` and no
-/// value is 0, else `None`. One pass without early exits (it vectorises).
+/// `Some(sum of the values)` when no value is 0, else `None`. One pass without early exits (it
+/// vectorises).
 #[inline(always)]
-fn plain_row(row: &[(u16, u16)], n: usize) -> Option<u64> {
-    let mut ok = sorted_below(row, n);
+fn nonzero_sum(row: &[(u16, u16)]) -> Option<u64> {
+    let mut ok = true;
     let mut sum = 0u64;
     for &(_, w) in row {
         ok &= w != 0;
@@ -399,17 +503,71 @@ fn plain_row(row: &[(u16, u16)], n: usize) -> Option<u64> {
     ok.then_some(sum)
 }
 
-/// Whether the row's uids are strictly increasing and below `n` (one pass, no early exit).
+/// One row of [`Dense::liquid_fused`] without explicit zero weights, branch-free: clip, trust
+/// and ranks (`mul(st, c)`), the EMA at alpha(0) of the entries with diff = 0, and the diff of
+/// the entries that need their own alpha (in `diffs`, 0 elsewhere; they get 0 in `e` until
+/// their exponential is taken). `mul` is [`mulf`], or [`mulf_32`] when every operand is below
+/// 1. Returns the trust and the OR of the queued diffs (non-zero when any is queued).
 #[inline(always)]
-fn sorted_below(row: &[(u16, u16)], n: usize) -> bool {
-    let Some(last) = row.last() else {
-        return true;
-    };
-    let mut ok = (last.0 as usize) < n;
-    for pair in row.windows(2) {
-        ok &= pair[0].0 < pair[1].0;
+fn liquid_pass(
+    (w, cons, b): (&[u64], &[u64], &[u16]),
+    (e, acc, total, diffs): (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
+    (st, a0, clip): (u64, u64, bool),
+    mul: impl Fn(u64, u64) -> u64,
+) -> (u64, u64) {
+    let n = w.len();
+    let (cons, b, e, acc) = (&cons[..n], &b[..n], &mut e[..n], &mut acc[..n]);
+    let (total, diffs) = (&mut total[..n], &mut diffs[..n]);
+    let (mut trust, mut queued) = (0u64, 0u64);
+    for j in 0..n {
+        let c = w[j].min(cons[j]);
+        trust += c;
+        acc[j] += mul(st, c);
+        let bond = bond_fraction(b[j]);
+        let weight = if clip { c } else { w[j] };
+        let diff = if weight >= bond {
+            weight.saturating_sub(cons[j])
+        } else {
+            bond - weight
+        };
+        // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`.
+        let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
+        let present = weight != 0;
+        // `&`, not `&&`: the short circuit became masked stores (slow) once vectorised.
+        let v = if present & (diff == 0) { at_zero } else { 0 };
+        e[j] = v;
+        total[j] += v;
+        let d = if present { diff } else { 0 };
+        diffs[j] = d;
+        queued |= d;
     }
-    ok
+    (trust, queued)
+}
+
+/// The maxima of each column over the given rows of the `rows x n` matrix `m`, into `out`
+/// (0 without rows). Eight columns at a time with the rows inside, so that the maxima stay in
+/// registers: `out[j] = out[j].max(v)` row by row became masked stores (a conditional store of
+/// the changed lanes, slow on this processor) once vectorised.
+#[inline(always)]
+fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
+    const C: usize = 8;
+    fill(out, n, 0);
+    let whole = n - n % C;
+    for j0 in (0..whole).step_by(C) {
+        let mut mx = [0u64; C];
+        for r in rows.clone() {
+            let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
+            for t in 0..C {
+                mx[t] = mx[t].max(block[t]);
+            }
+        }
+        out[j0..j0 + C].copy_from_slice(&mx);
+    }
+    for r in rows {
+        for j in whole..n {
+            out[j] = out[j].max(m[r * n + j]);
+        }
+    }
 }
 
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
@@ -445,6 +603,7 @@ impl Dense {
     pub(super) fn run_body(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
         let s = self;
         let n = input.n as usize;
+        s.e_below_one = false;
         if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
         {
             return false;
@@ -589,6 +748,20 @@ impl Dense {
                 let row = &input.weights[s.wsrc[i] as usize].1;
                 s.w.resize(weights_start + n, 0);
                 let dst = &mut s.w[weights_start..][..n];
+                let updated = s.last_update[i];
+                let written_after = !input.commit_reveal_enabled && updated > latest_registration;
+                // Written after every registration, strictly sorted, below n, no zero: what
+                // `keep` below does for each entry but the diagonal, without its per-entry
+                // checks (the diagonal, if present, is the one non-zero entry to take back). A
+                // scatter that stopped part way is undone for `keep`.
+                let plain = match nonzero_sum(row) {
+                    Some(sum) if written_after && scatter_sorted(dst, row, u64::from) => Some(sum),
+                    Some(_) if written_after => {
+                        dst.fill(0);
+                        None
+                    }
+                    _ => None,
+                };
                 let zero_at = &mut s.zero_at;
                 let mut next = 0usize;
                 let mut keep = |j: usize, w: u16| {
@@ -601,15 +774,10 @@ impl Dense {
                     dst[j] = u64::from(w);
                     total += u64::from(w);
                 };
-                let updated = s.last_update[i];
-                if !input.commit_reveal_enabled && updated > latest_registration {
+                if written_after {
                     // Written after every registration: only the diagonal and uids >= n go.
                     let own = if owner == Some(i as u16) { n } else { i };
-                    if let Some(sum) = plain_row(row, n) {
-                        // Strictly sorted, below n, no zero: what `keep` does for each entry
-                        // but the diagonal, without its per-entry checks (the diagonal, if
-                        // present, is the one non-zero entry to take back).
-                        scatter_sorted(dst, row, u64::from);
+                    if let Some(sum) = plain {
                         total = sum;
                         if let Some(d) = dst.get_mut(own) {
                             total -= *d;
@@ -679,14 +847,28 @@ impl Dense {
 
         // W: row-normalised weights. floor((w * 2^32) * 2^32 / (total * 2^32)) =
         // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
+        // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
+        // with a single weight), for the products of the fused passes.
+        s.w_has_one.clear();
         for (r, row) in s.w.chunks_exact_mut(n.max(1)).enumerate() {
             let total = s.wtotal[r];
-            if total > 0 {
+            let mut high = 0u64;
+            if total > 1 {
+                // Raw weights w <= total < 2^31: `apply_below_one`.
+                let recip = Recip::new(total);
+                let (lo_hi, lo_lo, shift) = (recip.lo >> 32, recip.lo & LOW, recip.s - 1);
+                for v in row.iter_mut() {
+                    *v = apply_below_one(lo_hi, lo_lo, shift, *v);
+                    high |= *v;
+                }
+            } else if total == 1 {
                 let recip = Recip::new(total);
                 for v in row.iter_mut() {
                     *v = recip.apply(*v);
+                    high |= *v;
                 }
             }
+            s.w_has_one.push(high >> 32 != 0);
         }
 
         // Consensus (`weighted_median_col_sparse`).
@@ -833,6 +1015,20 @@ impl Dense {
                     continue;
                 }
                 let dst = &mut s.b[r * n..][..n];
+                let row = &input.bonds[k as usize].1;
+                // Every bond kept: the checked scatter; where it stops (a uid not above its
+                // predecessor or not below n) it wrote what the loop below writes, which then
+                // takes over from the start (see `load_bond_row`).
+                let read = |b: u16| {
+                    if input.yuma3 {
+                        bond_fraction(b)
+                    } else {
+                        u64::from(b) << 32
+                    }
+                };
+                if all_bonds_kept && scatter_sorted(dst, row, read) {
+                    continue;
+                }
                 // The whole stored row must be strictly sorted (uids >= n included: the chain's
                 // liquid-alpha walk stops at them), or the epoch takes the sparse path.
                 let mut next = 0usize;
@@ -888,14 +1084,42 @@ impl Dense {
                 // (a zero total means a zero column, and the default reciprocal gives 0).
                 make_recips(&s.cols.total, &mut s.cols.recip);
                 split_recips(&mut s.cols);
+                // Usually every EMA entry and every incentive is below 1 and no column total is
+                // 2^-32 (bits 1, the only total with s = 0 besides the zero columns): then
+                // `apply_parts`' arms for x = 2^32 and s = 0 drop out and its halves of `lo`
+                // and shift s - 1 are per-column constants. (A zero column has lo = 0 and only
+                // zeros, which any shift keeps 0.) The product with the incentive is `mulf_lo`.
+                s.e_below_one = s.e.iter().fold(0u64, |high, x| high | x) >> 32 == 0;
+                let plain = s.e_below_one
+                    && s.inc.iter().all(|x| *x < ONE_BITS)
+                    && s.cols.total.iter().all(|t| *t != 1);
+                if plain {
+                    let cols = &mut s.cols;
+                    cols.lo_hi.clear();
+                    cols.lo_hi.extend(cols.lo.iter().map(|lo| lo >> 32));
+                    cols.lo_lo.clear();
+                    cols.lo_lo.extend(cols.lo.iter().map(|lo| lo & LOW));
+                    cols.shift_less_one.clear();
+                    cols.shift_less_one
+                        .extend(cols.s.iter().map(|sh| sh.max(&1) - 1));
+                }
                 for (r, &uid) in s.rows.iter().enumerate() {
                     let e = &s.e[r * n..][..n];
                     let (lo, sh) = (&s.cols.lo[..n], &s.cols.s[..n]);
                     let inc = &s.inc[..n];
                     // Each product is at most the incentive; the sum at most n * 2^32.
                     let mut per_validator = 0u64;
-                    for j in 0..n {
-                        per_validator += mulf(apply_parts(lo[j], sh[j], e[j]), inc[j]);
+                    if plain {
+                        let (lo_hi, lo_lo) = (&s.cols.lo_hi[..n], &s.cols.lo_lo[..n]);
+                        let shift = &s.cols.shift_less_one[..n];
+                        for j in 0..n {
+                            let v = apply_below_one(lo_hi[j], lo_lo[j], shift[j], e[j]);
+                            per_validator += mulf_lo(inc[j], v);
+                        }
+                    } else {
+                        for j in 0..n {
+                            per_validator += mulf(apply_parts(lo[j], sh[j], e[j]), inc[j]);
+                        }
                     }
                     let i = uid as usize;
                     s.dividends[i] = fixed(per_validator)
@@ -1003,15 +1227,48 @@ impl Dense {
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
-            let mut trust = 0u64;
-            for j in 0..n {
-                let c = w[j].min(cons[j]);
-                trust += c;
-                acc[j] += mulf(st, c);
-                let v = mulf(a, if clip { c } else { w[j] }) + mulf(m, b[j]);
-                e[j] = v;
-                total[j] += v;
+            // One loop body, two instances: the products by the row's constants (stake, alpha,
+            // 1 - alpha) with `mulf_lo` when all three are below 1, the usual case.
+            #[inline(always)]
+            fn pass(
+                (w, cons, b): (&[u64], &[u64], &[u16]),
+                (e, acc, total): (&mut [u64], &mut [u64], &mut [u64]),
+                (st, a, m, clip): (u64, u64, u64, bool),
+                mul: impl Fn(u64, u64) -> u64,
+            ) -> u64 {
+                let n = w.len();
+                let (cons, b, e, acc, total) = (
+                    &cons[..n],
+                    &b[..n],
+                    &mut e[..n],
+                    &mut acc[..n],
+                    &mut total[..n],
+                );
+                let mut trust = 0u64;
+                for j in 0..n {
+                    let c = w[j].min(cons[j]);
+                    trust += c;
+                    acc[j] += mul(st, c);
+                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, bond_fraction(b[j]));
+                    e[j] = v;
+                    total[j] += v;
+                }
+                trust
             }
+            let ins = (w, cons, b);
+            let outs = (e, acc, total);
+            // A bond of 65535 is the fraction 1 (2^32); without it and without a weight of 1
+            // every operand is below 2^32 and the products are plain 32 x 32 bits.
+            let below_one = !s.w_has_one[r] && !b.iter().fold(false, |any, x| any | (*x == 65_535));
+            let trust = if st < ONE_BITS && a < ONE_BITS && m < ONE_BITS {
+                if below_one {
+                    pass(ins, outs, (st, a, m, clip), mulf_32)
+                } else {
+                    pass(ins, outs, (st, a, m, clip), mulf_lo)
+                }
+            } else {
+                pass(ins, outs, (st, a, m, clip), mulf)
+            };
             s.trust[i] = fixed(trust);
         }
         s.incentive.clear();
@@ -1072,12 +1329,43 @@ impl Dense {
             let cons = &s.cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
+            if zero_bits.is_empty() {
+                // No explicit zero weight: presence is positivity, and the row's loop has no
+                // branch (it vectorises); the entries that need an exponential keep their diff
+                // in `liquid_diff` (0 for the others, as a queued diff is never 0) and are
+                // queued after it, in uid order as below.
+                fill(&mut s.liquid_diff, n, 0);
+                let diffs = &mut s.liquid_diff[..n];
+                let a0 = alpha_at_zero;
+                let below_one = st < ONE_BITS
+                    && a0 < ONE_BITS
+                    && ONE_BITS - a0 < ONE_BITS
+                    && !s.w_has_one[r]
+                    && !b.iter().fold(false, |any, x| any | (*x == 65_535));
+                let ins = (w, cons, b);
+                let outs = (e, acc, total, &mut *diffs);
+                let (trust, queued) = if below_one {
+                    liquid_pass(ins, outs, (st, a0, clip), mulf_32)
+                } else {
+                    liquid_pass(ins, outs, (st, a0, clip), mulf)
+                };
+                if queued != 0 {
+                    for (j, &diff) in diffs.iter().enumerate() {
+                        if diff != 0 {
+                            let at = r * n + j;
+                            s.pending_bond.push((at as u32, diff, bond_fraction(b[j])));
+                        }
+                    }
+                }
+                s.trust[i] = fixed(trust);
+                continue;
+            }
             let mut trust = 0u64;
             for j in 0..n {
                 let c = w[j].min(cons[j]);
                 trust += c;
                 acc[j] += mulf_wide(st, c);
-                let bond = b[j];
+                let bond = bond_fraction(b[j]);
                 let weight = if clip { c } else { w[j] };
                 let diff = if weight >= bond {
                     weight.saturating_sub(cons[j])
@@ -1152,70 +1440,121 @@ impl Dense {
             }
         }
         make_recips(&s.cols.total, &mut s.recip_b);
+        // In each pass below, when every value divided is below 1 and no divisor is 1 (bits),
+        // the division takes `apply_below_one` with the reciprocals split per column, and the
+        // products by a factor below 1 `mulf_lo` (the usual case; `Recip::apply` and `mulf`
+        // otherwise). A zero column has lo = 0 and only zeros, which any shift keeps 0.
+        let no_unit = |total: &[u64]| total.iter().all(|t| *t != 1);
+        let b_plain = no_unit(&s.cols.total);
+        s.split_b.set(&s.recip_b);
         // (1) Delta.
         fill(&mut s.cols.total, n, 0);
+        let mut high = 0u64;
         for (r, &uid) in s.rows.iter().enumerate() {
             let st = bits(s.active_stake[uid as usize]);
             let wb = &mut s.wb[r * n..][..n];
             let total = &mut s.cols.total[..n];
+            // `mulf(wb, st)`; at st = 1 (2^32) the row is unchanged. (The select inside `mulf`
+            // became masked stores, slow on this processor, once vectorised.)
+            let full = st >> 32 != 0;
             for j in 0..n {
-                let d = mulf(wb[j], st);
+                let d = if full { wb[j] } else { mulf_lo(st, wb[j]) };
                 wb[j] = d;
                 total[j] += d;
+                high |= d;
             }
         }
         make_recips(&s.cols.total, &mut s.cols.recip);
-        // (2) EMA of the normalised delta and bonds.
+        // (2) EMA of the normalised delta and bonds (integer bonds b <= 65535 < 2^32).
         let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
+        let plain =
+            b_plain && high >> 32 == 0 && no_unit(&s.cols.total) && a < ONE_BITS && m < ONE_BITS;
+        s.split.set(&s.cols.recip);
         fill(&mut s.cols.total, n, 0);
         s.e.resize(s.wb.len(), 0);
+        let mut high = 0u64;
         for r in 0..rows {
             let d = &s.wb[r * n..][..n];
             let b = &s.b[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
             let (rd, rb) = (&s.cols.recip[..n], &s.recip_b[..n]);
             let total = &mut s.cols.total[..n];
-            for j in 0..n {
-                let v = mulf(a, rd[j].apply(d[j])) + mulf(m, rb[j].apply(b[j] >> 32));
-                e[j] = v;
-                total[j] += v;
+            if plain {
+                let (pd, pb) = (&s.split, &s.split_b);
+                let (dh, dl, ds) = (&pd.hi[..n], &pd.lo[..n], &pd.shift[..n]);
+                let (bh, bl, bs) = (&pb.hi[..n], &pb.lo[..n], &pb.shift[..n]);
+                for j in 0..n {
+                    let nd = apply_below_one(dh[j], dl[j], ds[j], d[j]);
+                    let nb = apply_below_one(bh[j], bl[j], bs[j], b[j] >> 32);
+                    let v = mulf_lo(a, nd) + mulf_lo(m, nb);
+                    e[j] = v;
+                    total[j] += v;
+                    high |= v;
+                }
+            } else {
+                for j in 0..n {
+                    let v = mulf(a, rd[j].apply(d[j])) + mulf(m, rb[j].apply(b[j] >> 32));
+                    e[j] = v;
+                    total[j] += v;
+                    high |= v;
+                }
             }
         }
         make_recips(&s.cols.total, &mut s.cols.recip);
         // (3) Normalised EMA (kept in `t`; `e` keeps the entries' presence), dividends, maxima.
+        let plain =
+            high >> 32 == 0 && no_unit(&s.cols.total) && s.inc.iter().all(|x| *x < ONE_BITS);
+        s.split.set(&s.cols.recip);
         s.t.resize(s.e.len(), 0);
         fill(&mut s.dividends, n, ZERO);
-        fill(&mut s.col_max, n, 0);
         for (r, &uid) in s.rows.iter().enumerate() {
             let e = &s.e[r * n..][..n];
             let t = &mut s.t[r * n..][..n];
             let (re, inc) = (&s.cols.recip[..n], &s.inc[..n]);
-            let col_max = &mut s.col_max[..n];
             let mut d = 0u64;
-            for j in 0..n {
-                let v = re[j].apply(e[j]);
-                t[j] = v;
-                d += mulf(v, inc[j]);
-                col_max[j] = col_max[j].max(v);
+            if plain {
+                let (eh, el, es) = (&s.split.hi[..n], &s.split.lo[..n], &s.split.shift[..n]);
+                for j in 0..n {
+                    let v = apply_below_one(eh[j], el[j], es[j], e[j]);
+                    t[j] = v;
+                    d += mulf_lo(inc[j], v);
+                }
+            } else {
+                for j in 0..n {
+                    let v = re[j].apply(e[j]);
+                    t[j] = v;
+                    d += mulf(v, inc[j]);
+                }
             }
             s.dividends[uid as usize] = fixed(d);
         }
         normalize(&mut s.dividends);
+        col_maxima(&s.t, n, 0..rows, &mut s.col_max);
         make_recips(&s.col_max, &mut s.cols.recip);
+        // (4) Upscaled by the column maxima: every value is at most its column's maximum.
+        let plain = s.col_max.iter().all(|x| *x < ONE_BITS) && no_unit(&s.col_max);
+        s.split.set(&s.cols.recip);
         for (r, &uid) in s.rows.iter().enumerate() {
             if !s.new_permits.get(uid as usize).copied().unwrap_or(false) {
                 continue;
             }
             let t = &mut s.t[r * n..][..n];
             let re = &s.cols.recip[..n];
-            for j in 0..n {
-                t[j] = re[j].apply(t[j]);
+            if plain {
+                let (mh, ml, ms) = (&s.split.hi[..n], &s.split.lo[..n], &s.split.shift[..n]);
+                for j in 0..n {
+                    t[j] = apply_below_one(mh[j], ml[j], ms[j], t[j]);
+                }
+            } else {
+                for j in 0..n {
+                    t[j] = re[j].apply(t[j]);
+                }
             }
         }
     }
 
     /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
-    /// every column at once (row by row over the voters' weights): values go to 16 buckets by
+    /// every column at once (row by row over the voters' weights): values go to 32 buckets by
     /// their leading bits below the column's maximum (v >> shift is monotone in v, so buckets
     /// are value ranges). The first bucket b whose cumulative stake exceeds the minority holds
     /// the answer (every value in an earlier bucket has S(<= v) <= minority; the largest in b
@@ -1223,16 +1562,15 @@ impl Dense {
     /// with the earlier buckets' stake below them.
     #[inline(always)]
     fn column_quantiles(&mut self, n: usize, m: u64, zero_voter: bool, zero_stake: u64) {
-        const LOG_BUCKETS: u32 = 4;
+        const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
-        fill(&mut s.cols.total, n, 0);
-        for &r in &s.voter_rows {
-            let row = &s.w[r as usize * n..][..n];
-            for (mx, v) in s.cols.total.iter_mut().zip(row) {
-                *mx = (*mx).max(*v);
-            }
-        }
+        col_maxima(
+            &s.w,
+            n,
+            s.voter_rows.iter().map(|r| *r as usize),
+            &mut s.cols.total,
+        );
         s.shift.clear();
         s.shift.extend(
             s.cols
@@ -1240,18 +1578,35 @@ impl Dense {
                 .iter()
                 .map(|mx| (64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS)),
         );
+        // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
+        // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
+        // time from the key bytes.
+        let voters = s.voter_rows.len();
+        // (Every key is written below: no clearing.)
+        s.keys.resize(voters * n, 0);
         fill(&mut s.hist, n * BUCKETS, 0);
-        for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
+        for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
+            let keys = &mut s.keys[k * n..][..n];
             let shift = &s.shift[..n];
-            for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
-                hist[(row[j] >> shift[j]) as usize & (BUCKETS - 1)] += st;
+            for j in 0..n {
+                keys[j] = ((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) as u8;
+            }
+            let mut groups = keys.chunks_exact(8);
+            for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
+                for (t, key) in word.iter().enumerate() {
+                    hist[t * BUCKETS + (*key as usize & (BUCKETS - 1))] += st;
+                }
+            }
+            let done = n - groups.remainder().len();
+            for (j, key) in groups.remainder().iter().enumerate() {
+                s.hist[(done + j) * BUCKETS + *key as usize] += st;
             }
         }
-        let voters_here = s.voter_rows.len() + usize::from(zero_voter);
-        fill(&mut s.sel_b, voters_here, (0, 0));
-        for j in 0..n {
-            let hist = &mut s.hist[j * BUCKETS..][..BUCKETS];
+        // Per column: the bucket that holds the quantile, and the stake below it.
+        s.chosen.clear();
+        s.below.clear();
+        for hist in s.hist.chunks_exact_mut(BUCKETS) {
             if zero_voter {
                 hist[0] += zero_stake;
             }
@@ -1264,22 +1619,56 @@ impl Dense {
                 }
                 below += h;
             }
-            let shift = s.shift[j];
-            s.sel_a.clear();
-            for (&r, &st) in s.voter_rows.iter().zip(s.voter_stake.iter()) {
-                let v = s.w[r as usize * n + j];
-                if (v >> shift) as usize == bucket {
-                    s.sel_a.push((v, st));
+            s.chosen.push(bucket as u8);
+            s.below.push(below);
+        }
+        // The bucket members of every column, row by row (so in voter order within a column),
+        // into the column's run of `members` (room for every voter and the zero voter). Eight
+        // key bytes as one word, XORed with the eight columns' chosen buckets: a member's byte
+        // is 0. Every byte is below 32 (a bucket), and 0x80 - byte has its top bit set exactly for 0 (no
+        // borrow crosses a byte).
+        const LANES: u64 = 0x0101_0101_0101_0101;
+        let cap = voters + 1;
+        s.members.resize(n * cap, (0, 0));
+        fill(&mut s.member_count, n, 0);
+        for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
+            let row = &s.w[r as usize * n..][..n];
+            let keys = &s.keys[k * n..][..n];
+            let mut take = |j: usize| {
+                let c = &mut s.member_count[j];
+                s.members[j * cap + *c as usize] = (row[j], st);
+                *c += 1;
+            };
+            let mut groups = keys.chunks_exact(8).zip(s.chosen.chunks_exact(8));
+            let mut g = 0usize;
+            for (word, chosen) in &mut groups {
+                let x = u64::from_le_bytes(word.try_into().unwrap())
+                    ^ u64::from_le_bytes(chosen.try_into().unwrap());
+                let mut found = (0x80 * LANES - x) & (0x80 * LANES);
+                while found != 0 {
+                    take(g + (found.trailing_zeros() / 8) as usize);
+                    found &= found - 1;
+                }
+                g += 8;
+            }
+            for j in g..n {
+                if keys[j] == s.chosen[j] {
+                    take(j);
                 }
             }
-            if zero_voter && bucket == 0 {
-                s.sel_a.push((0, zero_stake));
+        }
+        fill(&mut s.sel_b, cap, (0, 0));
+        for j in 0..n {
+            let mut len = s.member_count[j] as usize;
+            let run = &mut s.members[j * cap..][..cap];
+            if zero_voter && s.chosen[j] == 0 {
+                run[len] = (0, zero_stake);
+                len += 1;
             }
-            let len = s.sel_a.len();
             s.consensus[j] = fixed(weighted_quantile(
-                &mut s.sel_a,
+                &mut run[..len],
                 &mut s.sel_b[..len],
-                below,
+                s.below[j],
                 m,
             ));
         }
@@ -1477,7 +1866,9 @@ impl Dense {
             let value = &values[r * n..(r + 1) * n];
             // Every value in [0, 1] (the usual case): `to_u16` is floor(x * 65535 / 2^32)
             // (below 2^48), without its range branch.
-            if value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS)) {
+            if (input.yuma3 && s.e_below_one)
+                || value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS))
+            {
                 compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
             } else {
                 compact_row(row, present, value, to_u16);
@@ -2023,6 +2414,11 @@ mod recip_tests {
         let want = ((u128::from(x) << 32) / u128::from(d)) as u64;
         assert_eq!(Recip::new(d).apply(x), want, "x {x} d {d}");
         assert_eq!(Recip::new(d).apply_wide(x), want, "x {x} d {d}");
+        if x < ONE_BITS && d > 1 {
+            let r = Recip::new(d);
+            let below = apply_below_one(r.lo >> 32, r.lo & LOW, r.s - 1, x);
+            assert_eq!(below, want, "x {x} d {d}");
+        }
     }
 
     #[test]
@@ -2032,6 +2428,9 @@ mod recip_tests {
         for a in edges {
             for b in edges {
                 assert_eq!(mulf(a, b), mulf_wide(a, b), "a {a} b {b}");
+                if a < ONE_BITS {
+                    assert_eq!(mulf_lo(a, b), mulf_wide(a, b), "a {a} b {b}");
+                }
             }
         }
         for _ in 0..1_000_000 {
@@ -2043,6 +2442,9 @@ mod recip_tests {
             };
             assert_eq!(mulf(a, b), mulf_wide(a, b), "a {a} b {b}");
             assert_eq!(mulf(b, a), mulf_wide(b, a), "a {b} b {a}");
+            if a < ONE_BITS {
+                assert_eq!(mulf_lo(a, b), mulf_wide(a, b), "a {a} b {b}");
+            }
         }
     }
 
