@@ -17,6 +17,7 @@ use sim_core::rules::Rules;
 use sim_core::sim::{SimConfig, Simulation};
 use sim_core::time::{format_utc_date, format_utc_minutes};
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 /// Blocks per progress-bar update.
@@ -72,16 +73,29 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
         .progress_chars("=> "),
     );
     bar.set_message(scenario.name.clone());
+    // Without a terminal (a log file, `nohup`, CI) the bar draws nothing: a line per tenth of
+    // the run instead, so that a long run is not silent for its whole length.
+    let mut log = (opts.progress && !std::io::stderr().is_terminal())
+        .then(|| ProgressLog::new(&scenario.name, scenario.blocks));
     let run_result = (|| {
         sim.start(&mut sink)?;
         while sim.block() < end_block {
             let target = (sim.block() + CHUNK).min(end_block);
             sim.run_until(target, &mut sink)?;
             bar.set_position(sim.block() - start_block);
+            if let Some(log) = &mut log {
+                log.at(sim.block() - start_block);
+            }
         }
         sim.finish(&mut sink)
     })();
     bar.finish_and_clear();
+    if log.is_some() {
+        eprintln!(
+            "{}: writing the traces and drawing the charts",
+            scenario.name
+        );
+    }
     run_result.map_err(|e| {
         Failure::run(
             anyhow::Error::new(e).context(format!("{}: run failed", scenario.path.display())),
@@ -118,6 +132,39 @@ pub fn execute(scenario: &Scenario, out: &Path, opts: &RunOptions) -> Result<Run
     write("headline.json", &headline_json).map_err(Failure::run)?;
     let dir = dir.commit().map_err(Failure::run)?;
     Ok(RunOutcome { dir, summary })
+}
+
+/// Plain progress lines on standard error, one per tenth of the run.
+struct ProgressLog {
+    name: String,
+    blocks: u64,
+    started: std::time::Instant,
+    tenths: u64,
+}
+
+impl ProgressLog {
+    fn new(name: &str, blocks: u64) -> Self {
+        Self {
+            name: name.to_string(),
+            blocks,
+            started: std::time::Instant::now(),
+            tenths: 0,
+        }
+    }
+
+    fn at(&mut self, done: u64) {
+        let tenths = (done * 10).checked_div(self.blocks).unwrap_or(10);
+        if tenths <= self.tenths {
+            return;
+        }
+        self.tenths = tenths;
+        let secs = self.started.elapsed().as_secs_f64();
+        let eta = secs * (self.blocks - done) as f64 / done as f64;
+        eprintln!(
+            "{}: {done}/{} blocks ({}0 %), {secs:.0} s elapsed, eta {eta:.0} s",
+            self.name, self.blocks, tenths
+        );
+    }
 }
 
 /// The rules in force at `block`, from the scenario's scheduled rule events.

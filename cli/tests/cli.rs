@@ -113,6 +113,13 @@ fn a_run_writes_trace_manifest_and_summary() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // Standard error is a pipe here, not a terminal: progress comes as plain lines.
+    let err = stderr(&o);
+    let tenths = err.lines().filter(|l| l.contains(" blocks (")).count();
+    assert!(
+        tenths == 10 && err.contains("blocks (100 %)") && err.contains("drawing the charts"),
+        "a line per tenth of the run, then the charts:\n{err}"
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("halving 1: block"),
