@@ -2,8 +2,8 @@
 //! the hotkey name before `#`), how miners' incentive is spread, and what each agent population
 //! is worth over time (the stakers' yield made visible).
 //!
-//! The neuron and position tables grow with the run (a year of the full network: ~12M rows
-//! each), so they are read in slices of the columns drawn, twice: first the x origin and each
+//! The neuron and position tables grow with the run (a year of the full network: ~12M and
+//! ~17M rows), so they are read in slices of the columns drawn, twice: first the x origin and each
 //! population's total, then the sums, quantiles and yields per sample. Memory stays that of one
 //! slice and the per-sample results, whatever the length of the run.
 
