@@ -396,9 +396,9 @@ fn load_bond_row(
 
 /// `dst[j] = f(v)` for every `(j, v)` of a row while its uids are strictly increasing and below
 /// `dst.len()`: `true` when the whole row is, `false` at the first entry that is not (entries
-/// before it written, the rest not). Eight entries at a time: when the eight uids are the first
-/// one plus 0..8 (so strictly increasing; checked with one OR of XORs, no early exit), above the
-/// previous chunk and below the end, they go to `dst` as one contiguous block (which
+/// before it written, the rest not). Eight entries at a time: when the eight uids are the next
+/// free uid plus 0..8 (so strictly increasing and above the previous entries; checked with one
+/// OR of XORs, no early exit) and below the end, they go to `dst` as one contiguous block (which
 /// vectorises); otherwise one by one with the checks.
 #[inline(always)]
 fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) -> T) -> bool {
@@ -418,19 +418,27 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
     let mut chunks = row.chunks_exact(C);
     for chunk in &mut chunks {
         let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
-        let j0 = chunk[0].0;
-        // A wrapped j0 + t (j0 near 2^16) fails the bound below (n < 2^16).
-        let mut off = 0u16;
-        for (t, e) in chunk.iter().enumerate() {
-            off |= e.0 ^ j0.wrapping_add(t as u16);
+        // Each entry packed as uid | value << 16: LLVM then loads the eight pairs as one
+        // vector (the pairs side by side) instead of one `vpinsrw` or `movzwl` per field.
+        let packed: [u32; C] =
+            std::array::from_fn(|t| u32::from(chunk[t].0) | u32::from(chunk[t].1) << 16);
+        // The block test: the eight uids are exactly next..next + 8 (so strictly increasing,
+        // not below `next`), below n. It compares every lane with a value that does not come
+        // from the chunk, so all eight compares are alike and vectorise (a test against the
+        // chunk's own first uid left lane 0 trivially true and the rest half scalar). A row
+        // with gaps takes the one-by-one path at the chunk of the gap, and the chunks after it
+        // start from the new `next`. (next <= n < 2^16: no wrap.)
+        let base = next as u32;
+        let mut off = 0u32;
+        for (t, e) in packed.iter().enumerate() {
+            off |= (e & 0xffff) ^ (base + t as u32);
         }
-        let j0 = j0 as usize;
-        if off == 0 && j0 >= next && j0 + C <= n {
-            let block: &mut [T; C] = (&mut dst[j0..j0 + C]).try_into().unwrap();
-            for (d, e) in block.iter_mut().zip(chunk) {
-                *d = f(e.1);
+        if off == 0 && next + C <= n {
+            let block: &mut [T; C] = (&mut dst[next..next + C]).try_into().unwrap();
+            for (d, e) in block.iter_mut().zip(&packed) {
+                *d = f((e >> 16) as u16);
             }
-            next = j0 + C;
+            next += C;
         } else {
             for &(j, v) in chunk {
                 if !one(dst, j, v, &mut next) {
