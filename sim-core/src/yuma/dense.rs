@@ -1765,12 +1765,13 @@ impl Dense {
                     .iter()
                     .chain(s.dividends.iter())
                     .all(|x| *x >= ZERO);
-            for x in s.server.iter_mut().chain(s.validator.iter_mut()) {
-                *x = if plain {
-                    fixed(div_frac(bits(*x), bits(emission_sum)))
-                } else {
-                    div(*x, emission_sum)
-                };
+            if plain {
+                divide_all(&mut s.server, bits(emission_sum));
+                divide_all(&mut s.validator, bits(emission_sum));
+            } else {
+                for x in s.server.iter_mut().chain(s.validator.iter_mut()) {
+                    *x = div(*x, emission_sum);
+                }
             }
         }
         s.combined_norm.clear();
@@ -2072,9 +2073,27 @@ fn normalize(v: &mut [I32F32]) {
     if total == 0 {
         return;
     }
-    let d = total as u64;
-    for x in v.iter_mut() {
-        *x = fixed(div_frac(bits(*x), d));
+    divide_all(v, total as u64);
+}
+
+/// Every entry x (0 <= x <= d, 0 < d < 2^63) replaced by floor(x * 2^32 / d), the value of
+/// [`div_frac`]. When every entry is below 1 (2^32) and d > 1, by one reciprocal for the
+/// whole vector ([`Recip`] is exact for x <= min(d, 2^32); [`apply_below_one`] is it for
+/// x < 2^32 and d > 1, i.e. s >= 1), which vectorises; otherwise entry by entry.
+#[inline(always)]
+fn divide_all(v: &mut [I32F32], d: u64) {
+    debug_assert!(d > 0 && d < 1 << 63);
+    let high = v.iter().fold(0u64, |h, x| h | bits(*x));
+    if high < ONE_BITS && d > 1 {
+        let r = Recip::new(d);
+        let (lo_hi, lo_lo, shift) = (r.lo >> 32, r.lo & LOW, r.s - 1);
+        for x in v.iter_mut() {
+            *x = fixed(apply_below_one(lo_hi, lo_lo, shift, bits(*x)));
+        }
+    } else {
+        for x in v.iter_mut() {
+            *x = fixed(div_frac(bits(*x), d));
+        }
     }
 }
 
@@ -2472,6 +2491,31 @@ mod recip_tests {
                 div(fixed(x), fixed(d)),
                 "x {x} d {d}"
             );
+        }
+    }
+
+    #[test]
+    fn divide_all_is_div_frac() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..20_000 {
+            let shift = rng.gen_range(1..63);
+            let d = rng.gen_range(1..(1u64 << 63) >> shift).max(1);
+            let top = if rng.gen_bool(0.5) {
+                d.min(ONE_BITS - 1)
+            } else {
+                d
+            };
+            let v: Vec<u64> = (0..rng.gen_range(0..12))
+                .map(|_| match rng.gen_range(0..4) {
+                    0 => top,
+                    1 => 0,
+                    _ => rng.gen_range(0..=top),
+                })
+                .collect();
+            let mut got: Vec<I32F32> = v.iter().map(|x| fixed(*x)).collect();
+            divide_all(&mut got, d);
+            let want: Vec<I32F32> = v.iter().map(|x| fixed(div_frac(*x, d))).collect();
+            assert_eq!(got, want, "d {d} v {v:?}");
         }
     }
 
