@@ -85,7 +85,11 @@ pub(super) struct Dense {
     split_b: Split,
     split: Split,
     col_max: Vec<u64>,
-    shift: Vec<u32>,
+    /// Consensus: per column, the shift of its values to a bucket, and its lane part of the
+    /// keys ((j % 8) * 32; both u64, the width of the values, so that the keys' loop needs no
+    /// conversions).
+    shift: Vec<u64>,
+    lane: Vec<u64>,
     hist: Vec<u64>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
@@ -1584,11 +1588,16 @@ impl Dense {
             s.cols
                 .total
                 .iter()
-                .map(|mx| (64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS)),
+                .map(|mx| u64::from((64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS))),
         );
+        s.lane.clear();
+        s.lane
+            .extend((0..n as u64).map(|j| (j % 8) * BUCKETS as u64));
         // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
         // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
-        // time from the key bytes.
+        // time from the key bytes. A key is the column's place in its group of eight (j % 8)
+        // times 32 plus the bucket: the index into the group's 8 x 32 histogram entries, so
+        // that a byte indexes a `[u64; 256]` with neither a mask nor a bounds check.
         let voters = s.voter_rows.len();
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
@@ -1596,25 +1605,27 @@ impl Dense {
         for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
-            let shift = &s.shift[..n];
+            let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
             for j in 0..n {
-                keys[j] = ((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) as u8;
+                keys[j] = (((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) | lane[j]) as u8;
             }
             let mut groups = keys.chunks_exact(8);
             for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
-                for (t, key) in word.iter().enumerate() {
-                    hist[t * BUCKETS + (*key as usize & (BUCKETS - 1))] += st;
+                let hist: &mut [u64; 8 * BUCKETS] = hist.try_into().unwrap();
+                for key in word {
+                    hist[*key as usize] += st;
                 }
             }
+            // The last columns (n % 8): their keys index the histogram from the group's start.
             let done = n - groups.remainder().len();
-            for (j, key) in groups.remainder().iter().enumerate() {
-                s.hist[(done + j) * BUCKETS + *key as usize] += st;
+            for key in groups.remainder() {
+                s.hist[done * BUCKETS + *key as usize] += st;
             }
         }
         // Per column: the bucket that holds the quantile, and the stake below it.
         s.chosen.clear();
         s.below.clear();
-        for hist in s.hist.chunks_exact_mut(BUCKETS) {
+        for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
             if zero_voter {
                 hist[0] += zero_stake;
             }
@@ -1627,14 +1638,16 @@ impl Dense {
                 }
                 below += h;
             }
-            s.chosen.push(bucket as u8);
+            // In the keys' form: (j % 8) * 32 + bucket.
+            s.chosen.push((j % 8 * BUCKETS + bucket) as u8);
             s.below.push(below);
         }
         // The bucket members of every column, row by row (so in voter order within a column),
         // into the column's run of `members` (room for every voter and the zero voter). Eight
         // key bytes as one word, XORed with the eight columns' chosen buckets: a member's byte
-        // is 0. Every byte is below 32 (a bucket), and 0x80 - byte has its top bit set exactly for 0 (no
-        // borrow crosses a byte).
+        // is 0. A key and its column's chosen byte share the lane part ((j % 8) * 32), which
+        // the XOR cancels, so every byte is below 32 (buckets), and 0x80 - byte has its top bit
+        // set exactly for 0 (no borrow crosses a byte).
         const LANES: u64 = 0x0101_0101_0101_0101;
         let cap = voters + 1;
         s.members.resize(n * cap, (0, 0));
@@ -1669,7 +1682,7 @@ impl Dense {
         for j in 0..n {
             let mut len = s.member_count[j] as usize;
             let run = &mut s.members[j * cap..][..cap];
-            if zero_voter && s.chosen[j] == 0 {
+            if zero_voter && s.chosen[j] as usize % BUCKETS == 0 {
                 run[len] = (0, zero_stake);
                 len += 1;
             }
