@@ -56,6 +56,9 @@ pub(super) struct Dense {
     /// Whether every entry of `e` is known below 1 (set by Yuma3's dividends, read by the
     /// output's bonds; false otherwise).
     e_below_one: bool,
+    /// The raw weights of the matrix rows, `rows.len() x n` u16 (a quarter of the bytes to
+    /// clear and write of the u64 rows they are normalised into).
+    w16: Vec<u16>,
     /// Matrices, `rows.len() x n`, row-major.
     w: Vec<u64>,
     wb: Vec<u64>,
@@ -503,17 +506,20 @@ fn compact_row(
     row.truncate(k);
 }
 
-/// `Some(sum of the values)` when no value is 0, else `None`. One pass without early exits (it
-/// vectorises).
+/// For a dense row that a whole [`scatter_sorted`] of a `len`-entry row wrote into zeros:
+/// `Some(sum of the row's values)` when no value is 0, else `None`. Every entry then sits at
+/// its own uid (strictly increasing, all below n) and every other slot is 0, so the row has no
+/// zero value exactly when `dst` has `len` non-zero slots, and the sums agree. One pass over
+/// contiguous u16 without early exits (it vectorises; the same test over the stored pairs read
+/// every value on its own).
 #[inline(always)]
-fn nonzero_sum(row: &[(u16, u16)]) -> Option<u64> {
-    let mut ok = true;
-    let mut sum = 0u64;
-    for &(_, w) in row {
-        ok &= w != 0;
-        sum += u64::from(w);
+fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
+    let (mut count, mut sum) = (0usize, 0u64);
+    for v in dst {
+        count += usize::from(*v != 0);
+        sum += u64::from(*v);
     }
-    ok.then_some(sum)
+    (count == len).then_some(sum)
 }
 
 /// One row of [`Dense::liquid_fused`] without explicit zero weights, branch-free: clip, trust
@@ -742,7 +748,7 @@ impl Dense {
         s.wtotal.clear();
         fill(&mut s.row_of, n, NONE);
         fill(&mut s.seen, n, 0);
-        s.w.clear();
+        s.w16.clear();
         s.zero_at.clear();
         s.zero_at.reserve(
             input
@@ -755,26 +761,26 @@ impl Dense {
         for i in 0..n {
             let mut total = 0u64;
             let mut row_unsorted = false;
-            let weights_start = s.w.len();
+            let weights_start = s.w16.len();
             let zeros_start = s.zero_at.len();
             if s.wsrc[i] != NONE && !s.forbids.get(i).copied().unwrap_or(true) {
                 let row = &input.weights[s.wsrc[i] as usize].1;
-                s.w.resize(weights_start + n, 0);
-                let dst = &mut s.w[weights_start..][..n];
+                s.w16.resize(weights_start + n, 0);
+                let dst = &mut s.w16[weights_start..][..n];
                 let updated = s.last_update[i];
                 let written_after = !input.commit_reveal_enabled && updated > latest_registration;
                 // Written after every registration, strictly sorted, below n, no zero: what
                 // `keep` below does for each entry but the diagonal, without its per-entry
                 // checks (the diagonal, if present, is the one non-zero entry to take back). A
-                // scatter that stopped part way is undone for `keep`.
-                let plain = match nonzero_sum(row) {
-                    Some(sum) if written_after && scatter_sorted(dst, row, u64::from) => Some(sum),
-                    Some(_) if written_after => {
-                        dst.fill(0);
-                        None
-                    }
-                    _ => None,
+                // scatter that stopped part way, or a row with a zero, is undone for `keep`.
+                let plain = if written_after && scatter_sorted(dst, row, |w| w) {
+                    dense_row_sum(dst, row.len())
+                } else {
+                    None
                 };
+                if written_after && plain.is_none() {
+                    dst.fill(0);
+                }
                 let zero_at = &mut s.zero_at;
                 let mut next = 0usize;
                 let mut keep = |j: usize, w: u16| {
@@ -784,7 +790,7 @@ impl Dense {
                     if w == 0 {
                         zero_at.push(j as u32);
                     }
-                    dst[j] = u64::from(w);
+                    dst[j] = w;
                     total += u64::from(w);
                 };
                 if written_after {
@@ -793,7 +799,7 @@ impl Dense {
                     if let Some(sum) = plain {
                         total = sum;
                         if let Some(d) = dst.get_mut(own) {
-                            total -= *d;
+                            total -= u64::from(*d);
                             *d = 0;
                         }
                     } else {
@@ -842,13 +848,13 @@ impl Dense {
                 s.row_of[i] = r as u32;
                 s.rows.push(i as u32);
                 s.wtotal.push(total);
-                s.w.resize(weights_start + n, 0);
+                s.w16.resize(weights_start + n, 0);
                 // Explicit zeros as matrix indices.
                 for z in &mut s.zero_at[zeros_start..] {
                     *z += (r * n) as u32;
                 }
             } else {
-                s.w.truncate(weights_start);
+                s.w16.truncate(weights_start);
                 s.zero_at.truncate(zeros_start);
             }
             if s.rows.len() * n > MAX_CELLS || total >= 1 << 31 {
@@ -862,24 +868,32 @@ impl Dense {
         // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
         // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
         // with a single weight), for the products of the fused passes.
+        // From the raw u16 rows into the u64 matrix, whose every entry is written here (so it
+        // is only resized, never cleared: stale entries are overwritten).
         s.w_has_one.clear();
-        for (r, row) in s.w.chunks_exact_mut(n.max(1)).enumerate() {
+        s.w.resize(cells, 0);
+        for r in 0..r_count {
+            let raw = &s.w16[r * n..][..n];
+            let row = &mut s.w[r * n..][..n];
             let total = s.wtotal[r];
             let mut high = 0u64;
             if total > 1 {
                 // Raw weights w <= total < 2^31: `apply_below_one`.
                 let recip = Recip::new(total);
                 let (lo_hi, lo_lo, shift) = (recip.lo >> 32, recip.lo & LOW, recip.s - 1);
-                for v in row.iter_mut() {
-                    *v = apply_below_one(lo_hi, lo_lo, shift, *v);
+                for (v, w) in row.iter_mut().zip(raw) {
+                    *v = apply_below_one(lo_hi, lo_lo, shift, u64::from(*w));
                     high |= *v;
                 }
             } else if total == 1 {
                 let recip = Recip::new(total);
-                for v in row.iter_mut() {
-                    *v = recip.apply(*v);
+                for (v, w) in row.iter_mut().zip(raw) {
+                    *v = recip.apply(u64::from(*w));
                     high |= *v;
                 }
+            } else {
+                // No weight (a row kept for its bonds): every raw entry is 0.
+                row.fill(0);
             }
             s.w_has_one.push(high >> 32 != 0);
         }
