@@ -56,6 +56,9 @@ pub(super) struct Dense {
     /// Whether every entry of `e` is known below 1 (set by Yuma3's dividends, read by the
     /// output's bonds; false otherwise).
     e_below_one: bool,
+    /// Whether every upscaled entry of `t` is at most 1 (set by `original_fused`, read by the
+    /// output's bonds; false otherwise).
+    t_at_most_one: bool,
     /// The raw weights of the matrix rows, `rows.len() x n` u16 (a quarter of the bytes to
     /// clear and write of the u64 rows they are normalised into).
     w16: Vec<u16>,
@@ -623,6 +626,7 @@ impl Dense {
         let s = self;
         let n = input.n as usize;
         s.e_below_one = false;
+        s.t_at_most_one = false;
         if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
         {
             return false;
@@ -1035,13 +1039,18 @@ impl Dense {
             // floor(b * 2^32 / 65535) = 65537 * b + [b = 65535] (since 2^32 = 65535 * 65537 + 1,
             // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
             // reads them as integers.
-            fill(&mut s.b, cells, 0);
+            // Cleared row by row just before each row's scatter rather than as one fill of the
+            // whole matrix: the same bytes, in 2 KB pieces that glibc writes with vector stores
+            // (a fill this size takes `rep stosb`, which callgrind counts per byte), and each
+            // row still in cache when its bonds go in.
+            s.b.resize(cells, 0);
             for (r, &uid) in s.rows.iter().enumerate() {
+                let dst = &mut s.b[r * n..][..n];
+                dst.fill(0);
                 let k = s.bsrc[uid as usize];
                 if k == NONE {
                     continue;
                 }
-                let dst = &mut s.b[r * n..][..n];
                 let row = &input.bonds[k as usize].1;
                 // Every bond kept: the checked scatter; where it stops (a uid not above its
                 // predecessor or not below n) it wrote what the loop below writes, which then
@@ -1578,6 +1587,10 @@ impl Dense {
                 }
             }
         }
+        // Each upscaled value is floor(t * 2^32 / max) with t at most its column's maximum
+        // (0 in a zero column): at most 1. The output's bonds are the rows upscaled here (those
+        // with a new permit), so they skip their range pass.
+        s.t_at_most_one = true;
     }
 
     /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
@@ -1912,6 +1925,7 @@ impl Dense {
             // Every value in [0, 1] (the usual case): `to_u16` is floor(x * 65535 / 2^32)
             // (below 2^48), without its range branch.
             if (input.yuma3 && s.e_below_one)
+                || (!input.yuma3 && s.t_at_most_one)
                 || value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS))
             {
                 compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
