@@ -56,6 +56,12 @@ pub(super) struct Dense {
     /// Whether every entry of `e` is known below 1 (set by Yuma3's dividends, read by the
     /// output's bonds; false otherwise).
     e_below_one: bool,
+    /// Whether every upscaled entry of `t` is at most 1 (set by `original_fused`, read by the
+    /// output's bonds; false otherwise).
+    t_at_most_one: bool,
+    /// The raw weights of the matrix rows, `rows.len() x n` u16 (a quarter of the bytes to
+    /// clear and write of the u64 rows they are normalised into).
+    w16: Vec<u16>,
     /// Matrices, `rows.len() x n`, row-major.
     w: Vec<u64>,
     wb: Vec<u64>,
@@ -85,7 +91,12 @@ pub(super) struct Dense {
     split_b: Split,
     split: Split,
     col_max: Vec<u64>,
-    shift: Vec<u32>,
+    /// Consensus: per column, the shift of its values to a bucket, and its lane part of the
+    /// keys ((j % 8) * 32; both u64, the width of the values, so that the keys' loop needs no
+    /// conversions).
+    shift: Vec<u64>,
+    lane: Vec<u64>,
+    /// Consensus histogram, n x 32 stakes; all zero between epochs (see `column_quantiles`).
     hist: Vec<u64>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
@@ -396,9 +407,9 @@ fn load_bond_row(
 
 /// `dst[j] = f(v)` for every `(j, v)` of a row while its uids are strictly increasing and below
 /// `dst.len()`: `true` when the whole row is, `false` at the first entry that is not (entries
-/// before it written, the rest not). Eight entries at a time: when the eight uids are the first
-/// one plus 0..8 (so strictly increasing; checked with one OR of XORs, no early exit), above the
-/// previous chunk and below the end, they go to `dst` as one contiguous block (which
+/// before it written, the rest not). Eight entries at a time: when the eight uids are the next
+/// free uid plus 0..8 (so strictly increasing and above the previous entries; checked with one
+/// OR of XORs, no early exit) and below the end, they go to `dst` as one contiguous block (which
 /// vectorises); otherwise one by one with the checks.
 #[inline(always)]
 fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) -> T) -> bool {
@@ -418,19 +429,27 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
     let mut chunks = row.chunks_exact(C);
     for chunk in &mut chunks {
         let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
-        let j0 = chunk[0].0;
-        // A wrapped j0 + t (j0 near 2^16) fails the bound below (n < 2^16).
-        let mut off = 0u16;
-        for (t, e) in chunk.iter().enumerate() {
-            off |= e.0 ^ j0.wrapping_add(t as u16);
+        // Each entry packed as uid | value << 16: LLVM then loads the eight pairs as one
+        // vector (the pairs side by side) instead of one `vpinsrw` or `movzwl` per field.
+        let packed: [u32; C] =
+            std::array::from_fn(|t| u32::from(chunk[t].0) | u32::from(chunk[t].1) << 16);
+        // The block test: the eight uids are exactly next..next + 8 (so strictly increasing,
+        // not below `next`), below n. It compares every lane with a value that does not come
+        // from the chunk, so all eight compares are alike and vectorise (a test against the
+        // chunk's own first uid left lane 0 trivially true and the rest half scalar). A row
+        // with gaps takes the one-by-one path at the chunk of the gap, and the chunks after it
+        // start from the new `next`. (next <= n < 2^16: no wrap.)
+        let base = next as u32;
+        let mut off = 0u32;
+        for (t, e) in packed.iter().enumerate() {
+            off |= (e & 0xffff) ^ (base + t as u32);
         }
-        let j0 = j0 as usize;
-        if off == 0 && j0 >= next && j0 + C <= n {
-            let block: &mut [T; C] = (&mut dst[j0..j0 + C]).try_into().unwrap();
-            for (d, e) in block.iter_mut().zip(chunk) {
-                *d = f(e.1);
+        if off == 0 && next + C <= n {
+            let block: &mut [T; C] = (&mut dst[next..next + C]).try_into().unwrap();
+            for (d, e) in block.iter_mut().zip(&packed) {
+                *d = f((e >> 16) as u16);
             }
-            next = j0 + C;
+            next += C;
         } else {
             for &(j, v) in chunk {
                 if !one(dst, j, v, &mut next) {
@@ -490,17 +509,20 @@ fn compact_row(
     row.truncate(k);
 }
 
-/// `Some(sum of the values)` when no value is 0, else `None`. One pass without early exits (it
-/// vectorises).
+/// For a dense row that a whole [`scatter_sorted`] of a `len`-entry row wrote into zeros:
+/// `Some(sum of the row's values)` when no value is 0, else `None`. Every entry then sits at
+/// its own uid (strictly increasing, all below n) and every other slot is 0, so the row has no
+/// zero value exactly when `dst` has `len` non-zero slots, and the sums agree. One pass over
+/// contiguous u16 without early exits (it vectorises; the same test over the stored pairs read
+/// every value on its own).
 #[inline(always)]
-fn nonzero_sum(row: &[(u16, u16)]) -> Option<u64> {
-    let mut ok = true;
-    let mut sum = 0u64;
-    for &(_, w) in row {
-        ok &= w != 0;
-        sum += u64::from(w);
+fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
+    let (mut count, mut sum) = (0usize, 0u64);
+    for v in dst {
+        count += usize::from(*v != 0);
+        sum += u64::from(*v);
     }
-    ok.then_some(sum)
+    (count == len).then_some(sum)
 }
 
 /// One row of [`Dense::liquid_fused`] without explicit zero weights, branch-free: clip, trust
@@ -604,6 +626,7 @@ impl Dense {
         let s = self;
         let n = input.n as usize;
         s.e_below_one = false;
+        s.t_at_most_one = false;
         if !index_rows(n, &input.weights, &mut s.wsrc) || !index_rows(n, &input.bonds, &mut s.bsrc)
         {
             return false;
@@ -729,7 +752,7 @@ impl Dense {
         s.wtotal.clear();
         fill(&mut s.row_of, n, NONE);
         fill(&mut s.seen, n, 0);
-        s.w.clear();
+        s.w16.clear();
         s.zero_at.clear();
         s.zero_at.reserve(
             input
@@ -742,26 +765,26 @@ impl Dense {
         for i in 0..n {
             let mut total = 0u64;
             let mut row_unsorted = false;
-            let weights_start = s.w.len();
+            let weights_start = s.w16.len();
             let zeros_start = s.zero_at.len();
             if s.wsrc[i] != NONE && !s.forbids.get(i).copied().unwrap_or(true) {
                 let row = &input.weights[s.wsrc[i] as usize].1;
-                s.w.resize(weights_start + n, 0);
-                let dst = &mut s.w[weights_start..][..n];
+                s.w16.resize(weights_start + n, 0);
+                let dst = &mut s.w16[weights_start..][..n];
                 let updated = s.last_update[i];
                 let written_after = !input.commit_reveal_enabled && updated > latest_registration;
                 // Written after every registration, strictly sorted, below n, no zero: what
                 // `keep` below does for each entry but the diagonal, without its per-entry
                 // checks (the diagonal, if present, is the one non-zero entry to take back). A
-                // scatter that stopped part way is undone for `keep`.
-                let plain = match nonzero_sum(row) {
-                    Some(sum) if written_after && scatter_sorted(dst, row, u64::from) => Some(sum),
-                    Some(_) if written_after => {
-                        dst.fill(0);
-                        None
-                    }
-                    _ => None,
+                // scatter that stopped part way, or a row with a zero, is undone for `keep`.
+                let plain = if written_after && scatter_sorted(dst, row, |w| w) {
+                    dense_row_sum(dst, row.len())
+                } else {
+                    None
                 };
+                if written_after && plain.is_none() {
+                    dst.fill(0);
+                }
                 let zero_at = &mut s.zero_at;
                 let mut next = 0usize;
                 let mut keep = |j: usize, w: u16| {
@@ -771,7 +794,7 @@ impl Dense {
                     if w == 0 {
                         zero_at.push(j as u32);
                     }
-                    dst[j] = u64::from(w);
+                    dst[j] = w;
                     total += u64::from(w);
                 };
                 if written_after {
@@ -780,7 +803,7 @@ impl Dense {
                     if let Some(sum) = plain {
                         total = sum;
                         if let Some(d) = dst.get_mut(own) {
-                            total -= *d;
+                            total -= u64::from(*d);
                             *d = 0;
                         }
                     } else {
@@ -829,13 +852,13 @@ impl Dense {
                 s.row_of[i] = r as u32;
                 s.rows.push(i as u32);
                 s.wtotal.push(total);
-                s.w.resize(weights_start + n, 0);
+                s.w16.resize(weights_start + n, 0);
                 // Explicit zeros as matrix indices.
                 for z in &mut s.zero_at[zeros_start..] {
                     *z += (r * n) as u32;
                 }
             } else {
-                s.w.truncate(weights_start);
+                s.w16.truncate(weights_start);
                 s.zero_at.truncate(zeros_start);
             }
             if s.rows.len() * n > MAX_CELLS || total >= 1 << 31 {
@@ -849,24 +872,32 @@ impl Dense {
         // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
         // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
         // with a single weight), for the products of the fused passes.
+        // From the raw u16 rows into the u64 matrix, whose every entry is written here (so it
+        // is only resized, never cleared: stale entries are overwritten).
         s.w_has_one.clear();
-        for (r, row) in s.w.chunks_exact_mut(n.max(1)).enumerate() {
+        s.w.resize(cells, 0);
+        for r in 0..r_count {
+            let raw = &s.w16[r * n..][..n];
+            let row = &mut s.w[r * n..][..n];
             let total = s.wtotal[r];
             let mut high = 0u64;
             if total > 1 {
                 // Raw weights w <= total < 2^31: `apply_below_one`.
                 let recip = Recip::new(total);
                 let (lo_hi, lo_lo, shift) = (recip.lo >> 32, recip.lo & LOW, recip.s - 1);
-                for v in row.iter_mut() {
-                    *v = apply_below_one(lo_hi, lo_lo, shift, *v);
+                for (v, w) in row.iter_mut().zip(raw) {
+                    *v = apply_below_one(lo_hi, lo_lo, shift, u64::from(*w));
                     high |= *v;
                 }
             } else if total == 1 {
                 let recip = Recip::new(total);
-                for v in row.iter_mut() {
-                    *v = recip.apply(*v);
+                for (v, w) in row.iter_mut().zip(raw) {
+                    *v = recip.apply(u64::from(*w));
                     high |= *v;
                 }
+            } else {
+                // No weight (a row kept for its bonds): every raw entry is 0.
+                row.fill(0);
             }
             s.w_has_one.push(high >> 32 != 0);
         }
@@ -1008,13 +1039,18 @@ impl Dense {
             // floor(b * 2^32 / 65535) = 65537 * b + [b = 65535] (since 2^32 = 65535 * 65537 + 1,
             // b * 2^32 / 65535 = 65537 * b + b / 65535 with b / 65535 <= 1). The original Yuma
             // reads them as integers.
-            fill(&mut s.b, cells, 0);
+            // Cleared row by row just before each row's scatter rather than as one fill of the
+            // whole matrix: the same bytes, in 2 KB pieces that glibc writes with vector stores
+            // (a fill this size takes `rep stosb`, which callgrind counts per byte), and each
+            // row still in cache when its bonds go in.
+            s.b.resize(cells, 0);
             for (r, &uid) in s.rows.iter().enumerate() {
+                let dst = &mut s.b[r * n..][..n];
+                dst.fill(0);
                 let k = s.bsrc[uid as usize];
                 if k == NONE {
                     continue;
                 }
-                let dst = &mut s.b[r * n..][..n];
                 let row = &input.bonds[k as usize].1;
                 // Every bond kept: the checked scatter; where it stops (a uid not above its
                 // predecessor or not below n) it wrote what the loop below writes, which then
@@ -1551,6 +1587,10 @@ impl Dense {
                 }
             }
         }
+        // Each upscaled value is floor(t * 2^32 / max) with t at most its column's maximum
+        // (0 in a zero column): at most 1. The output's bonds are the rows upscaled here (those
+        // with a new permit), so they skip their range pass.
+        s.t_at_most_one = true;
     }
 
     /// Consensus by [`weighted_quantile`] per column, narrowed first by a stake histogram of
@@ -1576,37 +1616,50 @@ impl Dense {
             s.cols
                 .total
                 .iter()
-                .map(|mx| (64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS)),
+                .map(|mx| u64::from((64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS))),
         );
+        s.lane.clear();
+        s.lane
+            .extend((0..n as u64).map(|j| (j % 8) * BUCKETS as u64));
         // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
         // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
-        // time from the key bytes.
+        // time from the key bytes. A key is the column's place in its group of eight (j % 8)
+        // times 32 plus the bucket: the index into the group's 8 x 32 histogram entries, so
+        // that a byte indexes a `[u64; 256]` with neither a mask nor a bounds check.
         let voters = s.voter_rows.len();
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
-        fill(&mut s.hist, n * BUCKETS, 0);
+        // The histogram is all zero here: set so when it is sized, and every later use clears
+        // each column's buckets right after reading them (below), which costs a few vector
+        // stores per column instead of a 64 KB fill per epoch (`rep stosb`).
+        if s.hist.len() != n * BUCKETS {
+            fill(&mut s.hist, n * BUCKETS, 0);
+        }
+        debug_assert!(s.hist.iter().all(|h| *h == 0));
         for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
-            let shift = &s.shift[..n];
+            let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
             for j in 0..n {
-                keys[j] = ((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) as u8;
+                keys[j] = (((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) | lane[j]) as u8;
             }
             let mut groups = keys.chunks_exact(8);
             for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
-                for (t, key) in word.iter().enumerate() {
-                    hist[t * BUCKETS + (*key as usize & (BUCKETS - 1))] += st;
+                let hist: &mut [u64; 8 * BUCKETS] = hist.try_into().unwrap();
+                for key in word {
+                    hist[*key as usize] += st;
                 }
             }
+            // The last columns (n % 8): their keys index the histogram from the group's start.
             let done = n - groups.remainder().len();
-            for (j, key) in groups.remainder().iter().enumerate() {
-                s.hist[(done + j) * BUCKETS + *key as usize] += st;
+            for key in groups.remainder() {
+                s.hist[done * BUCKETS + *key as usize] += st;
             }
         }
         // Per column: the bucket that holds the quantile, and the stake below it.
         s.chosen.clear();
         s.below.clear();
-        for hist in s.hist.chunks_exact_mut(BUCKETS) {
+        for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
             if zero_voter {
                 hist[0] += zero_stake;
             }
@@ -1619,14 +1672,18 @@ impl Dense {
                 }
                 below += h;
             }
-            s.chosen.push(bucket as u8);
+            // In the keys' form: (j % 8) * 32 + bucket.
+            s.chosen.push((j % 8 * BUCKETS + bucket) as u8);
             s.below.push(below);
+            // Cleared for the next epoch (nothing returns between the adds and this scan).
+            hist.fill(0);
         }
         // The bucket members of every column, row by row (so in voter order within a column),
         // into the column's run of `members` (room for every voter and the zero voter). Eight
         // key bytes as one word, XORed with the eight columns' chosen buckets: a member's byte
-        // is 0. Every byte is below 32 (a bucket), and 0x80 - byte has its top bit set exactly for 0 (no
-        // borrow crosses a byte).
+        // is 0. A key and its column's chosen byte share the lane part ((j % 8) * 32), which
+        // the XOR cancels, so every byte is below 32 (buckets), and 0x80 - byte has its top bit
+        // set exactly for 0 (no borrow crosses a byte).
         const LANES: u64 = 0x0101_0101_0101_0101;
         let cap = voters + 1;
         s.members.resize(n * cap, (0, 0));
@@ -1661,7 +1718,7 @@ impl Dense {
         for j in 0..n {
             let mut len = s.member_count[j] as usize;
             let run = &mut s.members[j * cap..][..cap];
-            if zero_voter && s.chosen[j] == 0 {
+            if zero_voter && s.chosen[j] as usize % BUCKETS == 0 {
                 run[len] = (0, zero_stake);
                 len += 1;
             }
@@ -1757,12 +1814,13 @@ impl Dense {
                     .iter()
                     .chain(s.dividends.iter())
                     .all(|x| *x >= ZERO);
-            for x in s.server.iter_mut().chain(s.validator.iter_mut()) {
-                *x = if plain {
-                    fixed(div_frac(bits(*x), bits(emission_sum)))
-                } else {
-                    div(*x, emission_sum)
-                };
+            if plain {
+                divide_all(&mut s.server, bits(emission_sum));
+                divide_all(&mut s.validator, bits(emission_sum));
+            } else {
+                for x in s.server.iter_mut().chain(s.validator.iter_mut()) {
+                    *x = div(*x, emission_sum);
+                }
             }
         }
         s.combined_norm.clear();
@@ -1867,6 +1925,7 @@ impl Dense {
             // Every value in [0, 1] (the usual case): `to_u16` is floor(x * 65535 / 2^32)
             // (below 2^48), without its range branch.
             if (input.yuma3 && s.e_below_one)
+                || (!input.yuma3 && s.t_at_most_one)
                 || value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS))
             {
                 compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
@@ -2064,9 +2123,27 @@ fn normalize(v: &mut [I32F32]) {
     if total == 0 {
         return;
     }
-    let d = total as u64;
-    for x in v.iter_mut() {
-        *x = fixed(div_frac(bits(*x), d));
+    divide_all(v, total as u64);
+}
+
+/// Every entry x (0 <= x <= d, 0 < d < 2^63) replaced by floor(x * 2^32 / d), the value of
+/// [`div_frac`]. When every entry is below 1 (2^32) and d > 1, by one reciprocal for the
+/// whole vector ([`Recip`] is exact for x <= min(d, 2^32); [`apply_below_one`] is it for
+/// x < 2^32 and d > 1, i.e. s >= 1), which vectorises; otherwise entry by entry.
+#[inline(always)]
+fn divide_all(v: &mut [I32F32], d: u64) {
+    debug_assert!(d > 0 && d < 1 << 63);
+    let high = v.iter().fold(0u64, |h, x| h | bits(*x));
+    if high < ONE_BITS && d > 1 {
+        let r = Recip::new(d);
+        let (lo_hi, lo_lo, shift) = (r.lo >> 32, r.lo & LOW, r.s - 1);
+        for x in v.iter_mut() {
+            *x = fixed(apply_below_one(lo_hi, lo_lo, shift, bits(*x)));
+        }
+    } else {
+        for x in v.iter_mut() {
+            *x = fixed(div_frac(bits(*x), d));
+        }
     }
 }
 
@@ -2464,6 +2541,31 @@ mod recip_tests {
                 div(fixed(x), fixed(d)),
                 "x {x} d {d}"
             );
+        }
+    }
+
+    #[test]
+    fn divide_all_is_div_frac() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..20_000 {
+            let shift = rng.gen_range(1..63);
+            let d = rng.gen_range(1..(1u64 << 63) >> shift).max(1);
+            let top = if rng.gen_bool(0.5) {
+                d.min(ONE_BITS - 1)
+            } else {
+                d
+            };
+            let v: Vec<u64> = (0..rng.gen_range(0..12))
+                .map(|_| match rng.gen_range(0..4) {
+                    0 => top,
+                    1 => 0,
+                    _ => rng.gen_range(0..=top),
+                })
+                .collect();
+            let mut got: Vec<I32F32> = v.iter().map(|x| fixed(*x)).collect();
+            divide_all(&mut got, d);
+            let want: Vec<I32F32> = v.iter().map(|x| fixed(div_frac(*x, d))).collect();
+            assert_eq!(got, want, "d {d} v {v:?}");
         }
     }
 
