@@ -46,7 +46,7 @@ fn world() -> Simulation {
 
 fn view<'a>(sim: &'a Simulation, quality: &'a [f64]) -> NetworkView<'a> {
     // Leaked: a test-lifetime cache cell per view.
-    let totals = Box::leak(Box::new(std::cell::OnceCell::new()));
+    let totals = Box::leak(Box::new(sim_core::served::ServedTotals::default()));
     NetworkView::new(
         sim.network(),
         sim.rules(),

@@ -20,6 +20,7 @@ pub mod registration;
 pub mod rng;
 pub mod rules;
 pub mod schedule;
+pub mod served;
 pub mod sim;
 pub mod stake;
 pub mod state;

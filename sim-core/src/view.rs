@@ -6,9 +6,9 @@ use crate::network::Network;
 use crate::neurons::HotkeyId;
 use crate::params::Params;
 use crate::rules::Rules;
+use crate::served::ServedTotals;
 use crate::subnet::Subnet;
 use crate::units::{BlockNumber, ColdkeyId, NetUid, Tao};
-use std::cell::OnceCell;
 
 /// A read-only view of the network at the block being processed.
 pub struct NetworkView<'a> {
@@ -18,9 +18,8 @@ pub struct NetworkView<'a> {
     pub(crate) registration: &'a RegistrationState,
     /// Served quality per hotkey id (0 for hotkeys that serve nothing).
     pub(crate) quality: &'a [f64],
-    /// Per subnet (position in `network.subnets`), the quality its UIDs serve in total: computed
-    /// at its first use in a block and shared by the agents acting in that block.
-    pub(crate) served_totals: &'a OnceCell<Vec<f64>>,
+    /// Per subnet, the quality its UIDs serve in total, as at the block's first ask.
+    pub(crate) served_totals: &'a ServedTotals,
 }
 
 impl<'a> NetworkView<'a> {
@@ -31,7 +30,7 @@ impl<'a> NetworkView<'a> {
         params: &'a Params,
         registration: &'a RegistrationState,
         quality: &'a [f64],
-        served_totals: &'a OnceCell<Vec<f64>>,
+        served_totals: &'a ServedTotals,
     ) -> Self {
         Self {
             network,
@@ -146,12 +145,7 @@ impl<'a> NetworkView<'a> {
         let Some(i) = subnet_index(subnets, netuid) else {
             return 0.0;
         };
-        self.served_totals.get_or_init(|| {
-            subnets
-                .iter()
-                .map(|s| s.neurons.hotkey.iter().map(|hk| self.quality(*hk)).sum())
-                .collect()
-        })[i]
+        self.served_totals.total(subnets, self.quality, netuid, i)
     }
 }
 

@@ -6,6 +6,7 @@ use crate::agent::{Action, Agent, AgentSlot, Hyperparameter};
 use crate::lifecycle::ops::start_call;
 use crate::neurons::{Hotkey, HotkeyId, DEFAULT_DELEGATE_TAKE};
 use crate::rng::{agent_stream, SimRng};
+use crate::served::ServedTotals;
 use crate::trace::{ActionRow, NeuronRow, PositionRow, TraceSink};
 use crate::units::{BlockNumber, ColdkeyId, NetUid};
 use crate::view::NetworkView;
@@ -34,8 +35,8 @@ pub(super) struct AgentSet {
     actions: Vec<Action>,
     /// Served quality per hotkey id.
     pub(super) quality: Vec<f64>,
-    /// Each subnet's total served quality, computed once a block when an agent asks.
-    served_totals: std::cell::OnceCell<Vec<f64>>,
+    /// Each subnet's total served quality, as at the block's first ask.
+    served_totals: ServedTotals,
     /// Last change per (netuid, hyperparameter name), for the owner rate limit.
     hyper_set_at: BTreeMap<(NetUid, &'static str), BlockNumber>,
     /// Last take increase per hotkey.
@@ -166,7 +167,7 @@ impl Simulation {
     /// its actions are applied at once, in order, before the next agent looks.
     pub(super) fn run_agents(&mut self, block: BlockNumber, sink: &mut dyn TraceSink) {
         let mut actions = std::mem::take(&mut self.agents.actions);
-        self.agents.served_totals = std::cell::OnceCell::new();
+        self.agents.served_totals.new_block();
         while let Some(mut due) = self.agents.wake.take_due(block) {
             for &i in &due {
                 let view = NetworkView::new(
@@ -214,7 +215,11 @@ impl Simulation {
         let action = match action {
             Action::Serve { hotkey, quality } => {
                 if let Some(q) = self.agents.quality.get_mut(hotkey.0 as usize) {
-                    *q = quality.clamp(0.0, 1.0);
+                    let new = quality.clamp(0.0, 1.0);
+                    if new.to_bits() != q.to_bits() {
+                        *q = new;
+                        self.agents.served_totals.quality_set(hotkey);
+                    }
                 }
                 return None;
             }
