@@ -87,13 +87,7 @@ fn subnet_sum(hotkeys: &[HotkeyId], quality: &[f64]) -> f64 {
 
 impl Totals {
     fn refresh(&mut self, subnets: &[Subnet], quality: &[f64]) {
-        if self.netuids.len() != subnets.len()
-            || self
-                .netuids
-                .iter()
-                .zip(subnets)
-                .any(|(n, s)| *n != s.netuid)
-        {
+        if !self.netuids.iter().eq(subnets.iter().map(|s| &s.netuid)) {
             self.rebuild(subnets, quality);
             return;
         }
@@ -105,7 +99,7 @@ impl Totals {
                 continue;
             }
             self.dirty[p] = true;
-            let kept = std::mem::take(&mut self.columns[p]);
+            let kept = &self.columns[p];
             for j in 0..kept.len().max(now.len()) {
                 let (was, is) = (kept.get(j), now.get(j));
                 if was == is {
@@ -120,7 +114,6 @@ impl Totals {
                     Self::index(&mut self.positions_of, hk, p);
                 }
             }
-            self.columns[p] = kept;
             self.columns[p].clone_from(now);
         }
         for hk in self.changed.drain(..) {
