@@ -2525,12 +2525,17 @@ mod recip_tests {
         }
     }
 
+    /// A divisor below 2^63 of a random bit length (the domain of `div_frac`).
+    fn random_divisor(rng: &mut impl Rng) -> u64 {
+        let shift = rng.gen_range(1..63);
+        rng.gen_range(1..(1u64 << 63) >> shift).max(1)
+    }
+
     #[test]
     fn div_frac_is_safe_div() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
         for _ in 0..300_000 {
-            let shift = rng.gen_range(1..63);
-            let d = rng.gen_range(1..(1u64 << 63) >> shift).max(1);
+            let d = random_divisor(&mut rng);
             let x = match rng.gen_range(0..4) {
                 0 => d,
                 1 => 0,
@@ -2548,8 +2553,7 @@ mod recip_tests {
     fn divide_all_is_div_frac() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         for _ in 0..20_000 {
-            let shift = rng.gen_range(1..63);
-            let d = rng.gen_range(1..(1u64 << 63) >> shift).max(1);
+            let d = random_divisor(&mut rng);
             let top = if rng.gen_bool(0.5) {
                 d.min(ONE_BITS - 1)
             } else {
