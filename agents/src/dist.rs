@@ -86,94 +86,11 @@ fn finite(x: f64) -> Result<f64, String> {
     }
 }
 
-/// Box-Muller: one standard normal draw from two uniforms (the second value is dropped so that
-/// every draw consumes the same number of values from the stream).
-pub fn standard_normal(rng: &mut SimRng) -> f64 {
-    let u1: f64 = 1.0 - rng.gen::<f64>(); // (0, 1]
-    let u2: f64 = rng.gen::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-/// `n` standard normal draws into `out` (cleared first), two per Box-Muller pair: half the
-/// logarithms and cosines of [`standard_normal`], for validators measuring every UID.
-pub fn fill_standard_normals(rng: &mut SimRng, n: usize, out: &mut Vec<f64>) {
-    out.clear();
-    while out.len() < n {
-        let u1: f64 = 1.0 - rng.gen::<f64>();
-        let u2: f64 = rng.gen::<f64>();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let (sin, cos) = (std::f64::consts::TAU * u2).sin_cos();
-        out.push(r * cos);
-        out.push(r * sin);
-    }
-    out.truncate(n);
-}
-
-/// [`fill_standard_normals`] where only the draws at indices with `needed(i)` are used: every
-/// pair draws its two uniforms as there, so the stream advances identically, but a pair with
-/// neither index needed skips its logarithm and sine/cosine and holds 0.0. The draws at needed
-/// indices are bit-identical to [`fill_standard_normals`]'s.
-pub fn fill_standard_normals_where(
-    rng: &mut SimRng,
-    n: usize,
-    out: &mut Vec<f64>,
-    needed: impl Fn(usize) -> bool,
-) {
-    out.clear();
-    while out.len() < n {
-        let i = out.len();
-        let u1: f64 = 1.0 - rng.gen::<f64>();
-        let u2: f64 = rng.gen::<f64>();
-        if needed(i) || (i + 1 < n && needed(i + 1)) {
-            let r = (-2.0 * u1.ln()).sqrt();
-            let (sin, cos) = (std::f64::consts::TAU * u2).sin_cos();
-            out.push(r * cos);
-            out.push(r * sin);
-        } else {
-            out.push(0.0);
-            out.push(0.0);
-        }
-    }
-    out.truncate(n);
-}
+pub use sim_core::rng::standard_normal;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masked_normals_equal_the_full_draws_where_needed() {
-        for n in [0usize, 1, 2, 7, 256] {
-            for pattern in 0..6u32 {
-                let needed = |i: usize| match pattern {
-                    0 => true,
-                    1 => false,
-                    2 => i.is_multiple_of(3),
-                    3 => i >= 64,
-                    4 => i % 2 == 1,
-                    _ => i == n.saturating_sub(1),
-                };
-                let mut a =
-                    sim_core::rng::named_stream(n as u64 * 10 + u64::from(pattern), "normals");
-                let mut b = a.clone();
-                let (mut full, mut masked) = (Vec::new(), Vec::new());
-                fill_standard_normals(&mut a, n, &mut full);
-                fill_standard_normals_where(&mut b, n, &mut masked, needed);
-                assert_eq!(full.len(), masked.len());
-                for i in 0..n {
-                    if needed(i) {
-                        assert_eq!(
-                            full[i].to_bits(),
-                            masked[i].to_bits(),
-                            "n {n} pattern {pattern} i {i}"
-                        );
-                    }
-                }
-                // The streams stay in step.
-                assert_eq!(a.gen::<u64>(), b.gen::<u64>());
-            }
-        }
-    }
 
     fn parse(s: &str) -> Result<Dist, String> {
         let v: toml::Table = toml::from_str(&format!("x = {s}")).unwrap();
@@ -219,14 +136,6 @@ mod tests {
         let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 2.0).abs() < 0.02, "mean {mean}");
         assert!((var.sqrt() - 0.5).abs() < 0.02, "sd {}", var.sqrt());
-        let mut pairs = Vec::new();
-        fill_standard_normals(&mut rng, n, &mut pairs);
-        let mean = pairs.iter().sum::<f64>() / n as f64;
-        let var = pairs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!(
-            mean.abs() < 0.02 && (var - 1.0).abs() < 0.03,
-            "pairs: {mean} {var}"
-        );
         let u = Dist::Uniform {
             low: 3.0,
             high: 4.0,

@@ -3,7 +3,7 @@
 //! weights, then inactive), copier (last epoch's consensus) and cabal (only the miners of the
 //! populations it favours).
 
-use crate::dist::{fill_standard_normals_where, Dist};
+use crate::dist::{standard_normal, Dist};
 use crate::market::rao;
 use sim_core::agent::{Action, Agent, AgentKeys};
 use sim_core::neurons::HotkeyId;
@@ -57,9 +57,8 @@ pub struct Validator {
     coldkey: ColdkeyId,
     hotkey: HotkeyId,
     start: Option<BlockNumber>,
-    /// Score and noise buffers, reused.
+    /// The score buffer, reused.
     scores: Vec<f64>,
-    noise: Vec<f64>,
 }
 
 impl Validator {
@@ -72,7 +71,6 @@ impl Validator {
             hotkey: HotkeyId(0),
             start: None,
             scores: Vec::new(),
-            noise: Vec::new(),
         }
     }
 
@@ -86,25 +84,16 @@ impl Validator {
         self.scores.clear();
         match self.cfg.style {
             Style::Honest | Style::Lazy => {
-                // Every UID is measured (one noise draw each, in UID order); nothing serving
-                // scores 0.
-                // The noise of a UID that scores 0 anyway (nothing served, or itself) is drawn
-                // but its logarithm and cosine are skipped where a whole pair is unused.
-                // Each UID's served quality is read once (a random access into every hotkey's
-                // quality) into the score buffer, which the noise then turns into the score.
-                self.scores
-                    .extend(nr.hotkey.iter().map(|hk| view.quality(*hk)));
-                let quality = &self.scores;
-                let needed = |uid: usize| quality[uid] > 0.0 && Some(uid as u16) != me;
-                fill_standard_normals_where(rng, nr.len(), &mut self.noise, needed);
-                for (uid, score) in self.scores.iter_mut().enumerate() {
-                    let q = *score;
-                    let noisy = q + self.cfg.noise * self.noise[uid];
-                    *score = if q > 0.0 && Some(uid as u16) != me {
-                        noisy.max(0.0)
+                // Every UID that serves something, other than itself, is measured with one
+                // noise draw, in UID order; the rest score 0 and draw nothing.
+                for (uid, hk) in nr.hotkey.iter().enumerate() {
+                    let q = view.quality(*hk);
+                    let score = if q > 0.0 && Some(uid as u16) != me {
+                        (q + self.cfg.noise * standard_normal(rng)).max(0.0)
                     } else {
                         0.0
                     };
+                    self.scores.push(score);
                 }
             }
             Style::Copier => self

@@ -6,7 +6,6 @@
 
 use crate::rng::{stream, SimRng, Stream};
 use crate::time::UnixMillis;
-use rand::Rng;
 
 /// The random stream of the price path (house rule 1: its own stream).
 pub const PRICE_STREAM: Stream = Stream::Scenario(1);
@@ -75,7 +74,7 @@ impl PricePath {
                 }
                 self.since_step = 0;
                 let dt = (*step_blocks as f64 * block_ms as f64) / MS_PER_YEAR;
-                let z = standard_normal(&mut self.rng);
+                let z = crate::rng::standard_normal(&mut self.rng);
                 let (mu, sigma) = (*drift_per_year, *volatility_per_year);
                 self.price *= ((mu - 0.5 * sigma * sigma) * dt + sigma * dt.sqrt() * z).exp();
             }
@@ -91,13 +90,6 @@ impl PricePath {
 fn table_price(rows: &[(UnixMillis, f64)], t: UnixMillis) -> Option<f64> {
     let i = rows.partition_point(|(at, _)| *at <= t);
     (i > 0).then(|| rows[i - 1].1)
-}
-
-/// A standard normal draw (Box-Muller), from the path's own stream.
-fn standard_normal(rng: &mut SimRng) -> f64 {
-    let u1: f64 = 1.0 - rng.gen::<f64>(); // in (0, 1]
-    let u2: f64 = rng.gen::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! seed and the consumer's name. Adding an agent or a subnet therefore never changes the draws
 //! of any other consumer.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The generator every stream uses.
@@ -59,6 +59,13 @@ pub fn named_stream(seed: u64, name: &str) -> SimRng {
     rng
 }
 
+/// One standard normal draw, by the ziggurat method (`rand_distr`): one 64-bit value per draw
+/// in about 99 % of draws and no logarithm or sine there, several times cheaper than the
+/// Box-Muller transform used before (decision 0008).
+pub fn standard_normal(rng: &mut SimRng) -> f64 {
+    rng.sample(rand_distr::StandardNormal)
+}
+
 /// FNV-1a over the name, then a SplitMix64 finaliser with the seed.
 fn name_seed(seed: u64, name: &str) -> u64 {
     let name = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -95,5 +102,40 @@ mod tests {
         assert_ne!(m("miners", 3), m("miners", 4));
         assert_ne!(m("miners", 3), m("validators", 3));
         assert_ne!(agent_stream(8, "miners", 3).next_u64(), m("miners", 3));
+    }
+
+    /// The ziggurat draws against the standard normal: moments, the share beyond 1.96 and 3
+    /// (two-sided 0.05 and 0.0027), the tail past the ziggurat's base strip (x > 3.6542, drawn by
+    /// the rare path, two-sided 2.58e-4), symmetry, and repeatability from the same stream.
+    /// Bounds are about five standard errors at 10^6 draws.
+    #[test]
+    fn standard_normal_draws_follow_the_standard_normal() {
+        let n = 1_000_000;
+        let mut rng = named_stream(3, "normals");
+        let draws: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
+        let mut again = named_stream(3, "normals");
+        assert!(draws[..1000]
+            .iter()
+            .all(|z| z.to_bits() == standard_normal(&mut again).to_bits()));
+        let nf = n as f64;
+        let mean = draws.iter().sum::<f64>() / nf;
+        let var = draws.iter().map(|z| (z - mean).powi(2)).sum::<f64>() / nf;
+        let kurt = draws.iter().map(|z| (z - mean).powi(4)).sum::<f64>() / nf / (var * var);
+        assert!(mean.abs() < 0.005, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.007, "variance {var}");
+        assert!((kurt - 3.0).abs() < 0.025, "kurtosis {kurt}");
+        for (t, expected, bound) in [
+            (1.959_964, 0.05, 0.0011),
+            (3.0, 0.0027, 2.6e-4),
+            (3.6542, 2.58e-4, 0.8e-4),
+        ] {
+            let share = draws.iter().filter(|z| z.abs() > t).count() as f64 / nf;
+            assert!(
+                (share - expected).abs() < bound,
+                "share beyond {t}: {share}"
+            );
+        }
+        let positive = draws.iter().filter(|z| **z > 0.0).count() as f64 / nf;
+        assert!((positive - 0.5).abs() < 0.0025, "positive share {positive}");
     }
 }
