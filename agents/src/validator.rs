@@ -127,10 +127,18 @@ pub fn to_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
             .iter()
             .enumerate()
             .filter(|(_, s)| **s > 0.0)
-            .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
+            .map(|(uid, s)| (uid as u16, round_to_u16((s / max) * f64::from(u16::MAX))))
             .filter(|(_, w)| *w > 0),
     );
     weights
+}
+
+/// `x.round() as u16` (half away from zero, saturating, NaN to 0) without libm's `round`, which
+/// baseline x86-64 calls as a function: for 0 <= x < 2^32 the fraction `x - trunc(x)` is exact.
+fn round_to_u16(x: f64) -> u16 {
+    let whole = x as u32; // truncates; NaN and negatives give 0, saturates above
+    let up = u32::from(x - f64::from(whole) >= 0.5);
+    whole.saturating_add(up).min(u32::from(u16::MAX)) as u16
 }
 
 impl Agent for Validator {
@@ -204,6 +212,7 @@ impl Agent for Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
 
     #[test]
     fn scores_scale_to_u16_with_zeros_left_out() {
@@ -212,5 +221,33 @@ mod tests {
             vec![(1, 32_768), (2, 65_535), (3, 16_384)]
         );
         assert!(to_u16_weights(&[0.0, 0.0]).is_empty());
+    }
+
+    #[test]
+    fn round_to_u16_is_round_as_u16() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            -0.5,
+            -3.7,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            65535.0,
+            65535.49,
+            65535.5,
+            1e10,
+            4294967295.5,
+            f64::MIN_POSITIVE,
+        ];
+        for k in 0..=65536u32 {
+            let half = f64::from(k) + 0.5;
+            xs.extend([half, half.next_up(), half.next_down(), f64::from(k)]);
+        }
+        let mut rng = sim_core::rng::named_stream(5, "round");
+        xs.extend((0..1_000_000).map(|_| rng.gen::<f64>() * 65535.0));
+        for x in xs {
+            assert_eq!(round_to_u16(x), x.round() as u16, "{x:e}");
+        }
     }
 }
