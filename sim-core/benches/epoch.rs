@@ -65,7 +65,27 @@ fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
     }
 }
 
-fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
+/// Rewrites `input.bonds` from the epoch's output bonds, reusing the rows' allocations (the
+/// simulator feeds each epoch's output back as the next epoch's input).
+fn feed_back(input: &mut EpochInput, out: &EpochOutput) {
+    let mut k = 0;
+    for (i, r) in out.bonds.iter().enumerate() {
+        if r.is_empty() {
+            continue;
+        }
+        if k == input.bonds.len() {
+            input.bonds.push((i as u16, Vec::new()));
+        }
+        let row = &mut input.bonds[k];
+        row.0 = i as u16;
+        row.1.clear();
+        row.1.extend_from_slice(r);
+        k += 1;
+    }
+    input.bonds.truncate(k);
+}
+
+fn bench(name: &str, yuma3: bool, liquid_alpha: bool, fed_back: bool) {
     // `cargo bench -p sim-core --bench epoch -- liquid` runs only the variants whose name
     // contains the word; `-- =yuma3` only the one with exactly that name.
     if let Some(filter) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
@@ -91,6 +111,9 @@ fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
         .collect();
     for _ in 0..20 {
         yuma.run(&input, &mut out);
+        if fed_back {
+            feed_back(&mut input, &out);
+        }
     }
     // 300 measured epochs in 10 batches of 30: the median batch is the figure, the best batch
     // shows the cost without interference (other processes on this two-core machine).
@@ -99,6 +122,9 @@ fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
             let start = Instant::now();
             for _ in 0..30 {
                 yuma.run(std::hint::black_box(&input), &mut out);
+                if fed_back {
+                    feed_back(&mut input, &out);
+                }
             }
             start.elapsed().as_secs_f64() * 1e6 / 30.0
         })
@@ -106,13 +132,16 @@ fn bench(name: &str, yuma3: bool, liquid_alpha: bool) {
     batches.sort_by(f64::total_cmp);
     let (median, best) = (batches[5], batches[0]);
     println!(
-        "{name:<28} {median:>10.1} us per epoch (median batch; best {best:.1}) \
+        "{name:<30} {median:>10.1} us per epoch (median batch; best {best:.1}) \
          (64 validators x 256 uids, dense weights)"
     );
 }
 
 fn main() {
-    bench("yuma3", true, false);
-    bench("yuma3 + liquid alpha", true, true);
-    bench("original yuma", false, false);
+    bench("yuma3", true, false, false);
+    bench("yuma3 + liquid alpha", true, true, false);
+    bench("original yuma", false, false, false);
+    // Each epoch's output bonds fed back as the next epoch's input (the copy is timed too).
+    bench("yuma3 fed back", true, false, true);
+    bench("yuma3 + liquid alpha fed back", true, true, true);
 }
