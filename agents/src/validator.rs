@@ -223,6 +223,37 @@ mod tests {
         assert!(to_u16_weights(&[0.0, 0.0]).is_empty());
     }
 
+    /// Against the same filters with libm's `round()`.
+    #[test]
+    fn to_u16_weights_equals_the_filtered_rounding() {
+        let reference = |scores: &[f64]| -> Vec<(u16, u16)> {
+            let max = scores.iter().copied().fold(0.0f64, f64::max);
+            if max <= 0.0 {
+                return Vec::new();
+            }
+            scores
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s > 0.0)
+                .map(|(uid, s)| (uid as u16, ((s / max) * f64::from(u16::MAX)).round() as u16))
+                .filter(|(_, w)| *w > 0)
+                .collect()
+        };
+        let mut rng = sim_core::rng::named_stream(9, "weights");
+        for case in 0..2000 {
+            let n = rng.gen_range(0..300usize);
+            let scores: Vec<f64> = (0..n)
+                .map(|_| match rng.gen_range(0..6) {
+                    0 => 0.0,
+                    1 => -rng.gen::<f64>(),
+                    2 => rng.gen::<f64>() * 1e-6, // rounds to 0 next to a score near 1
+                    _ => rng.gen::<f64>(),
+                })
+                .collect();
+            assert_eq!(to_u16_weights(&scores), reference(&scores), "case {case}");
+        }
+    }
+
     #[test]
     fn round_to_u16_is_round_as_u16() {
         let mut xs = vec![

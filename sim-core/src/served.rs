@@ -85,6 +85,13 @@ fn subnet_sum(hotkeys: &[HotkeyId], quality: &[f64]) -> f64 {
         .sum()
 }
 
+/// Whether two hotkey columns are equal, by an OR of XORs over every entry: no early exit, so it
+/// runs in vector lanes (a derived slice `==` compares entry by entry with a branch each; this is
+/// every UID of the network every block an agent asks).
+fn same_column(a: &[HotkeyId], b: &[HotkeyId]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u32, |acc, (x, y)| acc | (x.0 ^ y.0)) == 0
+}
+
 impl Totals {
     fn refresh(&mut self, subnets: &[Subnet], quality: &[f64]) {
         if !self.netuids.iter().eq(subnets.iter().map(|s| &s.netuid)) {
@@ -95,7 +102,7 @@ impl Totals {
         self.dirty.resize(subnets.len(), false);
         for (p, s) in subnets.iter().enumerate() {
             let now = &s.neurons.hotkey;
-            if *now == self.columns[p] {
+            if same_column(now, &self.columns[p]) {
                 continue;
             }
             self.dirty[p] = true;
@@ -222,6 +229,21 @@ mod tests {
     /// Random blocks of quality changes, registrations, replacements, removals and subnet list
     /// changes, before and after the block's first ask: every answer is the sum the first ask
     /// of the block saw (taken afresh over the whole state at that moment), to the bit.
+    #[test]
+    fn same_column_is_slice_equality() {
+        let a: Vec<HotkeyId> = (0..300).map(HotkeyId).collect();
+        assert!(same_column(&a, &a.clone()));
+        assert!(same_column(&[], &[]));
+        assert!(!same_column(&a, &a[..299]));
+        for i in 0..a.len() {
+            for flip in [1u32, 1 << 31] {
+                let mut b = a.clone();
+                b[i].0 ^= flip;
+                assert!(!same_column(&a, &b), "entry {i}");
+            }
+        }
+    }
+
     #[test]
     fn kept_totals_equal_the_sums_at_the_first_ask() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
