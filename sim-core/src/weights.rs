@@ -141,19 +141,31 @@ fn max_upscale_into(weights: &[(u16, u16)], out: &mut [(u16, u16)]) {
         return;
     };
     let safe_div = |a: I32F32, b: I32F32| a.checked_div(b).unwrap_or(I32F32::from_num(0));
-    for (slot, &(_, w)) in out.iter_mut().zip(weights) {
-        let w = I32F32::from_num(w);
-        slot.1 = if max == 0 {
-            w.saturating_mul(u16_max).saturating_to_num::<u16>()
-        } else if max > I32F32::from_num(32_768) {
-            w.saturating_mul(safe_div(u16_max, max))
+    if max == u16_max {
+        // The factor is 65,535 / 65,535 = 1 exactly and every w * 1 rounds to w: the row is
+        // already upscaled (what `to_u16_weights`-style callers send).
+        for (slot, &(_, w)) in out.iter_mut().zip(weights) {
+            slot.1 = w;
+        }
+    } else if max > I32F32::from_num(32_768) {
+        let factor = safe_div(u16_max, max);
+        for (slot, &(_, w)) in out.iter_mut().zip(weights) {
+            slot.1 = I32F32::from_num(w)
+                .saturating_mul(factor)
                 .round()
-                .saturating_to_num::<u16>()
-        } else {
-            safe_div(w.saturating_mul(u16_max), max)
-                .round()
-                .saturating_to_num::<u16>()
-        };
+                .saturating_to_num::<u16>();
+        }
+    } else {
+        for (slot, &(_, w)) in out.iter_mut().zip(weights) {
+            let w = I32F32::from_num(w);
+            slot.1 = if max == 0 {
+                w.saturating_mul(u16_max).saturating_to_num::<u16>()
+            } else {
+                safe_div(w.saturating_mul(u16_max), max)
+                    .round()
+                    .saturating_to_num::<u16>()
+            };
+        }
     }
 }
 
@@ -190,6 +202,54 @@ mod tests {
         assert_eq!(upscaled(&[(0, 65_535), (1, 40_000)]), vec![65_535, 40_000]);
         // All zero stays zero.
         assert_eq!(upscaled(&[(0, 0), (1, 0)]), vec![0, 0]);
+    }
+
+    /// The branches taken once per row equal the chain's per-entry form, on every value under
+    /// a maximum of 65,535 and on random rows under maxima of every size.
+    #[test]
+    fn max_upscale_equals_the_per_entry_form() {
+        use rand::{Rng, SeedableRng};
+        let reference = |weights: &[(u16, u16)]| -> Vec<u16> {
+            let u16_max = I32F32::from_num(u16::MAX);
+            let max = weights
+                .iter()
+                .map(|&(_, w)| I32F32::from_num(w))
+                .max()
+                .unwrap();
+            let safe_div = |a: I32F32, b: I32F32| a.checked_div(b).unwrap_or(I32F32::from_num(0));
+            weights
+                .iter()
+                .map(|&(_, w)| {
+                    let w = I32F32::from_num(w);
+                    if max == 0 {
+                        w.saturating_mul(u16_max).saturating_to_num::<u16>()
+                    } else if max > I32F32::from_num(32_768) {
+                        w.saturating_mul(safe_div(u16_max, max))
+                            .round()
+                            .saturating_to_num::<u16>()
+                    } else {
+                        safe_div(w.saturating_mul(u16_max), max)
+                            .round()
+                            .saturating_to_num::<u16>()
+                    }
+                })
+                .collect()
+        };
+        let every: Vec<(u16, u16)> = (0..=u16::MAX).map(|w| (0, w)).collect();
+        assert_eq!(upscaled(&every), reference(&every));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for case in 0..3000 {
+            let max: u16 = match case % 4 {
+                0 => u16::MAX,
+                1 => rng.gen_range(32_769..u16::MAX),
+                2 => rng.gen_range(0..=32_768),
+                _ => rng.gen(),
+            };
+            let n = rng.gen_range(1..300);
+            let mut row: Vec<(u16, u16)> = (0..n).map(|i| (i, rng.gen_range(0..=max))).collect();
+            row[rng.gen_range(0..n as usize)].1 = max;
+            assert_eq!(upscaled(&row), reference(&row), "case {case}, max {max}");
+        }
     }
 
     #[test]
