@@ -71,6 +71,8 @@ pub struct PayoutScratch {
     /// `TotalHotkeyAlpha` on the subnet and root stake, read before any credit.
     alpha_stake: Vec<u64>,
     root_stake: Vec<u64>,
+    /// Keys without a pool in the subnet's map before the payout.
+    missing: Vec<HotkeyId>,
     /// The dividend weight's alpha and root parts.
     alpha_weight: Vec<U96F32>,
     root_weight: Vec<U96F32>,
@@ -114,12 +116,25 @@ pub fn pay_epoch(
     s.incentive.resize(n, None);
     s.dividend.clear();
     s.dividend.resize(n, zero);
+    // The keys and the pools' map are both in hotkey order: one walk through the map finds
+    // every key's pool (or its absence) without a search per key.
     s.alpha_stake.clear();
-    s.alpha_stake.extend(
-        s.keys
-            .iter()
-            .map(|hk| pools.get(hk).map_or(0, SharePool::value)),
-    );
+    s.missing.clear();
+    {
+        let mut walk = pools
+            .range(s.keys.first().copied().unwrap_or(HotkeyId(0))..)
+            .peekable();
+        for &hk in &s.keys {
+            while walk.next_if(|(k, _)| **k < hk).is_some() {}
+            match walk.next_if(|(k, _)| **k == hk) {
+                Some((_, pool)) => s.alpha_stake.push(pool.value()),
+                None => {
+                    s.alpha_stake.push(0);
+                    s.missing.push(hk);
+                }
+            }
+        }
+    }
     s.root_stake.clear();
     s.root_stake.extend(
         s.keys
@@ -265,10 +280,21 @@ pub fn pay_epoch(
     let alpha_pot = U96F32::saturating_from_num(validator_alpha);
     let root_pot = U96F32::saturating_from_num(pending.root.0);
     let mut to_root_claimable = 0u64;
+    // Every key gets a pool (the chain's maps hold a default for a missing one), then one walk
+    // through the map in hotkey order visits them all.
+    for &hk in &s.missing {
+        pools.entry(hk).or_default();
+    }
+    let mut walk = pools.range_mut(s.keys.first().copied().unwrap_or(HotkeyId(0))..);
     for k in 0..n {
         let hk = s.keys[k];
         let key = &input.hotkeys[hk.0 as usize];
-        let pool = pools.entry(hk).or_default();
+        let pool = loop {
+            let (at, pool) = walk.next().expect("every key has a pool by now");
+            if *at == hk {
+                break pool;
+            }
+        };
 
         // Incentive.
         if let Some(incentive) = s.incentive[k] {
