@@ -38,6 +38,86 @@ fn one_epoch_reproduces_a_golden_case() {
     assert_eq!(printed, got);
 }
 
+/// Files of many cases: `--case` picks one (a case by id, or an epoch of a sequence) and
+/// reproduces its output; without it, or with an unknown id, the error lists the ids.
+#[test]
+fn case_picks_one_of_many() {
+    let run = |file: &str, case: Option<&str>| {
+        let path = repo(file);
+        let mut args = vec!["epoch", "--input", path.to_str().unwrap()];
+        if let Some(c) = case {
+            args.extend(["--case", c]);
+        }
+        taosim(&args)
+    };
+    let file = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(repo(f)).unwrap()).unwrap()
+    };
+    let tiny = file("sim-core/tests/golden/yuma/tiny.json");
+    let sequences = file("sim-core/tests/golden/yuma/sequences.json");
+    let expected = [
+        (
+            "sim-core/tests/golden/yuma/tiny.json",
+            "tiny_06_two_validators_disagree",
+            tiny["cases"][5]["output"].clone(),
+        ),
+        (
+            "sim-core/tests/golden/yuma/sequences.json",
+            "seq_03:4",
+            sequences["sequences"][2]["epochs"][4]["output"].clone(),
+        ),
+        (
+            "sim-core/tests/golden/yuma/sequences.json",
+            "seq_03",
+            sequences["sequences"][2]["epochs"][0]["output"].clone(),
+        ),
+    ];
+    for (f, case, want) in expected {
+        let o = run(f, Some(case));
+        assert!(o.status.success(), "{case}: {}", stderr(&o));
+        let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for key in ["incentive_u16", "dividends_u16", "server_emission", "bonds"] {
+            assert_eq!(got[key], want[key], "{case}: {key}");
+        }
+    }
+    for (f, case, says) in [
+        (
+            "sim-core/tests/golden/yuma/tiny.json",
+            None,
+            "holds 20 cases: pick one with --case ID",
+        ),
+        (
+            "sim-core/tests/golden/yuma/tiny.json",
+            Some("tiny_99"),
+            "no case with this id",
+        ),
+        (
+            "sim-core/tests/golden/yuma/sequences.json",
+            None,
+            "--case ID:K (ids: seq_01, seq_02",
+        ),
+        (
+            "sim-core/tests/golden/yuma/sequences.json",
+            Some("seq_01:99"),
+            "sequence seq_01 has epochs 0 to",
+        ),
+        (
+            "sim-core/tests/golden/yuma/sequences.json",
+            Some("seq_01:x"),
+            "K must be an epoch index",
+        ),
+        (
+            "sim-core/tests/golden/yuma/random/yuma_0049.json",
+            Some("a"),
+            "holds one case",
+        ),
+    ] {
+        let o = run(f, case);
+        assert_eq!(o.status.code(), Some(2), "{case:?}");
+        assert!(stderr(&o).contains(says), "{case:?}: {}", stderr(&o));
+    }
+}
+
 #[test]
 fn many_epochs_write_a_table_and_charts() {
     let tmp = tempfile::tempdir().unwrap();

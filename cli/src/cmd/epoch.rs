@@ -34,6 +34,10 @@ pub struct EpochArgs {
     /// Replace an existing --out directory.
     #[arg(long)]
     force: bool,
+    /// In a file of many cases (the golden `cases` or `sequences` files): the case to run, by
+    /// its `id`; in a sequences file `ID:K` is epoch K of sequence ID (`ID` alone: epoch 0).
+    #[arg(long)]
+    case: Option<String>,
 }
 
 /// One scripted change, applied before the epoch with this index (0-based, > 0).
@@ -67,8 +71,10 @@ pub fn run(args: EpochArgs) -> Result<(), Failure> {
         .with_context(|| format!("{}: not JSON", args.input.display()))
         .map_err(Failure::input)?;
     let file = args.input.display().to_string();
+    let doc = pick_case(&doc, args.case.as_deref())
+        .map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
     let (input_value, script) =
-        split_case(&doc).map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
+        split_case(doc).map_err(|e| Failure::input(anyhow!("{file}: {e}")))?;
     let mut yuma = Yuma::default();
     match args.epochs {
         None => {
@@ -104,6 +110,64 @@ pub fn run(args: EpochArgs) -> Result<(), Failure> {
             multi_epoch(&file, input_value, &script, k, &out, args.force)
         }
     }
+}
+
+/// The case `--case` names in a file of many (`cases`: by id; `sequences`: `ID` or `ID:K` for
+/// epoch K), or the document itself when it is one case.
+fn pick_case<'a>(doc: &'a Value, case: Option<&str>) -> Result<&'a Value> {
+    let ids = |list: &[Value]| {
+        list.iter()
+            .filter_map(|c| c.get("id").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let find = |list: &'a [Value], id: &str| {
+        list.iter()
+            .find(|c| c.get("id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| anyhow!("--case {id}: no case with this id (ids: {})", ids(list)))
+    };
+    if let Some(list) = doc.get("cases").and_then(Value::as_array) {
+        let Some(id) = case else {
+            bail!(
+                "holds {} cases: pick one with --case ID (ids: {})",
+                list.len(),
+                ids(list)
+            );
+        };
+        return find(list, id);
+    }
+    if let Some(list) = doc.get("sequences").and_then(Value::as_array) {
+        let Some(case) = case else {
+            bail!(
+                "holds {} sequences of epochs: pick one epoch with --case ID:K (ids: {})",
+                list.len(),
+                ids(list)
+            );
+        };
+        let (id, k) = match case.split_once(':') {
+            Some((id, k)) => {
+                let k: usize = k
+                    .parse()
+                    .map_err(|_| anyhow!("--case {case}: K must be an epoch index (0, 1, ...)"))?;
+                (id, k)
+            }
+            None => (case, 0),
+        };
+        let epochs = find(list, id)?
+            .get("epochs")
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow!("--case {id}: the sequence has no `epochs` list"))?;
+        return epochs.get(k).ok_or_else(|| {
+            anyhow!(
+                "--case {case}: sequence {id} has epochs 0 to {}",
+                epochs.len().saturating_sub(1)
+            )
+        });
+    }
+    if let Some(id) = case {
+        bail!("--case {id}: the file holds one case, not a list of them");
+    }
+    Ok(doc)
 }
 
 /// The input object and the script of a case file.
@@ -142,7 +206,7 @@ fn path_suffix(path: &str) -> String {
 /// Deserialises and validates an epoch input, naming the field that is wrong.
 fn parse_input(v: &Value) -> Result<EpochInput> {
     let input: EpochInput = serde_path_to_error::deserialize(v)
-        .map_err(|e| anyhow!("input.{}: {}", e.path(), e.inner()))?;
+        .map_err(|e| anyhow!("input{}: {}", path_suffix(&e.path().to_string()), e.inner()))?;
     input.validate().map_err(|e| anyhow!("input: {e}"))?;
     Ok(input)
 }
