@@ -220,6 +220,15 @@ fn mulf_wide(a: u64, b: u64) -> u64 {
 
 const LOW: u64 = 0xffff_ffff;
 
+/// `a.min(b)` for values below 2^63 (the bits of non-negative `I32F32` numbers, such as
+/// weights and consensus): the same as signed, which AVX2 compares in one instruction per
+/// vector (an unsigned 64-bit compare takes two more, flipping the sign bits).
+#[inline(always)]
+fn min63(a: u64, b: u64) -> u64 {
+    debug_assert!(a < 1 << 63 && b < 1 << 63);
+    (a as i64).min(b as i64) as u64
+}
+
 /// `safe_div(x, d)` for `I32F32` bits with 0 <= x <= d, d > 0: floor(x * 2^32 / d) (at most
 /// 2^32, so `checked_div` never overflows), by a multiplication with a precomputed reciprocal.
 ///
@@ -515,14 +524,19 @@ fn compact_row(
 /// zero value exactly when `dst` has `len` non-zero slots, and the sums agree. One pass over
 /// contiguous u16 without early exits (it vectorises; the same test over the stored pairs read
 /// every value on its own).
+///
+/// Counted and summed in 32-bit lanes (eight per vector, widened from u16 once): n <= 2^16
+/// entries of at most 2^16 - 1 sum to at most 2^32 - 2^16, and count to at most 2^16, so
+/// neither wraps.
 #[inline(always)]
 fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
-    let (mut count, mut sum) = (0usize, 0u64);
+    debug_assert!(dst.len() <= 1 << 16);
+    let (mut count, mut sum) = (0u32, 0u32);
     for v in dst {
-        count += usize::from(*v != 0);
-        sum += u64::from(*v);
+        count += u32::from(*v != 0);
+        sum += u32::from(*v);
     }
-    (count == len).then_some(sum)
+    (count as usize == len).then_some(u64::from(sum))
 }
 
 /// One row of [`Dense::liquid_fused`] without explicit zero weights, branch-free: clip, trust
@@ -542,7 +556,7 @@ fn liquid_pass(
     let (total, diffs) = (&mut total[..n], &mut diffs[..n]);
     let (mut trust, mut queued) = (0u64, 0u64);
     for j in 0..n {
-        let c = w[j].min(cons[j]);
+        let c = min63(w[j], cons[j]);
         trust += c;
         acc[j] += mul(st, c);
         let bond = bond_fraction(b[j]);
@@ -570,24 +584,58 @@ fn liquid_pass(
 /// (0 without rows). Eight columns at a time with the rows inside, so that the maxima stay in
 /// registers: `out[j] = out[j].max(v)` row by row became masked stores (a conditional store of
 /// the changed lanes, slow on this processor) once vectorised.
+///
+/// The values are the bits of non-negative `I32F32` numbers (below 2^63), so the maxima are
+/// taken as signed: one compare per lane (an unsigned 64-bit compare costs two more, flipping
+/// the sign bits).
 #[inline(always)]
 fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
     const C: usize = 8;
     fill(out, n, 0);
     let whole = n - n % C;
     for j0 in (0..whole).step_by(C) {
-        let mut mx = [0u64; C];
+        let mut mx = [0i64; C];
         for r in rows.clone() {
             let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
             for t in 0..C {
-                mx[t] = mx[t].max(block[t]);
+                debug_assert!(block[t] < 1 << 63);
+                mx[t] = mx[t].max(block[t] as i64);
             }
         }
-        out[j0..j0 + C].copy_from_slice(&mx);
+        for (o, x) in out[j0..j0 + C].iter_mut().zip(mx) {
+            *o = x as u64;
+        }
     }
     for r in rows {
         for j in whole..n {
             out[j] = out[j].max(m[r * n + j]);
+        }
+    }
+}
+
+/// The OR of each column over the given rows of the `rows x n` matrix `m`, into `out` (0
+/// without rows): its bit length is that of the column's maximum (the maximum's top bit is set
+/// in the OR, and no value has a higher one), all the consensus buckets need, for one OR per
+/// entry instead of a compare and a select. Eight columns at a time with the rows inside, as
+/// [`col_maxima`].
+#[inline(always)]
+fn col_or(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
+    const C: usize = 8;
+    fill(out, n, 0);
+    let whole = n - n % C;
+    for j0 in (0..whole).step_by(C) {
+        let mut acc = [0u64; C];
+        for r in rows.clone() {
+            let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
+            for t in 0..C {
+                acc[t] |= block[t];
+            }
+        }
+        out[j0..j0 + C].copy_from_slice(&acc);
+    }
+    for r in rows {
+        for j in whole..n {
+            out[j] |= m[r * n + j];
         }
     }
 }
@@ -1010,7 +1058,7 @@ impl Dense {
                 let acc = &mut s.acc[..n];
                 let mut trust = 0u64;
                 for j in 0..n {
-                    let v = w[j].min(cons[j]);
+                    let v = min63(w[j], cons[j]);
                     c[j] = v;
                     trust += v;
                     acc[j] += mulf(st, v);
@@ -1265,12 +1313,14 @@ impl Dense {
             let total = &mut s.cols.total[..n];
             // One loop body, two instances: the products by the row's constants (stake, alpha,
             // 1 - alpha) with `mulf_lo` when all three are below 1, the usual case.
+            // `frac` is `bond_fraction`, or 65537 * b where the row has no bond of 65535.
             #[inline(always)]
             fn pass(
                 (w, cons, b): (&[u64], &[u64], &[u16]),
                 (e, acc, total): (&mut [u64], &mut [u64], &mut [u64]),
                 (st, a, m, clip): (u64, u64, u64, bool),
                 mul: impl Fn(u64, u64) -> u64,
+                frac: impl Fn(u16) -> u64,
             ) -> u64 {
                 let n = w.len();
                 let (cons, b, e, acc, total) = (
@@ -1282,10 +1332,10 @@ impl Dense {
                 );
                 let mut trust = 0u64;
                 for j in 0..n {
-                    let c = w[j].min(cons[j]);
+                    let c = min63(w[j], cons[j]);
                     trust += c;
                     acc[j] += mul(st, c);
-                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, bond_fraction(b[j]));
+                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, frac(b[j]));
                     e[j] = v;
                     total[j] += v;
                 }
@@ -1298,12 +1348,21 @@ impl Dense {
             let below_one = !s.w_has_one[r] && !b.iter().fold(false, |any, x| any | (*x == 65_535));
             let trust = if st < ONE_BITS && a < ONE_BITS && m < ONE_BITS {
                 if below_one {
-                    pass(ins, outs, (st, a, m, clip), mulf_32)
+                    // No bond of 65535: `bond_fraction` is 65537 * b (below 2^32). The stake,
+                    // 1 - alpha and the 65537 go through `black_box` (once per row, no effect
+                    // on the values): otherwise LLVM drops `mulf_32`'s masks of the first two
+                    // (the branch above proves them redundant) and, no longer seeing their high
+                    // halves zero, multiplies 64 x 32 bits, and folds 65537 into 1 - alpha
+                    // (a 49-bit factor); this way each product is one `vpmuludq`.
+                    let (st, m, k) = std::hint::black_box((st, m, 65_537u64));
+                    let k = k & LOW;
+                    let frac = |bv: u16| u64::from(bv) * k;
+                    pass(ins, outs, (st, a, m, clip), mulf_32, frac)
                 } else {
-                    pass(ins, outs, (st, a, m, clip), mulf_lo)
+                    pass(ins, outs, (st, a, m, clip), mulf_lo, bond_fraction)
                 }
             } else {
-                pass(ins, outs, (st, a, m, clip), mulf)
+                pass(ins, outs, (st, a, m, clip), mulf, bond_fraction)
             };
             s.trust[i] = fixed(trust);
         }
@@ -1398,7 +1457,7 @@ impl Dense {
             }
             let mut trust = 0u64;
             for j in 0..n {
-                let c = w[j].min(cons[j]);
+                let c = min63(w[j], cons[j]);
                 trust += c;
                 acc[j] += mulf_wide(st, c);
                 let bond = bond_fraction(b[j]);
@@ -1605,7 +1664,8 @@ impl Dense {
         const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
-        col_maxima(
+        // The columns' bit lengths, from their ORs (those of their maxima).
+        col_or(
             &s.w,
             n,
             s.voter_rows.iter().map(|r| *r as usize),
@@ -1616,7 +1676,7 @@ impl Dense {
             s.cols
                 .total
                 .iter()
-                .map(|mx| u64::from((64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS))),
+                .map(|or| u64::from((64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS))),
         );
         s.lane.clear();
         s.lane
@@ -2635,5 +2695,136 @@ mod recip_tests {
             check(d.min(ONE_BITS), d);
             check((d / 2).min(ONE_BITS), d);
         }
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// A value in [0, 2^63) (the bits of a non-negative `I32F32`), edges and random widths.
+    fn value(rng: &mut impl Rng) -> u64 {
+        match rng.gen_range(0..8) {
+            0 => 0,
+            1 => ONE_BITS,
+            2 => ONE_BITS - 1,
+            3 => (1 << 63) - 1,
+            _ => rng.gen::<u64>() >> rng.gen_range(1..64),
+        }
+    }
+
+    #[test]
+    fn min63_is_min() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        let edges = [
+            0,
+            1,
+            LOW,
+            ONE_BITS - 1,
+            ONE_BITS,
+            ONE_BITS + 1,
+            (1 << 63) - 1,
+        ];
+        for a in edges {
+            for b in edges {
+                assert_eq!(min63(a, b), a.min(b), "a {a} b {b}");
+            }
+        }
+        for _ in 0..1_000_000 {
+            let (a, b) = (value(&mut rng), value(&mut rng));
+            assert_eq!(min63(a, b), a.min(b), "a {a} b {b}");
+        }
+    }
+
+    /// Random `rows x n` matrices of values below 2^63, and a random subset of their rows.
+    fn matrices(seed: u64, mut check: impl FnMut(&[u64], usize, &[usize])) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        for _ in 0..3_000 {
+            let n = rng.gen_range(0..40);
+            let rows = rng.gen_range(0..6);
+            let top = rng.gen_range(1..64);
+            let m: Vec<u64> = (0..rows * n)
+                .map(|_| match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => value(&mut rng),
+                    _ => rng.gen::<u64>() >> top,
+                })
+                .collect();
+            let pick: Vec<usize> = (0..rows).filter(|_| rng.gen_bool(0.7)).collect();
+            check(&m, n, &pick);
+        }
+    }
+
+    #[test]
+    fn col_maxima_is_the_maximum() {
+        matrices(22, |m, n, pick| {
+            let mut got = vec![];
+            col_maxima(m, n, pick.iter().copied(), &mut got);
+            let want: Vec<u64> = (0..n)
+                .map(|j| pick.iter().map(|r| m[r * n + j]).max().unwrap_or(0))
+                .collect();
+            assert_eq!(got, want, "n {n} rows {pick:?}");
+        });
+    }
+
+    #[test]
+    fn col_or_has_the_maxima_bit_lengths() {
+        matrices(23, |m, n, pick| {
+            let (mut or, mut max) = (vec![], vec![]);
+            col_or(m, n, pick.iter().copied(), &mut or);
+            col_maxima(m, n, pick.iter().copied(), &mut max);
+            let want: Vec<u64> = (0..n)
+                .map(|j| pick.iter().fold(0, |a, r| a | m[r * n + j]))
+                .collect();
+            assert_eq!(or, want, "n {n} rows {pick:?}");
+            let bits = |v: &[u64]| v.iter().map(|x| x.leading_zeros()).collect::<Vec<_>>();
+            assert_eq!(bits(&or), bits(&max), "n {n} rows {pick:?}");
+        });
+    }
+
+    #[test]
+    fn dense_row_sum_is_the_wide_sum() {
+        let wide = |dst: &[u16], len: usize| {
+            let count = dst.iter().filter(|v| **v != 0).count();
+            let sum: u64 = dst.iter().map(|v| u64::from(*v)).sum();
+            (count == len).then_some(sum)
+        };
+        // The largest row: 65535 entries of 65535 (the sum is 2^32 - 2^17 + 1).
+        let full = vec![u16::MAX; u16::MAX as usize];
+        assert_eq!(dense_row_sum(&full, full.len()), wide(&full, full.len()));
+        assert_eq!(dense_row_sum(&full, full.len()), Some(65_535 * 65_535));
+        assert_eq!(dense_row_sum(&full, full.len() - 1), None);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(24);
+        for _ in 0..3_000 {
+            let n = if rng.gen_bool(0.05) {
+                rng.gen_range(0..=u16::MAX as usize)
+            } else {
+                rng.gen_range(0..300)
+            };
+            let dst: Vec<u16> = (0..n)
+                .map(|_| match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => u16::MAX,
+                    _ => rng.gen(),
+                })
+                .collect();
+            let nonzero = dst.iter().filter(|v| **v != 0).count();
+            for len in [nonzero, nonzero.wrapping_sub(1), nonzero + 1] {
+                assert_eq!(dense_row_sum(&dst, len), wide(&dst, len), "n {n} len {len}");
+            }
+        }
+    }
+
+    /// The fused Yuma3 pass's bond reading for a row without a bond of 65535: 65537 * b is
+    /// `bond_fraction`, below 2^32 (`mulf_32`'s domain), for every other u16.
+    #[test]
+    fn bond_fraction_below_one_is_65537_b() {
+        for bv in 0..u16::MAX {
+            let k = 65_537u64 & LOW;
+            assert_eq!(u64::from(bv) * k, bond_fraction(bv), "b {bv}");
+            assert!(u64::from(bv) * k < ONE_BITS);
+        }
+        assert_eq!(bond_fraction(u16::MAX), ONE_BITS);
     }
 }
