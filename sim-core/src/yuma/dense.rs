@@ -435,9 +435,9 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
         *next = j + 1;
         true
     };
-    let mut chunks = row.chunks_exact(C);
-    for chunk in &mut chunks {
-        let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
+    let mut k = 0usize;
+    while k + C <= row.len() {
+        let chunk: &[(u16, u16); C] = row[k..k + C].try_into().unwrap();
         // Each entry packed as uid | value << 16: LLVM then loads the eight pairs as one
         // vector (the pairs side by side) instead of one `vpinsrw` or `movzwl` per field.
         let packed: [u32; C] =
@@ -460,14 +460,20 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
             }
             next += C;
         } else {
-            for &(j, v) in chunk {
+            // The chunk again, one by one, from an index LLVM cannot see is `k` (`black_box`,
+            // the same value): otherwise it shares this path's scalar loads with the block's,
+            // and then loads part of the block lane by lane (and stores part of it as single
+            // u16) instead of one 32-byte load and one 16-byte store.
+            let k0 = std::hint::black_box(k);
+            for &(j, v) in &row[k0..k0 + C] {
                 if !one(dst, j, v, &mut next) {
                     return false;
                 }
             }
         }
+        k += C;
     }
-    for &(j, v) in chunks.remainder() {
+    for &(j, v) in &row[k..] {
         if !one(dst, j, v, &mut next) {
             return false;
         }
@@ -2826,5 +2832,85 @@ mod kernel_tests {
             assert!(u64::from(bv) * k < ONE_BITS);
         }
         assert_eq!(bond_fraction(u16::MAX), ONE_BITS);
+    }
+
+    /// `scatter_sorted` against its definition, entry by entry: rows of runs and gaps (the
+    /// block path and the one-by-one path, with blocks starting anywhere), repeated, decreasing
+    /// and out-of-range uids, into destinations of various lengths.
+    #[test]
+    fn scatter_sorted_is_the_checked_loop() {
+        let reference = |dst: &mut [u16], row: &[(u16, u16)]| {
+            let mut next = 0usize;
+            for &(j, v) in row {
+                let j = j as usize;
+                if j < next || j >= dst.len() {
+                    return false;
+                }
+                dst[j] = v;
+                next = j + 1;
+            }
+            true
+        };
+        // Every lane of a block of consecutive uids moved by a little or a lot (repeats,
+        // decreases, gaps, out of range), after prefixes of 0..9 entries.
+        for prefix in 0..9u16 {
+            for lane in 0..8u16 {
+                for delta in [-3i32, -2, -1, 1, 2, 3, 500, 1 << 15, 70_000] {
+                    let len = prefix + 8 + 3;
+                    let mut row: Vec<(u16, u16)> = (0..len).map(|j| (j, 1000 + j)).collect();
+                    let at = usize::from(prefix + lane);
+                    row[at].0 = (i32::from(row[at].0) + delta).clamp(0, 65_535) as u16;
+                    for n in [usize::from(len) - 1, usize::from(len), usize::from(len) + 4] {
+                        let (mut got, mut want) = (vec![7u16; n], vec![7u16; n]);
+                        let ok = scatter_sorted(&mut got, &row, |v| v);
+                        assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
+                        assert_eq!(got, want, "n {n} row {row:?}");
+                    }
+                }
+            }
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(25);
+        for _ in 0..20_000 {
+            let n = rng.gen_range(0..80);
+            let mut row = vec![];
+            let mut j = rng.gen_range(0..3u16);
+            let len = rng.gen_range(0..60);
+            while row.len() < len {
+                row.push((j, rng.gen()));
+                j += match rng.gen_range(0..10) {
+                    0 => rng.gen_range(2..6),
+                    _ => 1,
+                };
+            }
+            if !row.is_empty() && rng.gen_bool(0.3) {
+                // A repeated, decreasing or far-out uid somewhere.
+                let at = rng.gen_range(0..row.len());
+                row[at].0 = match rng.gen_range(0..3) {
+                    0 if at > 0 => row[at - 1].0,
+                    1 => row[at].0.saturating_sub(rng.gen_range(1..4)),
+                    _ => rng.gen(),
+                };
+            }
+            let fill: u16 = rng.gen();
+            let (mut got, mut want) = (vec![fill; n], vec![fill; n]);
+            let ok = scatter_sorted(&mut got, &row, |v| v);
+            assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
+            assert_eq!(got, want, "n {n} row {row:?}");
+            // The u64 instance (the original Yuma's bonds) writes the same entries.
+            let mut wide = vec![u64::from(fill); n];
+            assert_eq!(scatter_sorted(&mut wide, &row, |v| u64::from(v) << 32), ok);
+            let widened: Vec<u64> = want
+                .iter()
+                .zip(&wide)
+                .map(|(w, x)| {
+                    if *x == u64::from(fill) {
+                        *x
+                    } else {
+                        u64::from(*w) << 32
+                    }
+                })
+                .collect();
+            assert_eq!(wide, widened, "n {n} row {row:?}");
+        }
     }
 }
