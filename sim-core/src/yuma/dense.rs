@@ -320,6 +320,48 @@ fn apply_below_one(lo_hi: u64, lo_lo: u64, shift_less_one: u64, x: u64) -> u64 {
     ((x << 31) + (t >> 1)) >> shift_less_one
 }
 
+/// floor(x * 2^32 / d) for a raw u16 weight x (x < 2^16) and a divisor d >= 2, by a 64-bit
+/// reciprocal (the weights' row normalisation: two 32 x 32-bit products and two shifts per
+/// entry, where [`apply_below_one`] takes three more).
+///
+/// With b = bits(d) and l = max(16 + b, 32), m = ceil(2^(32 + l) / d) and the excess
+/// e = m * d - 2^(32 + l) in [0, d): x * m / 2^l = x * 2^32 / d + x * e / (d * 2^l), and
+/// x * e < 2^16 * 2^b <= 2^l, so the excess stays below 1/d, the distance from x * 2^32 / d (a
+/// multiple of 1/d) to the next integer: floor(x * m / 2^l) = floor(x * 2^32 / d). m fits in
+/// 64 bits: for l = 16 + b, m <= 2^(48 + b) / 2^(b - 1) + 1 = 2^49 + 1; for l = 32 (b < 16),
+/// m = ceil(2^64 / d) <= 2^63. Split m = hi * 2^32 + lo: floor(x * m / 2^l) =
+/// floor((x * hi + floor(x * lo / 2^32)) / 2^(l - 32)), every term below 2^49.
+#[derive(Clone, Copy, Debug)]
+struct Recip16 {
+    hi: u64,
+    lo: u64,
+    shift: u64,
+}
+
+impl Recip16 {
+    fn new(d: u64) -> Recip16 {
+        debug_assert!(d >= 2);
+        let b = u64::from(64 - d.leading_zeros());
+        let l = (16 + b).max(32);
+        let d128 = u128::from(d);
+        let m = ((1u128 << (32 + l)) + d128 - 1) / d128;
+        debug_assert!(m < 1 << 64);
+        let m = m as u64;
+        Recip16 {
+            hi: m >> 32,
+            lo: m & LOW,
+            shift: l - 32,
+        }
+    }
+
+    /// The masks tell LLVM that both halves are below 2^32 (one `vpmuludq` each).
+    #[inline(always)]
+    fn apply(self, x: u16) -> u64 {
+        let x = u64::from(x);
+        (x * (self.hi & LOW) + ((x * (self.lo & LOW)) >> 32)) >> self.shift
+    }
+}
+
 /// The stake-weighted quantile the chain's `weighted_median` returns, when every stake is
 /// positive and 0 <= minority < total (checked by the caller): the smallest present value v with
 /// S(<= v) > minority. (The chain's partition keeps lo = S(< partition) <= minority <
@@ -936,11 +978,10 @@ impl Dense {
             let total = s.wtotal[r];
             let mut high = 0u64;
             if total > 1 {
-                // Raw weights w <= total < 2^31: `apply_below_one`.
-                let recip = Recip::new(total);
-                let (lo_hi, lo_lo, shift) = (recip.lo >> 32, recip.lo & LOW, recip.s - 1);
+                // Raw u16 weights, a total of at least 2: `Recip16`.
+                let recip = Recip16::new(total);
                 for (v, w) in row.iter_mut().zip(raw) {
-                    *v = apply_below_one(lo_hi, lo_lo, shift, u64::from(*w));
+                    *v = recip.apply(*w);
                     high |= *v;
                 }
             } else if total == 1 {
@@ -2911,6 +2952,33 @@ mod kernel_tests {
                 })
                 .collect();
             assert_eq!(wide, widened, "n {n} row {row:?}");
+        }
+    }
+
+    #[test]
+    fn recip16_is_the_exact_quotient() {
+        let exact = |x: u16, d: u64| ((u128::from(x) << 32) / u128::from(d)) as u64;
+        let mut divisors: Vec<u64> = (2..600).collect();
+        for p in 1..64 {
+            let d = 1u64 << p;
+            divisors.extend([d - 1, d, d + 1, d.wrapping_mul(3) / 2]);
+        }
+        divisors.extend([65_535, 65_536, 65_537, (1 << 31) - 1, u64::MAX]);
+        divisors.retain(|d| *d >= 2);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(26);
+        // Every x for these divisors; random ones of every bit length with edge and random x.
+        for &d in &divisors {
+            let r = Recip16::new(d);
+            for x in 0..=u16::MAX {
+                assert_eq!(r.apply(x), exact(x, d), "x {x} d {d}");
+            }
+        }
+        for _ in 0..200_000 {
+            let d = (rng.gen::<u64>() >> rng.gen_range(0..63)).max(2);
+            let r = Recip16::new(d);
+            for x in [0, 1, u16::MAX, u16::MAX - 1, rng.gen(), rng.gen()] {
+                assert_eq!(r.apply(x), exact(x, d), "x {x} d {d}");
+            }
         }
     }
 }
