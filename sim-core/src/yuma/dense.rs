@@ -220,6 +220,16 @@ fn mulf_wide(a: u64, b: u64) -> u64 {
 
 const LOW: u64 = 0xffff_ffff;
 
+/// `x` through `std::hint::black_box` (the same value): for a row's constant factors, so that
+/// LLVM keeps the products' masks (`mulf_32`'s `& LOW`) instead of dropping them where a branch
+/// proves them redundant and then, no longer seeing the high halves zero, multiplying 64 x 32
+/// bits (three instructions more per vector). One call per value: a tuple through one call is
+/// masked as a vector, which hides the zero halves again.
+#[inline(always)]
+fn opaque(x: u64) -> u64 {
+    std::hint::black_box(x)
+}
+
 /// `a.min(b)` for values below 2^63 (the bits of non-negative `I32F32` numbers, such as
 /// weights and consensus): the same as signed, which AVX2 compares in one instruction per
 /// vector (an unsigned 64-bit compare takes two more, flipping the sign bits).
@@ -596,9 +606,11 @@ fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
 fn liquid_pass(
     (w, cons, b): (&[u64], &[u64], &[u16]),
     (e, acc, total, diffs): (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
-    (st, a0, clip): (u64, u64, bool),
+    (st, a0, m0, clip): (u64, u64, u64, bool),
     mul: impl Fn(u64, u64) -> u64,
+    frac: impl Fn(u16) -> u64,
 ) -> (u64, u64) {
+    debug_assert_eq!(m0, ONE_BITS - a0);
     let n = w.len();
     let (cons, b, e, acc) = (&cons[..n], &b[..n], &mut e[..n], &mut acc[..n]);
     let (total, diffs) = (&mut total[..n], &mut diffs[..n]);
@@ -607,15 +619,22 @@ fn liquid_pass(
         let c = min63(w[j], cons[j]);
         trust += c;
         acc[j] += mul(st, c);
-        let bond = bond_fraction(b[j]);
+        let bond = frac(b[j]);
         let weight = if clip { c } else { w[j] };
-        let diff = if weight >= bond {
-            weight.saturating_sub(cons[j])
+        // The compares and the saturating difference as signed: every operand is below 2^63
+        // (weights, consensus and bonds at most 1), so they are the unsigned ones, and AVX2 has
+        // one instruction for each.
+        let (wi, bi, ci) = (weight as i64, bond as i64, cons[j] as i64);
+        let diff = if wi >= bi {
+            (wi - ci).max(0) as u64
         } else {
             bond - weight
         };
-        // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`.
-        let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
+        // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`, without its `min(1)`: with
+        // m0 = 1 - a0 and bond, weight at most 1, mul(m0, bond) <= m0 and mul(a0, weight) <= a0,
+        // so the sum is at most m0 + a0 = 1.
+        let at_zero = mul(m0, bond) + mul(a0, weight);
+        debug_assert!(at_zero <= ONE_BITS);
         let present = weight != 0;
         // `&`, not `&&`: the short circuit became masked stores (slow) once vectorised.
         let v = if present & (diff == 0) { at_zero } else { 0 };
@@ -1396,12 +1415,10 @@ impl Dense {
             let trust = if st < ONE_BITS && a < ONE_BITS && m < ONE_BITS {
                 if below_one {
                     // No bond of 65535: `bond_fraction` is 65537 * b (below 2^32). The stake,
-                    // 1 - alpha and the 65537 go through `black_box` (once per row, no effect
-                    // on the values): otherwise LLVM drops `mulf_32`'s masks of the first two
-                    // (the branch above proves them redundant) and, no longer seeing their high
-                    // halves zero, multiplies 64 x 32 bits, and folds 65537 into 1 - alpha
-                    // (a 49-bit factor); this way each product is one `vpmuludq`.
-                    let (st, m, k) = std::hint::black_box((st, m, 65_537u64));
+                    // 1 - alpha and the 65537 through `opaque` (once per row): otherwise LLVM
+                    // multiplies 64 x 32 bits, and folds 65537 into 1 - alpha (a 49-bit
+                    // factor); this way each product is one `vpmuludq`.
+                    let (st, m, k) = (opaque(st), opaque(m), opaque(65_537));
                     let k = k & LOW;
                     let frac = |bv: u16| u64::from(bv) * k;
                     pass(ins, outs, (st, a, m, clip), mulf_32, frac)
@@ -1487,9 +1504,22 @@ impl Dense {
                 let ins = (w, cons, b);
                 let outs = (e, acc, total, &mut *diffs);
                 let (trust, queued) = if below_one {
-                    liquid_pass(ins, outs, (st, a0, clip), mulf_32)
+                    // As in `yuma3_fused`: no bond of 65535, so `bond_fraction` is 65537 * b;
+                    // the row's constants through `black_box` keep each product one
+                    // `vpmuludq` (LLVM would drop `mulf_32`'s masks, which the test above
+                    // proves redundant, and multiply 64 x 32 bits).
+                    let (st, a0, m0, k) = (
+                        opaque(st),
+                        opaque(a0),
+                        opaque(ONE_BITS - a0),
+                        opaque(65_537),
+                    );
+                    let k = k & LOW;
+                    let frac = |bv: u16| u64::from(bv) * k;
+                    liquid_pass(ins, outs, (st, a0, m0, clip), mulf_32, frac)
                 } else {
-                    liquid_pass(ins, outs, (st, a0, clip), mulf)
+                    let m0 = ONE_BITS - a0;
+                    liquid_pass(ins, outs, (st, a0, m0, clip), mulf, bond_fraction)
                 };
                 if queued != 0 {
                     for (j, &diff) in diffs.iter().enumerate() {
@@ -2979,6 +3009,104 @@ mod kernel_tests {
             for x in [0, 1, u16::MAX, u16::MAX - 1, rng.gen(), rng.gen()] {
                 assert_eq!(r.apply(x), exact(x, d), "x {x} d {d}");
             }
+        }
+    }
+
+    /// `liquid_pass` (signed compares, no `min(1)` on the EMA at alpha(0), 65537 * b in the
+    /// below-one instance) against the unsigned per-entry form it replaced, in both instances,
+    /// on rows of edge and random values.
+    #[test]
+    fn liquid_pass_is_the_unsigned_form() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+        let frac_value = |rng: &mut rand_chacha::ChaCha8Rng, below: bool| -> u64 {
+            let top = if below { ONE_BITS - 1 } else { ONE_BITS };
+            match rng.gen_range(0..6) {
+                0 => 0,
+                1 => top,
+                2 => 1,
+                _ => rng.gen_range(0..=top),
+            }
+        };
+        for round in 0..4_000 {
+            let below = round % 2 == 0;
+            let n = rng.gen_range(0..40);
+            let w: Vec<u64> = (0..n).map(|_| frac_value(&mut rng, below)).collect();
+            let cons: Vec<u64> = (0..n)
+                .map(|j| match rng.gen_range(0..4) {
+                    0 => w[j],
+                    _ => frac_value(&mut rng, below),
+                })
+                .collect();
+            let top_bond = if below { u16::MAX - 1 } else { u16::MAX };
+            let b: Vec<u16> = (0..n)
+                .map(|j| match rng.gen_range(0..5) {
+                    0 => 0,
+                    1 => top_bond,
+                    // A bond equal to the weight (diff 0 on that side).
+                    2 if w[j] % 65_537 == 0 && w[j] / 65_537 <= u64::from(top_bond) => {
+                        (w[j] / 65_537) as u16
+                    }
+                    _ => rng.gen_range(0..=top_bond),
+                })
+                .collect();
+            let st = frac_value(&mut rng, below);
+            let a0 = frac_value(&mut rng, below);
+            let a0 = if below { a0.max(1) } else { a0 };
+            let clip = rng.gen_bool(0.5);
+            let start: Vec<u64> = (0..n).map(|_| rng.gen_range(0..1 << 40)).collect();
+            // The reference: the pass as it was (unsigned compares, `min(1)`, `bond_fraction`).
+            let mul = |x: u64, y: u64| mulf(x, y);
+            let (mut e1, mut acc1, mut tot1, mut d1) =
+                (vec![9; n], start.clone(), start.clone(), vec![9; n]);
+            let (mut trust1, mut queued1) = (0u64, 0u64);
+            for j in 0..n {
+                let c = w[j].min(cons[j]);
+                trust1 += c;
+                acc1[j] += mul(st, c);
+                let bond = bond_fraction(b[j]);
+                let weight = if clip { c } else { w[j] };
+                let diff = if weight >= bond {
+                    weight.saturating_sub(cons[j])
+                } else {
+                    bond - weight
+                };
+                let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
+                let present = weight != 0;
+                let v = if present && diff == 0 { at_zero } else { 0 };
+                e1[j] = v;
+                tot1[j] += v;
+                let d = if present { diff } else { 0 };
+                d1[j] = d;
+                queued1 |= d;
+            }
+            let (mut e2, mut acc2, mut tot2, mut d2) =
+                (vec![9; n], start.clone(), start.clone(), vec![9; n]);
+            let ins = (&w[..], &cons[..], &b[..]);
+            let outs = (&mut e2[..], &mut acc2[..], &mut tot2[..], &mut d2[..]);
+            let (trust2, queued2) = if below {
+                let k = 65_537 & LOW;
+                let frac = |bv: u16| u64::from(bv) * k;
+                liquid_pass(ins, outs, (st, a0, ONE_BITS - a0, clip), mulf_32, frac)
+            } else {
+                liquid_pass(
+                    ins,
+                    outs,
+                    (st, a0, ONE_BITS - a0, clip),
+                    mulf,
+                    bond_fraction,
+                )
+            };
+            assert_eq!(
+                (trust2, queued2 != 0),
+                (trust1, queued1 != 0),
+                "round {round}"
+            );
+            assert_eq!(queued2, queued1, "round {round}");
+            assert_eq!(
+                (&e2, &acc2, &tot2, &d2),
+                (&e1, &acc1, &tot1, &d1),
+                "round {round}"
+            );
         }
     }
 }
