@@ -1629,6 +1629,8 @@ impl Dense {
             // `mulf(wb, st)`; at st = 1 (2^32) the row is unchanged. (The select inside `mulf`
             // became masked stores, slow on this processor, once vectorised.)
             let full = st >> 32 != 0;
+            // (`opaque`: one `vpmuludq` per product, see there.)
+            let st = opaque(st);
             for j in 0..n {
                 let d = if full { wb[j] } else { mulf_lo(st, wb[j]) };
                 wb[j] = d;
@@ -1652,6 +1654,7 @@ impl Dense {
             let (rd, rb) = (&s.cols.recip[..n], &s.recip_b[..n]);
             let total = &mut s.cols.total[..n];
             if plain {
+                let (a, m) = (opaque(a), opaque(m));
                 let (pd, pb) = (&s.split, &s.split_b);
                 let (dh, dl, ds) = (&pd.hi[..n], &pd.lo[..n], &pd.shift[..n]);
                 let (bh, bl, bs) = (&pb.hi[..n], &pb.lo[..n], &pb.shift[..n]);
