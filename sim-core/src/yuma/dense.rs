@@ -1780,8 +1780,11 @@ impl Dense {
             let row = &s.w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
             let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
+            // No mask of the bucket: a value is at most its column's OR, whose bit length is
+            // the shift plus at most 5 (`LOG_BUCKETS`), so v >> shift < 32 already.
             for j in 0..n {
-                keys[j] = (((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) | lane[j]) as u8;
+                debug_assert!(row[j] >> shift[j] < BUCKETS as u64);
+                keys[j] = ((row[j] >> shift[j]) | lane[j]) as u8;
             }
             let mut groups = keys.chunks_exact(8);
             for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
@@ -2030,7 +2033,7 @@ impl Dense {
         raw(&s.trust, &mut out.validator_trust_bits);
         raw(&s.stake, &mut out.stake_bits);
         raw(&s.active_stake, &mut out.active_stake_bits);
-        let float = |v: &[I32F32], o: &mut Vec<f64>| set(o, v.iter().map(|x| x.to_num::<f64>()));
+        let float = |v: &[I32F32], o: &mut Vec<f64>| set(o, v.iter().map(|x| to_f64(*x)));
         float(&s.consensus, &mut out.consensus_f64);
         float(&s.incentive, &mut out.incentive_f64);
         float(&s.dividends, &mut out.dividends_f64);
@@ -2355,6 +2358,20 @@ fn to_u16(x: u64) -> u16 {
         ((x * 65_535) >> 32) as u16
     } else {
         proportion_to_u16(fixed(x))
+    }
+}
+
+/// `x.to_num::<f64>()` without the library's 128-bit conversion where the bits fit in an f64's
+/// mantissa (|bits| < 2^53, every value of this epoch): then `bits as f64` is exact, and so is
+/// the product by 2^-32 (a power of two, the result normal), so both are x's exact value, which
+/// is what the library returns for a representable value. Others take the library.
+#[inline(always)]
+fn to_f64(x: I32F32) -> f64 {
+    let b = x.to_bits();
+    if b.unsigned_abs() < 1 << 53 {
+        b as f64 * (1.0 / 4_294_967_296.0)
+    } else {
+        x.to_num::<f64>()
     }
 }
 
@@ -3110,6 +3127,35 @@ mod kernel_tests {
                 (&e1, &acc1, &tot1, &d1),
                 "round {round}"
             );
+        }
+    }
+
+    #[test]
+    fn to_f64_is_the_librarys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(28);
+        let check = |b: i64| {
+            let x = I32F32::from_bits(b);
+            let (got, want) = (to_f64(x), x.to_num::<f64>());
+            assert_eq!(got.to_bits(), want.to_bits(), "bits {b}");
+        };
+        for b in [
+            0,
+            1,
+            -1,
+            1 << 32,
+            (1 << 32) - 1,
+            (1 << 53) - 1,
+            1 << 53,
+            -(1 << 53),
+        ] {
+            check(b);
+            check(b.wrapping_add(1));
+        }
+        check(i64::MAX);
+        check(i64::MIN);
+        for _ in 0..1_000_000 {
+            let b = rng.gen::<i64>() >> rng.gen_range(0..64);
+            check(b);
         }
     }
 }
