@@ -548,13 +548,16 @@ fn compact_row(
     const C: usize = 8;
     let n = present.len().min(value.len());
     row.resize(n, (0, 0));
+    // The row as a slice: through the `Vec` its pointer and length were reloaded after every
+    // store (LLVM cannot tell that the stores leave the `Vec`'s header alone).
+    let out = &mut row[..];
     let mut k = 0usize;
     let mut j = 0usize;
     while j + C <= n {
         let (p, v) = (&present[j..j + C], &value[j..j + C]);
         if p.iter().fold(true, |all, x| all & (*x > 0)) {
             // As arrays of eight, so that LLVM vectorises the block (over slices it did not).
-            let block: &mut [(u16, u16); C] = (&mut row[k..k + C]).try_into().unwrap();
+            let block: &mut [(u16, u16); C] = (&mut out[k..k + C]).try_into().unwrap();
             let v: &[u64; C] = v.try_into().unwrap();
             for t in 0..C {
                 block[t] = ((j + t) as u16, convert(v[t]));
@@ -562,14 +565,14 @@ fn compact_row(
             k += C;
         } else {
             for t in 0..C {
-                row[k] = ((j + t) as u16, convert(v[t]));
+                out[k] = ((j + t) as u16, convert(v[t]));
                 k += usize::from(p[t] > 0);
             }
         }
         j += C;
     }
     while j < n {
-        row[k] = (j as u16, convert(value[j]));
+        out[k] = (j as u16, convert(value[j]));
         k += usize::from(present[j] > 0);
         j += 1;
     }
@@ -1831,12 +1834,15 @@ impl Dense {
         let cap = voters + 1;
         s.members.resize(n * cap, (0, 0));
         fill(&mut s.member_count, n, 0);
+        // As local slices, so that their pointers and lengths stay in registers across the
+        // stores (through `s` they were reloaded at every member).
+        let (members, counts) = (&mut s.members[..n * cap], &mut s.member_count[..n]);
         for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
             let keys = &s.keys[k * n..][..n];
             let mut take = |j: usize| {
-                let c = &mut s.member_count[j];
-                s.members[j * cap + *c as usize] = (row[j], st);
+                let c = &mut counts[j];
+                members[j * cap + *c as usize] = (row[j], st);
                 *c += 1;
             };
             let mut groups = keys.chunks_exact(8).zip(s.chosen.chunks_exact(8));
