@@ -487,9 +487,11 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
         *next = j + 1;
         true
     };
-    let mut k = 0usize;
-    while k + C <= row.len() {
-        let chunk: &[(u16, u16); C] = row[k..k + C].try_into().unwrap();
+    // The uids a block must have, next..next + 8, kept as a vector: moved on by 8 after a
+    // block, set from `next` after a chunk taken one by one (no broadcast per chunk).
+    let mut expect: [u32; C] = std::array::from_fn(|t| t as u32);
+    let (chunks, rest) = row.as_chunks::<C>();
+    for (ci, chunk) in chunks.iter().enumerate() {
         // Each entry packed as uid | value << 16: LLVM then loads the eight pairs as one
         // vector (the pairs side by side) instead of one `vpinsrw` or `movzwl` per field.
         let packed: [u32; C] =
@@ -500,10 +502,10 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
         // chunk's own first uid left lane 0 trivially true and the rest half scalar). A row
         // with gaps takes the one-by-one path at the chunk of the gap, and the chunks after it
         // start from the new `next`. (next <= n < 2^16: no wrap.)
-        let base = next as u32;
         let mut off = 0u32;
-        for (t, e) in packed.iter().enumerate() {
-            off |= (e & 0xffff) ^ (base + t as u32);
+        for t in 0..C {
+            debug_assert_eq!(expect[t], next as u32 + t as u32);
+            off |= (packed[t] & 0xffff) ^ expect[t];
         }
         if off == 0 && next + C <= n {
             let block: &mut [T; C] = (&mut dst[next..next + C]).try_into().unwrap();
@@ -511,21 +513,24 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
                 *d = f((e >> 16) as u16);
             }
             next += C;
+            for x in &mut expect {
+                *x += C as u32;
+            }
         } else {
-            // The chunk again, one by one, from an index LLVM cannot see is `k` (`black_box`,
-            // the same value): otherwise it shares this path's scalar loads with the block's,
-            // and then loads part of the block lane by lane (and stores part of it as single
-            // u16) instead of one 32-byte load and one 16-byte store.
-            let k0 = std::hint::black_box(k);
+            // The chunk again, one by one, from an index LLVM cannot see is this chunk's
+            // (`black_box`, the same value): otherwise it shares this path's scalar loads with
+            // the block's, and then loads part of the block lane by lane (and stores part of
+            // it as single u16) instead of one 32-byte load and one 16-byte store.
+            let k0 = std::hint::black_box(ci * C);
             for &(j, v) in &row[k0..k0 + C] {
                 if !one(dst, j, v, &mut next) {
                     return false;
                 }
             }
+            expect = std::array::from_fn(|t| next as u32 + t as u32);
         }
-        k += C;
     }
-    for &(j, v) in &row[k..] {
+    for &(j, v) in rest {
         if !one(dst, j, v, &mut next) {
             return false;
         }
