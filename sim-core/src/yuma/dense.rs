@@ -1501,7 +1501,8 @@ impl Dense {
                 // branch (it vectorises); the entries that need an exponential keep their diff
                 // in `liquid_diff` (0 for the others, as a queued diff is never 0) and are
                 // queued after it, in uid order as below.
-                fill(&mut s.liquid_diff, n, 0);
+                // (Only sized, not cleared: `liquid_pass` writes every entry.)
+                s.liquid_diff.resize(n, 0);
                 let diffs = &mut s.liquid_diff[..n];
                 let a0 = alpha_at_zero;
                 let below_one = st < ONE_BITS
