@@ -96,8 +96,6 @@ pub(super) struct Dense {
     /// conversions).
     shift: Vec<u64>,
     lane: Vec<u64>,
-    /// Consensus histogram, n x 32 stakes; all zero between epochs (see `column_quantiles`).
-    hist: Vec<u64>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
@@ -691,11 +689,13 @@ fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, ou
 /// The OR of each column over the given rows of the `rows x n` matrix `m`, into `out` (0
 /// without rows): its bit length is that of the column's maximum (the maximum's top bit is set
 /// in the OR, and no value has a higher one), all the consensus buckets need, for one OR per
-/// entry instead of a compare and a select. Eight columns at a time with the rows inside, as
-/// [`col_maxima`].
+/// entry instead of a compare and a select. 32 columns at a time with the rows inside, as
+/// [`col_maxima`] does eight.
 #[inline(always)]
 fn col_or(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
-    const C: usize = 8;
+    // 32 columns (eight vectors) per block: the per-row cost of a block (its offset and
+    // bounds checks) is spread over four times the entries of one of eight.
+    const C: usize = 32;
     fill(out, n, 0);
     let whole = n - n % C;
     for j0 in (0..whole).step_by(C) {
@@ -1778,14 +1778,7 @@ impl Dense {
         let voters = s.voter_rows.len();
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
-        // The histogram is all zero here: set so when it is sized, and every later use clears
-        // each column's buckets right after reading them (below), which costs a few vector
-        // stores per column instead of a 64 KB fill per epoch (`rep stosb`).
-        if s.hist.len() != n * BUCKETS {
-            fill(&mut s.hist, n * BUCKETS, 0);
-        }
-        debug_assert!(s.hist.iter().all(|h| *h == 0));
-        for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
+        for (k, &r) in s.voter_rows.iter().enumerate() {
             let row = &s.w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
             let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
@@ -1795,40 +1788,48 @@ impl Dense {
                 debug_assert!(row[j] >> shift[j] < BUCKETS as u64);
                 keys[j] = ((row[j] >> shift[j]) | lane[j]) as u8;
             }
-            let mut groups = keys.chunks_exact(8);
-            for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
-                let hist: &mut [u64; 8 * BUCKETS] = hist.try_into().unwrap();
-                for key in word {
-                    hist[*key as usize] += st;
-                }
-            }
-            // The last columns (n % 8): their keys index the histogram from the group's start.
-            let done = n - groups.remainder().len();
-            for key in groups.remainder() {
-                s.hist[done * BUCKETS + *key as usize] += st;
-            }
         }
-        // Per column: the bucket that holds the quantile, and the stake below it.
+        // The histogram of eight columns at a time, the voters inside, in one local 8 x 32
+        // array that a key byte indexes directly (the stack array's address is one register,
+        // so each add is one instruction with its key's load; a histogram of every column in
+        // the scratch had LLVM add its base and the group's offset apart, one `lea` more per
+        // entry in some builds). Then, per column: the bucket that holds the quantile and the
+        // stake below it; the array is cleared for the next group.
         s.chosen.clear();
         s.below.clear();
-        for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
-            if zero_voter {
-                hist[0] += zero_stake;
-            }
-            let mut below = 0u64;
-            let mut bucket = BUCKETS - 1;
-            for (b, h) in hist.iter().enumerate() {
-                if m < below + h {
-                    bucket = b;
-                    break;
+        let mut hist = [0u64; 8 * BUCKETS];
+        for g0 in (0..n).step_by(8) {
+            let width = (n - g0).min(8);
+            for (k, &st) in s.voter_stake.iter().enumerate() {
+                let keys = &s.keys[k * n + g0..][..width];
+                if let Ok(word) = <&[u8; 8]>::try_from(keys) {
+                    for &key in word {
+                        hist[key as usize] += st;
+                    }
+                } else {
+                    for &key in keys {
+                        hist[key as usize] += st;
+                    }
                 }
-                below += h;
             }
-            // In the keys' form: (j % 8) * 32 + bucket.
-            s.chosen.push((j % 8 * BUCKETS + bucket) as u8);
-            s.below.push(below);
-            // Cleared for the next epoch (nothing returns between the adds and this scan).
-            hist.fill(0);
+            for (t, h) in hist.chunks_exact_mut(BUCKETS).take(width).enumerate() {
+                if zero_voter {
+                    h[0] += zero_stake;
+                }
+                let mut below = 0u64;
+                let mut bucket = BUCKETS - 1;
+                for (b, x) in h.iter().enumerate() {
+                    if m < below + x {
+                        bucket = b;
+                        break;
+                    }
+                    below += x;
+                }
+                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t.
+                s.chosen.push((t * BUCKETS + bucket) as u8);
+                s.below.push(below);
+                h.fill(0);
+            }
         }
         // The bucket members of every column, row by row (so in voter order within a column),
         // into the column's run of `members` (room for every voter and the zero voter). Eight
