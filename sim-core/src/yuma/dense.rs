@@ -96,8 +96,6 @@ pub(super) struct Dense {
     /// conversions).
     shift: Vec<u64>,
     lane: Vec<u64>,
-    /// Consensus histogram, n x 32 stakes; all zero between epochs (see `column_quantiles`).
-    hist: Vec<u64>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
@@ -220,6 +218,25 @@ fn mulf_wide(a: u64, b: u64) -> u64 {
 
 const LOW: u64 = 0xffff_ffff;
 
+/// `x` through `std::hint::black_box` (the same value): for a row's constant factors, so that
+/// LLVM keeps the products' masks (`mulf_32`'s `& LOW`) instead of dropping them where a branch
+/// proves them redundant and then, no longer seeing the high halves zero, multiplying 64 x 32
+/// bits (three instructions more per vector). One call per value: a tuple through one call is
+/// masked as a vector, which hides the zero halves again.
+#[inline(always)]
+fn opaque(x: u64) -> u64 {
+    std::hint::black_box(x)
+}
+
+/// `a.min(b)` for values below 2^63 (the bits of non-negative `I32F32` numbers, such as
+/// weights and consensus): the same as signed, which AVX2 compares in one instruction per
+/// vector (an unsigned 64-bit compare takes two more, flipping the sign bits).
+#[inline(always)]
+fn min63(a: u64, b: u64) -> u64 {
+    debug_assert!(a < 1 << 63 && b < 1 << 63);
+    (a as i64).min(b as i64) as u64
+}
+
 /// `safe_div(x, d)` for `I32F32` bits with 0 <= x <= d, d > 0: floor(x * 2^32 / d) (at most
 /// 2^32, so `checked_div` never overflows), by a multiplication with a precomputed reciprocal.
 ///
@@ -309,6 +326,48 @@ fn apply_below_one(lo_hi: u64, lo_lo: u64, shift_less_one: u64, x: u64) -> u64 {
     let x = x & LOW;
     let t = x * (lo_hi & LOW) + ((x * (lo_lo & LOW)) >> 32);
     ((x << 31) + (t >> 1)) >> shift_less_one
+}
+
+/// floor(x * 2^32 / d) for a raw u16 weight x (x < 2^16) and a divisor d >= 2, by a 64-bit
+/// reciprocal (the weights' row normalisation: two 32 x 32-bit products and two shifts per
+/// entry, where [`apply_below_one`] takes three more).
+///
+/// With b = bits(d) and l = max(16 + b, 32), m = ceil(2^(32 + l) / d) and the excess
+/// e = m * d - 2^(32 + l) in [0, d): x * m / 2^l = x * 2^32 / d + x * e / (d * 2^l), and
+/// x * e < 2^16 * 2^b <= 2^l, so the excess stays below 1/d, the distance from x * 2^32 / d (a
+/// multiple of 1/d) to the next integer: floor(x * m / 2^l) = floor(x * 2^32 / d). m fits in
+/// 64 bits: for l = 16 + b, m <= 2^(48 + b) / 2^(b - 1) + 1 = 2^49 + 1; for l = 32 (b < 16),
+/// m = ceil(2^64 / d) <= 2^63. Split m = hi * 2^32 + lo: floor(x * m / 2^l) =
+/// floor((x * hi + floor(x * lo / 2^32)) / 2^(l - 32)), every term below 2^49.
+#[derive(Clone, Copy, Debug)]
+struct Recip16 {
+    hi: u64,
+    lo: u64,
+    shift: u64,
+}
+
+impl Recip16 {
+    fn new(d: u64) -> Recip16 {
+        debug_assert!(d >= 2);
+        let b = u64::from(64 - d.leading_zeros());
+        let l = (16 + b).max(32);
+        let d128 = u128::from(d);
+        let m = ((1u128 << (32 + l)) + d128 - 1) / d128;
+        debug_assert!(m < 1 << 64);
+        let m = m as u64;
+        Recip16 {
+            hi: m >> 32,
+            lo: m & LOW,
+            shift: l - 32,
+        }
+    }
+
+    /// The masks tell LLVM that both halves are below 2^32 (one `vpmuludq` each).
+    #[inline(always)]
+    fn apply(self, x: u16) -> u64 {
+        let x = u64::from(x);
+        (x * (self.hi & LOW) + ((x * (self.lo & LOW)) >> 32)) >> self.shift
+    }
 }
 
 /// The stake-weighted quantile the chain's `weighted_median` returns, when every stake is
@@ -426,9 +485,11 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
         *next = j + 1;
         true
     };
-    let mut chunks = row.chunks_exact(C);
-    for chunk in &mut chunks {
-        let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
+    // The uids a block must have, next..next + 8, kept as a vector: moved on by 8 after a
+    // block, set from `next` after a chunk taken one by one (no broadcast per chunk).
+    let mut expect: [u32; C] = std::array::from_fn(|t| t as u32);
+    let (chunks, rest) = row.as_chunks::<C>();
+    for (ci, chunk) in chunks.iter().enumerate() {
         // Each entry packed as uid | value << 16: LLVM then loads the eight pairs as one
         // vector (the pairs side by side) instead of one `vpinsrw` or `movzwl` per field.
         let packed: [u32; C] =
@@ -439,10 +500,10 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
         // chunk's own first uid left lane 0 trivially true and the rest half scalar). A row
         // with gaps takes the one-by-one path at the chunk of the gap, and the chunks after it
         // start from the new `next`. (next <= n < 2^16: no wrap.)
-        let base = next as u32;
         let mut off = 0u32;
-        for (t, e) in packed.iter().enumerate() {
-            off |= (e & 0xffff) ^ (base + t as u32);
+        for t in 0..C {
+            debug_assert_eq!(expect[t], next as u32 + t as u32);
+            off |= (packed[t] & 0xffff) ^ expect[t];
         }
         if off == 0 && next + C <= n {
             let block: &mut [T; C] = (&mut dst[next..next + C]).try_into().unwrap();
@@ -450,15 +511,24 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
                 *d = f((e >> 16) as u16);
             }
             next += C;
+            for x in &mut expect {
+                *x += C as u32;
+            }
         } else {
-            for &(j, v) in chunk {
+            // The chunk again, one by one, from an index LLVM cannot see is this chunk's
+            // (`black_box`, the same value): otherwise it shares this path's scalar loads with
+            // the block's, and then loads part of the block lane by lane (and stores part of
+            // it as single u16) instead of one 32-byte load and one 16-byte store.
+            let k0 = std::hint::black_box(ci * C);
+            for &(j, v) in &row[k0..k0 + C] {
                 if !one(dst, j, v, &mut next) {
                     return false;
                 }
             }
+            expect = std::array::from_fn(|t| next as u32 + t as u32);
         }
     }
-    for &(j, v) in chunks.remainder() {
+    for &(j, v) in rest {
         if !one(dst, j, v, &mut next) {
             return false;
         }
@@ -481,13 +551,16 @@ fn compact_row(
     const C: usize = 8;
     let n = present.len().min(value.len());
     row.resize(n, (0, 0));
+    // The row as a slice: through the `Vec` its pointer and length were reloaded after every
+    // store (LLVM cannot tell that the stores leave the `Vec`'s header alone).
+    let out = &mut row[..];
     let mut k = 0usize;
     let mut j = 0usize;
     while j + C <= n {
         let (p, v) = (&present[j..j + C], &value[j..j + C]);
         if p.iter().fold(true, |all, x| all & (*x > 0)) {
             // As arrays of eight, so that LLVM vectorises the block (over slices it did not).
-            let block: &mut [(u16, u16); C] = (&mut row[k..k + C]).try_into().unwrap();
+            let block: &mut [(u16, u16); C] = (&mut out[k..k + C]).try_into().unwrap();
             let v: &[u64; C] = v.try_into().unwrap();
             for t in 0..C {
                 block[t] = ((j + t) as u16, convert(v[t]));
@@ -495,14 +568,14 @@ fn compact_row(
             k += C;
         } else {
             for t in 0..C {
-                row[k] = ((j + t) as u16, convert(v[t]));
+                out[k] = ((j + t) as u16, convert(v[t]));
                 k += usize::from(p[t] > 0);
             }
         }
         j += C;
     }
     while j < n {
-        row[k] = (j as u16, convert(value[j]));
+        out[k] = (j as u16, convert(value[j]));
         k += usize::from(present[j] > 0);
         j += 1;
     }
@@ -515,14 +588,19 @@ fn compact_row(
 /// zero value exactly when `dst` has `len` non-zero slots, and the sums agree. One pass over
 /// contiguous u16 without early exits (it vectorises; the same test over the stored pairs read
 /// every value on its own).
+///
+/// Counted and summed in 32-bit lanes (eight per vector, widened from u16 once): n <= 2^16
+/// entries of at most 2^16 - 1 sum to at most 2^32 - 2^16, and count to at most 2^16, so
+/// neither wraps.
 #[inline(always)]
 fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
-    let (mut count, mut sum) = (0usize, 0u64);
+    debug_assert!(dst.len() <= 1 << 16);
+    let (mut count, mut sum) = (0u32, 0u32);
     for v in dst {
-        count += usize::from(*v != 0);
-        sum += u64::from(*v);
+        count += u32::from(*v != 0);
+        sum += u32::from(*v);
     }
-    (count == len).then_some(sum)
+    (count as usize == len).then_some(u64::from(sum))
 }
 
 /// One row of [`Dense::liquid_fused`] without explicit zero weights, branch-free: clip, trust
@@ -534,26 +612,35 @@ fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
 fn liquid_pass(
     (w, cons, b): (&[u64], &[u64], &[u16]),
     (e, acc, total, diffs): (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
-    (st, a0, clip): (u64, u64, bool),
+    (st, a0, m0, clip): (u64, u64, u64, bool),
     mul: impl Fn(u64, u64) -> u64,
+    frac: impl Fn(u16) -> u64,
 ) -> (u64, u64) {
+    debug_assert_eq!(m0, ONE_BITS - a0);
     let n = w.len();
     let (cons, b, e, acc) = (&cons[..n], &b[..n], &mut e[..n], &mut acc[..n]);
     let (total, diffs) = (&mut total[..n], &mut diffs[..n]);
     let (mut trust, mut queued) = (0u64, 0u64);
     for j in 0..n {
-        let c = w[j].min(cons[j]);
+        let c = min63(w[j], cons[j]);
         trust += c;
         acc[j] += mul(st, c);
-        let bond = bond_fraction(b[j]);
+        let bond = frac(b[j]);
         let weight = if clip { c } else { w[j] };
-        let diff = if weight >= bond {
-            weight.saturating_sub(cons[j])
+        // The compares and the saturating difference as signed: every operand is below 2^63
+        // (weights, consensus and bonds at most 1), so they are the unsigned ones, and AVX2 has
+        // one instruction for each.
+        let (wi, bi, ci) = (weight as i64, bond as i64, cons[j] as i64);
+        let diff = if wi >= bi {
+            (wi - ci).max(0) as u64
         } else {
             bond - weight
         };
-        // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`.
-        let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
+        // `ema(alpha_at_zero, weight, bond)` of `liquid_fused`, without its `min(1)`: with
+        // m0 = 1 - a0 and bond, weight at most 1, mul(m0, bond) <= m0 and mul(a0, weight) <= a0,
+        // so the sum is at most m0 + a0 = 1.
+        let at_zero = mul(m0, bond) + mul(a0, weight);
+        debug_assert!(at_zero <= ONE_BITS);
         let present = weight != 0;
         // `&`, not `&&`: the short circuit became masked stores (slow) once vectorised.
         let v = if present & (diff == 0) { at_zero } else { 0 };
@@ -570,24 +657,60 @@ fn liquid_pass(
 /// (0 without rows). Eight columns at a time with the rows inside, so that the maxima stay in
 /// registers: `out[j] = out[j].max(v)` row by row became masked stores (a conditional store of
 /// the changed lanes, slow on this processor) once vectorised.
+///
+/// The values are the bits of non-negative `I32F32` numbers (below 2^63), so the maxima are
+/// taken as signed: one compare per lane (an unsigned 64-bit compare costs two more, flipping
+/// the sign bits).
 #[inline(always)]
 fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
     const C: usize = 8;
     fill(out, n, 0);
     let whole = n - n % C;
     for j0 in (0..whole).step_by(C) {
-        let mut mx = [0u64; C];
+        let mut mx = [0i64; C];
         for r in rows.clone() {
             let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
             for t in 0..C {
-                mx[t] = mx[t].max(block[t]);
+                debug_assert!(block[t] < 1 << 63);
+                mx[t] = mx[t].max(block[t] as i64);
             }
         }
-        out[j0..j0 + C].copy_from_slice(&mx);
+        for (o, x) in out[j0..j0 + C].iter_mut().zip(mx) {
+            *o = x as u64;
+        }
     }
     for r in rows {
         for j in whole..n {
             out[j] = out[j].max(m[r * n + j]);
+        }
+    }
+}
+
+/// The OR of each column over the given rows of the `rows x n` matrix `m`, into `out` (0
+/// without rows): its bit length is that of the column's maximum (the maximum's top bit is set
+/// in the OR, and no value has a higher one), all the consensus buckets need, for one OR per
+/// entry instead of a compare and a select. 32 columns at a time with the rows inside, as
+/// [`col_maxima`] does eight.
+#[inline(always)]
+fn col_or(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
+    // 32 columns (eight vectors) per block: the per-row cost of a block (its offset and
+    // bounds checks) is spread over four times the entries of one of eight.
+    const C: usize = 32;
+    fill(out, n, 0);
+    let whole = n - n % C;
+    for j0 in (0..whole).step_by(C) {
+        let mut acc = [0u64; C];
+        for r in rows.clone() {
+            let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
+            for t in 0..C {
+                acc[t] |= block[t];
+            }
+        }
+        out[j0..j0 + C].copy_from_slice(&acc);
+    }
+    for r in rows {
+        for j in whole..n {
+            out[j] |= m[r * n + j];
         }
     }
 }
@@ -882,11 +1005,10 @@ impl Dense {
             let total = s.wtotal[r];
             let mut high = 0u64;
             if total > 1 {
-                // Raw weights w <= total < 2^31: `apply_below_one`.
-                let recip = Recip::new(total);
-                let (lo_hi, lo_lo, shift) = (recip.lo >> 32, recip.lo & LOW, recip.s - 1);
+                // Raw u16 weights, a total of at least 2: `Recip16`.
+                let recip = Recip16::new(total);
                 for (v, w) in row.iter_mut().zip(raw) {
-                    *v = apply_below_one(lo_hi, lo_lo, shift, u64::from(*w));
+                    *v = recip.apply(*w);
                     high |= *v;
                 }
             } else if total == 1 {
@@ -1010,7 +1132,7 @@ impl Dense {
                 let acc = &mut s.acc[..n];
                 let mut trust = 0u64;
                 for j in 0..n {
-                    let v = w[j].min(cons[j]);
+                    let v = min63(w[j], cons[j]);
                     c[j] = v;
                     trust += v;
                     acc[j] += mulf(st, v);
@@ -1265,12 +1387,14 @@ impl Dense {
             let total = &mut s.cols.total[..n];
             // One loop body, two instances: the products by the row's constants (stake, alpha,
             // 1 - alpha) with `mulf_lo` when all three are below 1, the usual case.
+            // `frac` is `bond_fraction`, or 65537 * b where the row has no bond of 65535.
             #[inline(always)]
             fn pass(
                 (w, cons, b): (&[u64], &[u64], &[u16]),
                 (e, acc, total): (&mut [u64], &mut [u64], &mut [u64]),
                 (st, a, m, clip): (u64, u64, u64, bool),
                 mul: impl Fn(u64, u64) -> u64,
+                frac: impl Fn(u16) -> u64,
             ) -> u64 {
                 let n = w.len();
                 let (cons, b, e, acc, total) = (
@@ -1282,10 +1406,10 @@ impl Dense {
                 );
                 let mut trust = 0u64;
                 for j in 0..n {
-                    let c = w[j].min(cons[j]);
+                    let c = min63(w[j], cons[j]);
                     trust += c;
                     acc[j] += mul(st, c);
-                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, bond_fraction(b[j]));
+                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, frac(b[j]));
                     e[j] = v;
                     total[j] += v;
                 }
@@ -1298,12 +1422,19 @@ impl Dense {
             let below_one = !s.w_has_one[r] && !b.iter().fold(false, |any, x| any | (*x == 65_535));
             let trust = if st < ONE_BITS && a < ONE_BITS && m < ONE_BITS {
                 if below_one {
-                    pass(ins, outs, (st, a, m, clip), mulf_32)
+                    // No bond of 65535: `bond_fraction` is 65537 * b (below 2^32). The stake,
+                    // 1 - alpha and the 65537 through `opaque` (once per row): otherwise LLVM
+                    // multiplies 64 x 32 bits, and folds 65537 into 1 - alpha (a 49-bit
+                    // factor); this way each product is one `vpmuludq`.
+                    let (st, m, k) = (opaque(st), opaque(m), opaque(65_537));
+                    let k = k & LOW;
+                    let frac = |bv: u16| u64::from(bv) * k;
+                    pass(ins, outs, (st, a, m, clip), mulf_32, frac)
                 } else {
-                    pass(ins, outs, (st, a, m, clip), mulf_lo)
+                    pass(ins, outs, (st, a, m, clip), mulf_lo, bond_fraction)
                 }
             } else {
-                pass(ins, outs, (st, a, m, clip), mulf)
+                pass(ins, outs, (st, a, m, clip), mulf, bond_fraction)
             };
             s.trust[i] = fixed(trust);
         }
@@ -1370,7 +1501,8 @@ impl Dense {
                 // branch (it vectorises); the entries that need an exponential keep their diff
                 // in `liquid_diff` (0 for the others, as a queued diff is never 0) and are
                 // queued after it, in uid order as below.
-                fill(&mut s.liquid_diff, n, 0);
+                // (Only sized, not cleared: `liquid_pass` writes every entry.)
+                s.liquid_diff.resize(n, 0);
                 let diffs = &mut s.liquid_diff[..n];
                 let a0 = alpha_at_zero;
                 let below_one = st < ONE_BITS
@@ -1381,9 +1513,22 @@ impl Dense {
                 let ins = (w, cons, b);
                 let outs = (e, acc, total, &mut *diffs);
                 let (trust, queued) = if below_one {
-                    liquid_pass(ins, outs, (st, a0, clip), mulf_32)
+                    // As in `yuma3_fused`: no bond of 65535, so `bond_fraction` is 65537 * b;
+                    // the row's constants through `black_box` keep each product one
+                    // `vpmuludq` (LLVM would drop `mulf_32`'s masks, which the test above
+                    // proves redundant, and multiply 64 x 32 bits).
+                    let (st, a0, m0, k) = (
+                        opaque(st),
+                        opaque(a0),
+                        opaque(ONE_BITS - a0),
+                        opaque(65_537),
+                    );
+                    let k = k & LOW;
+                    let frac = |bv: u16| u64::from(bv) * k;
+                    liquid_pass(ins, outs, (st, a0, m0, clip), mulf_32, frac)
                 } else {
-                    liquid_pass(ins, outs, (st, a0, clip), mulf)
+                    let m0 = ONE_BITS - a0;
+                    liquid_pass(ins, outs, (st, a0, m0, clip), mulf, bond_fraction)
                 };
                 if queued != 0 {
                     for (j, &diff) in diffs.iter().enumerate() {
@@ -1398,7 +1543,7 @@ impl Dense {
             }
             let mut trust = 0u64;
             for j in 0..n {
-                let c = w[j].min(cons[j]);
+                let c = min63(w[j], cons[j]);
                 trust += c;
                 acc[j] += mulf_wide(st, c);
                 let bond = bond_fraction(b[j]);
@@ -1493,6 +1638,8 @@ impl Dense {
             // `mulf(wb, st)`; at st = 1 (2^32) the row is unchanged. (The select inside `mulf`
             // became masked stores, slow on this processor, once vectorised.)
             let full = st >> 32 != 0;
+            // (`opaque`: one `vpmuludq` per product, see there.)
+            let st = opaque(st);
             for j in 0..n {
                 let d = if full { wb[j] } else { mulf_lo(st, wb[j]) };
                 wb[j] = d;
@@ -1516,6 +1663,7 @@ impl Dense {
             let (rd, rb) = (&s.cols.recip[..n], &s.recip_b[..n]);
             let total = &mut s.cols.total[..n];
             if plain {
+                let (a, m) = (opaque(a), opaque(m));
                 let (pd, pb) = (&s.split, &s.split_b);
                 let (dh, dl, ds) = (&pd.hi[..n], &pd.lo[..n], &pd.shift[..n]);
                 let (bh, bl, bs) = (&pb.hi[..n], &pb.lo[..n], &pb.shift[..n]);
@@ -1605,7 +1753,8 @@ impl Dense {
         const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
-        col_maxima(
+        // The columns' bit lengths, from their ORs (those of their maxima).
+        col_or(
             &s.w,
             n,
             s.voter_rows.iter().map(|r| *r as usize),
@@ -1616,7 +1765,7 @@ impl Dense {
             s.cols
                 .total
                 .iter()
-                .map(|mx| u64::from((64 - mx.leading_zeros()).saturating_sub(LOG_BUCKETS))),
+                .map(|or| u64::from((64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS))),
         );
         s.lane.clear();
         s.lane
@@ -1629,54 +1778,58 @@ impl Dense {
         let voters = s.voter_rows.len();
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
-        // The histogram is all zero here: set so when it is sized, and every later use clears
-        // each column's buckets right after reading them (below), which costs a few vector
-        // stores per column instead of a 64 KB fill per epoch (`rep stosb`).
-        if s.hist.len() != n * BUCKETS {
-            fill(&mut s.hist, n * BUCKETS, 0);
-        }
-        debug_assert!(s.hist.iter().all(|h| *h == 0));
-        for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
+        for (k, &r) in s.voter_rows.iter().enumerate() {
             let row = &s.w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
             let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
+            // No mask of the bucket: a value is at most its column's OR, whose bit length is
+            // the shift plus at most 5 (`LOG_BUCKETS`), so v >> shift < 32 already.
             for j in 0..n {
-                keys[j] = (((row[j] >> shift[j]) & (BUCKETS as u64 - 1)) | lane[j]) as u8;
-            }
-            let mut groups = keys.chunks_exact(8);
-            for (word, hist) in (&mut groups).zip(s.hist.chunks_exact_mut(8 * BUCKETS)) {
-                let hist: &mut [u64; 8 * BUCKETS] = hist.try_into().unwrap();
-                for key in word {
-                    hist[*key as usize] += st;
-                }
-            }
-            // The last columns (n % 8): their keys index the histogram from the group's start.
-            let done = n - groups.remainder().len();
-            for key in groups.remainder() {
-                s.hist[done * BUCKETS + *key as usize] += st;
+                debug_assert!(row[j] >> shift[j] < BUCKETS as u64);
+                keys[j] = ((row[j] >> shift[j]) | lane[j]) as u8;
             }
         }
-        // Per column: the bucket that holds the quantile, and the stake below it.
+        // The histogram of eight columns at a time, the voters inside, in one local 8 x 32
+        // array that a key byte indexes directly (the stack array's address is one register,
+        // so each add is one instruction with its key's load; a histogram of every column in
+        // the scratch had LLVM add its base and the group's offset apart, one `lea` more per
+        // entry in some builds). Then, per column: the bucket that holds the quantile and the
+        // stake below it; the array is cleared for the next group.
         s.chosen.clear();
         s.below.clear();
-        for (j, hist) in s.hist.chunks_exact_mut(BUCKETS).enumerate() {
-            if zero_voter {
-                hist[0] += zero_stake;
-            }
-            let mut below = 0u64;
-            let mut bucket = BUCKETS - 1;
-            for (b, h) in hist.iter().enumerate() {
-                if m < below + h {
-                    bucket = b;
-                    break;
+        let mut hist = [0u64; 8 * BUCKETS];
+        for g0 in (0..n).step_by(8) {
+            let width = (n - g0).min(8);
+            for (k, &st) in s.voter_stake.iter().enumerate() {
+                let keys = &s.keys[k * n + g0..][..width];
+                if let Ok(word) = <&[u8; 8]>::try_from(keys) {
+                    for &key in word {
+                        hist[key as usize] += st;
+                    }
+                } else {
+                    for &key in keys {
+                        hist[key as usize] += st;
+                    }
                 }
-                below += h;
             }
-            // In the keys' form: (j % 8) * 32 + bucket.
-            s.chosen.push((j % 8 * BUCKETS + bucket) as u8);
-            s.below.push(below);
-            // Cleared for the next epoch (nothing returns between the adds and this scan).
-            hist.fill(0);
+            for (t, h) in hist.chunks_exact_mut(BUCKETS).take(width).enumerate() {
+                if zero_voter {
+                    h[0] += zero_stake;
+                }
+                let mut below = 0u64;
+                let mut bucket = BUCKETS - 1;
+                for (b, x) in h.iter().enumerate() {
+                    if m < below + x {
+                        bucket = b;
+                        break;
+                    }
+                    below += x;
+                }
+                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t.
+                s.chosen.push((t * BUCKETS + bucket) as u8);
+                s.below.push(below);
+                h.fill(0);
+            }
         }
         // The bucket members of every column, row by row (so in voter order within a column),
         // into the column's run of `members` (room for every voter and the zero voter). Eight
@@ -1688,12 +1841,15 @@ impl Dense {
         let cap = voters + 1;
         s.members.resize(n * cap, (0, 0));
         fill(&mut s.member_count, n, 0);
+        // As local slices, so that their pointers and lengths stay in registers across the
+        // stores (through `s` they were reloaded at every member).
+        let (members, counts) = (&mut s.members[..n * cap], &mut s.member_count[..n]);
         for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
             let row = &s.w[r as usize * n..][..n];
             let keys = &s.keys[k * n..][..n];
             let mut take = |j: usize| {
-                let c = &mut s.member_count[j];
-                s.members[j * cap + *c as usize] = (row[j], st);
+                let c = &mut counts[j];
+                members[j * cap + *c as usize] = (row[j], st);
                 *c += 1;
             };
             let mut groups = keys.chunks_exact(8).zip(s.chosen.chunks_exact(8));
@@ -1890,7 +2046,7 @@ impl Dense {
         raw(&s.trust, &mut out.validator_trust_bits);
         raw(&s.stake, &mut out.stake_bits);
         raw(&s.active_stake, &mut out.active_stake_bits);
-        let float = |v: &[I32F32], o: &mut Vec<f64>| set(o, v.iter().map(|x| x.to_num::<f64>()));
+        let float = |v: &[I32F32], o: &mut Vec<f64>| set(o, v.iter().map(|x| to_f64(*x)));
         float(&s.consensus, &mut out.consensus_f64);
         float(&s.incentive, &mut out.incentive_f64);
         float(&s.dividends, &mut out.dividends_f64);
@@ -2215,6 +2371,20 @@ fn to_u16(x: u64) -> u16 {
         ((x * 65_535) >> 32) as u16
     } else {
         proportion_to_u16(fixed(x))
+    }
+}
+
+/// `x.to_num::<f64>()` without the library's 128-bit conversion where the bits fit in an f64's
+/// mantissa (|bits| < 2^53, every value of this epoch): then `bits as f64` is exact, and so is
+/// the product by 2^-32 (a power of two, the result normal), so both are x's exact value, which
+/// is what the library returns for a representable value. Others take the library.
+#[inline(always)]
+fn to_f64(x: I32F32) -> f64 {
+    let b = x.to_bits();
+    if b.unsigned_abs() < 1 << 53 {
+        b as f64 * (1.0 / 4_294_967_296.0)
+    } else {
+        x.to_num::<f64>()
     }
 }
 
@@ -2634,6 +2804,371 @@ mod recip_tests {
             let d = 1u64 << p;
             check(d.min(ONE_BITS), d);
             check((d / 2).min(ONE_BITS), d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// A value in [0, 2^63) (the bits of a non-negative `I32F32`), edges and random widths.
+    fn value(rng: &mut impl Rng) -> u64 {
+        match rng.gen_range(0..8) {
+            0 => 0,
+            1 => ONE_BITS,
+            2 => ONE_BITS - 1,
+            3 => (1 << 63) - 1,
+            _ => rng.gen::<u64>() >> rng.gen_range(1..64),
+        }
+    }
+
+    #[test]
+    fn min63_is_min() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        let edges = [
+            0,
+            1,
+            LOW,
+            ONE_BITS - 1,
+            ONE_BITS,
+            ONE_BITS + 1,
+            (1 << 63) - 1,
+        ];
+        for a in edges {
+            for b in edges {
+                assert_eq!(min63(a, b), a.min(b), "a {a} b {b}");
+            }
+        }
+        for _ in 0..1_000_000 {
+            let (a, b) = (value(&mut rng), value(&mut rng));
+            assert_eq!(min63(a, b), a.min(b), "a {a} b {b}");
+        }
+    }
+
+    /// Random `rows x n` matrices of values below 2^63, and a random subset of their rows.
+    fn matrices(seed: u64, mut check: impl FnMut(&[u64], usize, &[usize])) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        for _ in 0..3_000 {
+            let n = rng.gen_range(0..40);
+            let rows = rng.gen_range(0..6);
+            let top = rng.gen_range(1..64);
+            let m: Vec<u64> = (0..rows * n)
+                .map(|_| match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => value(&mut rng),
+                    _ => rng.gen::<u64>() >> top,
+                })
+                .collect();
+            let pick: Vec<usize> = (0..rows).filter(|_| rng.gen_bool(0.7)).collect();
+            check(&m, n, &pick);
+        }
+    }
+
+    #[test]
+    fn col_maxima_is_the_maximum() {
+        matrices(22, |m, n, pick| {
+            let mut got = vec![];
+            col_maxima(m, n, pick.iter().copied(), &mut got);
+            let want: Vec<u64> = (0..n)
+                .map(|j| pick.iter().map(|r| m[r * n + j]).max().unwrap_or(0))
+                .collect();
+            assert_eq!(got, want, "n {n} rows {pick:?}");
+        });
+    }
+
+    #[test]
+    fn col_or_has_the_maxima_bit_lengths() {
+        matrices(23, |m, n, pick| {
+            let (mut or, mut max) = (vec![], vec![]);
+            col_or(m, n, pick.iter().copied(), &mut or);
+            col_maxima(m, n, pick.iter().copied(), &mut max);
+            let want: Vec<u64> = (0..n)
+                .map(|j| pick.iter().fold(0, |a, r| a | m[r * n + j]))
+                .collect();
+            assert_eq!(or, want, "n {n} rows {pick:?}");
+            let bits = |v: &[u64]| v.iter().map(|x| x.leading_zeros()).collect::<Vec<_>>();
+            assert_eq!(bits(&or), bits(&max), "n {n} rows {pick:?}");
+        });
+    }
+
+    #[test]
+    fn dense_row_sum_is_the_wide_sum() {
+        let wide = |dst: &[u16], len: usize| {
+            let count = dst.iter().filter(|v| **v != 0).count();
+            let sum: u64 = dst.iter().map(|v| u64::from(*v)).sum();
+            (count == len).then_some(sum)
+        };
+        // The largest row: 65535 entries of 65535 (the sum is 2^32 - 2^17 + 1).
+        let full = vec![u16::MAX; u16::MAX as usize];
+        assert_eq!(dense_row_sum(&full, full.len()), wide(&full, full.len()));
+        assert_eq!(dense_row_sum(&full, full.len()), Some(65_535 * 65_535));
+        assert_eq!(dense_row_sum(&full, full.len() - 1), None);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(24);
+        for _ in 0..3_000 {
+            let n = if rng.gen_bool(0.05) {
+                rng.gen_range(0..=u16::MAX as usize)
+            } else {
+                rng.gen_range(0..300)
+            };
+            let dst: Vec<u16> = (0..n)
+                .map(|_| match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => u16::MAX,
+                    _ => rng.gen(),
+                })
+                .collect();
+            let nonzero = dst.iter().filter(|v| **v != 0).count();
+            for len in [nonzero, nonzero.wrapping_sub(1), nonzero + 1] {
+                assert_eq!(dense_row_sum(&dst, len), wide(&dst, len), "n {n} len {len}");
+            }
+        }
+    }
+
+    /// The fused Yuma3 pass's bond reading for a row without a bond of 65535: 65537 * b is
+    /// `bond_fraction`, below 2^32 (`mulf_32`'s domain), for every other u16.
+    #[test]
+    fn bond_fraction_below_one_is_65537_b() {
+        for bv in 0..u16::MAX {
+            let k = 65_537u64 & LOW;
+            assert_eq!(u64::from(bv) * k, bond_fraction(bv), "b {bv}");
+            assert!(u64::from(bv) * k < ONE_BITS);
+        }
+        assert_eq!(bond_fraction(u16::MAX), ONE_BITS);
+    }
+
+    /// `scatter_sorted` against its definition, entry by entry: rows of runs and gaps (the
+    /// block path and the one-by-one path, with blocks starting anywhere), repeated, decreasing
+    /// and out-of-range uids, into destinations of various lengths.
+    #[test]
+    fn scatter_sorted_is_the_checked_loop() {
+        let reference = |dst: &mut [u16], row: &[(u16, u16)]| {
+            let mut next = 0usize;
+            for &(j, v) in row {
+                let j = j as usize;
+                if j < next || j >= dst.len() {
+                    return false;
+                }
+                dst[j] = v;
+                next = j + 1;
+            }
+            true
+        };
+        // Every lane of a block of consecutive uids moved by a little or a lot (repeats,
+        // decreases, gaps, out of range), after prefixes of 0..9 entries.
+        for prefix in 0..9u16 {
+            for lane in 0..8u16 {
+                for delta in [-3i32, -2, -1, 1, 2, 3, 500, 1 << 15, 70_000] {
+                    let len = prefix + 8 + 3;
+                    let mut row: Vec<(u16, u16)> = (0..len).map(|j| (j, 1000 + j)).collect();
+                    let at = usize::from(prefix + lane);
+                    row[at].0 = (i32::from(row[at].0) + delta).clamp(0, 65_535) as u16;
+                    for n in [usize::from(len) - 1, usize::from(len), usize::from(len) + 4] {
+                        let (mut got, mut want) = (vec![7u16; n], vec![7u16; n]);
+                        let ok = scatter_sorted(&mut got, &row, |v| v);
+                        assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
+                        assert_eq!(got, want, "n {n} row {row:?}");
+                    }
+                }
+            }
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(25);
+        for _ in 0..20_000 {
+            let n = rng.gen_range(0..80);
+            let mut row = vec![];
+            let mut j = rng.gen_range(0..3u16);
+            let len = rng.gen_range(0..60);
+            while row.len() < len {
+                row.push((j, rng.gen()));
+                j += match rng.gen_range(0..10) {
+                    0 => rng.gen_range(2..6),
+                    _ => 1,
+                };
+            }
+            if !row.is_empty() && rng.gen_bool(0.3) {
+                // A repeated, decreasing or far-out uid somewhere.
+                let at = rng.gen_range(0..row.len());
+                row[at].0 = match rng.gen_range(0..3) {
+                    0 if at > 0 => row[at - 1].0,
+                    1 => row[at].0.saturating_sub(rng.gen_range(1..4)),
+                    _ => rng.gen(),
+                };
+            }
+            let fill: u16 = rng.gen();
+            let (mut got, mut want) = (vec![fill; n], vec![fill; n]);
+            let ok = scatter_sorted(&mut got, &row, |v| v);
+            assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
+            assert_eq!(got, want, "n {n} row {row:?}");
+            // The u64 instance (the original Yuma's bonds) writes the same entries.
+            let mut wide = vec![u64::from(fill); n];
+            assert_eq!(scatter_sorted(&mut wide, &row, |v| u64::from(v) << 32), ok);
+            let widened: Vec<u64> = want
+                .iter()
+                .zip(&wide)
+                .map(|(w, x)| {
+                    if *x == u64::from(fill) {
+                        *x
+                    } else {
+                        u64::from(*w) << 32
+                    }
+                })
+                .collect();
+            assert_eq!(wide, widened, "n {n} row {row:?}");
+        }
+    }
+
+    #[test]
+    fn recip16_is_the_exact_quotient() {
+        let exact = |x: u16, d: u64| ((u128::from(x) << 32) / u128::from(d)) as u64;
+        let mut divisors: Vec<u64> = (2..600).collect();
+        for p in 1..64 {
+            let d = 1u64 << p;
+            divisors.extend([d - 1, d, d + 1, d.wrapping_mul(3) / 2]);
+        }
+        divisors.extend([65_535, 65_536, 65_537, (1 << 31) - 1, u64::MAX]);
+        divisors.retain(|d| *d >= 2);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(26);
+        // Every x for these divisors; random ones of every bit length with edge and random x.
+        for &d in &divisors {
+            let r = Recip16::new(d);
+            for x in 0..=u16::MAX {
+                assert_eq!(r.apply(x), exact(x, d), "x {x} d {d}");
+            }
+        }
+        for _ in 0..200_000 {
+            let d = (rng.gen::<u64>() >> rng.gen_range(0..63)).max(2);
+            let r = Recip16::new(d);
+            for x in [0, 1, u16::MAX, u16::MAX - 1, rng.gen(), rng.gen()] {
+                assert_eq!(r.apply(x), exact(x, d), "x {x} d {d}");
+            }
+        }
+    }
+
+    /// `liquid_pass` (signed compares, no `min(1)` on the EMA at alpha(0), 65537 * b in the
+    /// below-one instance) against the unsigned per-entry form it replaced, in both instances,
+    /// on rows of edge and random values.
+    #[test]
+    fn liquid_pass_is_the_unsigned_form() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+        let frac_value = |rng: &mut rand_chacha::ChaCha8Rng, below: bool| -> u64 {
+            let top = if below { ONE_BITS - 1 } else { ONE_BITS };
+            match rng.gen_range(0..6) {
+                0 => 0,
+                1 => top,
+                2 => 1,
+                _ => rng.gen_range(0..=top),
+            }
+        };
+        for round in 0..4_000 {
+            let below = round % 2 == 0;
+            let n = rng.gen_range(0..40);
+            let w: Vec<u64> = (0..n).map(|_| frac_value(&mut rng, below)).collect();
+            let cons: Vec<u64> = (0..n)
+                .map(|j| match rng.gen_range(0..4) {
+                    0 => w[j],
+                    _ => frac_value(&mut rng, below),
+                })
+                .collect();
+            let top_bond = if below { u16::MAX - 1 } else { u16::MAX };
+            let b: Vec<u16> = (0..n)
+                .map(|j| match rng.gen_range(0..5) {
+                    0 => 0,
+                    1 => top_bond,
+                    // A bond equal to the weight (diff 0 on that side).
+                    2 if w[j] % 65_537 == 0 && w[j] / 65_537 <= u64::from(top_bond) => {
+                        (w[j] / 65_537) as u16
+                    }
+                    _ => rng.gen_range(0..=top_bond),
+                })
+                .collect();
+            let st = frac_value(&mut rng, below);
+            let a0 = frac_value(&mut rng, below);
+            let a0 = if below { a0.max(1) } else { a0 };
+            let clip = rng.gen_bool(0.5);
+            let start: Vec<u64> = (0..n).map(|_| rng.gen_range(0..1 << 40)).collect();
+            // The reference: the pass as it was (unsigned compares, `min(1)`, `bond_fraction`).
+            let mul = |x: u64, y: u64| mulf(x, y);
+            let (mut e1, mut acc1, mut tot1, mut d1) =
+                (vec![9; n], start.clone(), start.clone(), vec![9; n]);
+            let (mut trust1, mut queued1) = (0u64, 0u64);
+            for j in 0..n {
+                let c = w[j].min(cons[j]);
+                trust1 += c;
+                acc1[j] += mul(st, c);
+                let bond = bond_fraction(b[j]);
+                let weight = if clip { c } else { w[j] };
+                let diff = if weight >= bond {
+                    weight.saturating_sub(cons[j])
+                } else {
+                    bond - weight
+                };
+                let at_zero = (mul(ONE_BITS - a0, bond) + mul(a0, weight)).min(ONE_BITS);
+                let present = weight != 0;
+                let v = if present && diff == 0 { at_zero } else { 0 };
+                e1[j] = v;
+                tot1[j] += v;
+                let d = if present { diff } else { 0 };
+                d1[j] = d;
+                queued1 |= d;
+            }
+            let (mut e2, mut acc2, mut tot2, mut d2) =
+                (vec![9; n], start.clone(), start.clone(), vec![9; n]);
+            let ins = (&w[..], &cons[..], &b[..]);
+            let outs = (&mut e2[..], &mut acc2[..], &mut tot2[..], &mut d2[..]);
+            let (trust2, queued2) = if below {
+                let k = 65_537 & LOW;
+                let frac = |bv: u16| u64::from(bv) * k;
+                liquid_pass(ins, outs, (st, a0, ONE_BITS - a0, clip), mulf_32, frac)
+            } else {
+                liquid_pass(
+                    ins,
+                    outs,
+                    (st, a0, ONE_BITS - a0, clip),
+                    mulf,
+                    bond_fraction,
+                )
+            };
+            assert_eq!(
+                (trust2, queued2 != 0),
+                (trust1, queued1 != 0),
+                "round {round}"
+            );
+            assert_eq!(queued2, queued1, "round {round}");
+            assert_eq!(
+                (&e2, &acc2, &tot2, &d2),
+                (&e1, &acc1, &tot1, &d1),
+                "round {round}"
+            );
+        }
+    }
+
+    #[test]
+    fn to_f64_is_the_librarys() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(28);
+        let check = |b: i64| {
+            let x = I32F32::from_bits(b);
+            let (got, want) = (to_f64(x), x.to_num::<f64>());
+            assert_eq!(got.to_bits(), want.to_bits(), "bits {b}");
+        };
+        for b in [
+            0,
+            1,
+            -1,
+            1 << 32,
+            (1 << 32) - 1,
+            (1 << 53) - 1,
+            1 << 53,
+            -(1 << 53),
+        ] {
+            check(b);
+            check(b.wrapping_add(1));
+        }
+        check(i64::MAX);
+        check(i64::MIN);
+        for _ in 0..1_000_000 {
+            let b = rng.gen::<i64>() >> rng.gen_range(0..64);
+            check(b);
         }
     }
 }
