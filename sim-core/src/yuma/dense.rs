@@ -352,7 +352,7 @@ impl Recip16 {
         let b = u64::from(64 - d.leading_zeros());
         let l = (16 + b).max(32);
         let d128 = u128::from(d);
-        let m = ((1u128 << (32 + l)) + d128 - 1) / d128;
+        let m = (1u128 << (32 + l)).div_ceil(d128);
         debug_assert!(m < 1 << 64);
         let m = m as u64;
         Recip16 {
@@ -488,8 +488,9 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
     // The uids a block must have, next..next + 8, kept as a vector: moved on by 8 after a
     // block, set from `next` after a chunk taken one by one (no broadcast per chunk).
     let mut expect: [u32; C] = std::array::from_fn(|t| t as u32);
-    let (chunks, rest) = row.as_chunks::<C>();
-    for (ci, chunk) in chunks.iter().enumerate() {
+    let mut chunks = row.chunks_exact(C);
+    for (ci, chunk) in (&mut chunks).enumerate() {
+        let chunk: &[(u16, u16); C] = chunk.try_into().unwrap();
         // Each entry packed as uid | value << 16: LLVM then loads the eight pairs as one
         // vector (the pairs side by side) instead of one `vpinsrw` or `movzwl` per field.
         let packed: [u32; C] =
@@ -528,7 +529,7 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
             expect = std::array::from_fn(|t| next as u32 + t as u32);
         }
     }
-    for &(j, v) in rest {
+    for &(j, v) in chunks.remainder() {
         if !one(dst, j, v, &mut next) {
             return false;
         }
