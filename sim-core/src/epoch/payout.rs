@@ -120,10 +120,9 @@ pub fn pay_epoch(
     // every key's pool (or its absence) without a search per key.
     s.alpha_stake.clear();
     s.missing.clear();
+    let first_key = s.keys.first().copied().unwrap_or(HotkeyId(0));
     {
-        let mut walk = pools
-            .range(s.keys.first().copied().unwrap_or(HotkeyId(0))..)
-            .peekable();
+        let mut walk = pools.range(first_key..).peekable();
         for &hk in &s.keys {
             while walk.next_if(|(k, _)| **k < hk).is_some() {}
             match walk.next_if(|(k, _)| **k == hk) {
@@ -285,7 +284,7 @@ pub fn pay_epoch(
     for &hk in &s.missing {
         pools.entry(hk).or_default();
     }
-    let mut walk = pools.range_mut(s.keys.first().copied().unwrap_or(HotkeyId(0))..);
+    let mut walk = pools.range_mut(first_key..);
     for k in 0..n {
         let hk = s.keys[k];
         let key = &input.hotkeys[hk.0 as usize];
