@@ -85,15 +85,19 @@ impl Validator {
         match self.cfg.style {
             Style::Honest | Style::Lazy => {
                 // Every UID that serves something, other than itself, is measured with one
-                // noise draw, in UID order; the rest score 0 and draw nothing.
-                for (uid, hk) in nr.hotkey.iter().enumerate() {
-                    let q = view.quality(*hk);
-                    let score = if q > 0.0 && Some(uid as u16) != me {
+                // noise draw, in UID order; the rest score 0 and draw nothing. The qualities
+                // are read first, in a loop of independent loads: the UIDs' hotkeys are spread
+                // over the network's quality table, and with a draw between two reads the
+                // cache misses came one at a time.
+                self.scores
+                    .extend(nr.hotkey.iter().map(|hk| view.quality(*hk)));
+                for (uid, s) in self.scores.iter_mut().enumerate() {
+                    let q = *s;
+                    *s = if q > 0.0 && Some(uid as u16) != me {
                         (q + self.cfg.noise * standard_normal(rng)).max(0.0)
                     } else {
                         0.0
                     };
-                    self.scores.push(score);
                 }
             }
             Style::Copier => self
