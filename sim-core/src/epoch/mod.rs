@@ -61,7 +61,11 @@ impl EpochRunner {
         let n = subnet.neurons.len();
         let nr = &subnet.neurons;
         let h = subnet.hyper;
-        let root_stake = |hk: &HotkeyId| root_pools.get(hk).map_or(0, SharePool::value);
+        // The payout's stake reads serve the epoch too: the same pools, unchanged until the
+        // payout's first credit.
+        self.payout
+            .read_stakes(&nr.hotkey, &subnet.parents, &subnet.pools, root_pools);
+        let stakes = &self.payout;
         let inp = &mut self.input;
         inp.n = n as u16;
         inp.current_block = block;
@@ -71,21 +75,34 @@ impl EpochRunner {
         inp.block_at_registration.clone_from(&nr.registered_at);
         // Stakes inherited through childkeys (`get_inherited_for_hotkey_on_subnet`,
         // `get_tao_inherited_for_hotkey_on_subnet`).
-        let alpha_own = |hk: HotkeyId| subnet.pools.get(&hk).map_or(0, SharePool::value);
-        let tao_own = |hk: HotkeyId| root_stake(&hk);
         inp.alpha_stake.clear();
-        inp.alpha_stake
-            .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, alpha_own)));
         inp.tao_stake.clear();
-        inp.tao_stake
-            .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, tao_own)));
+        if subnet.children.is_empty() && subnet.parents.is_empty() {
+            // Nothing to inherit: each stake is the hotkey's own ([`inherited`] returns it).
+            for uid in 0..n {
+                let (alpha, tao) = stakes.stakes_of_uid(uid);
+                inp.alpha_stake.push(alpha);
+                inp.tao_stake.push(tao);
+            }
+        } else {
+            let alpha_own = |hk: HotkeyId| stakes.stakes_of(hk).0;
+            let tao_own = |hk: HotkeyId| stakes.stakes_of(hk).1;
+            inp.alpha_stake
+                .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, alpha_own)));
+            inp.tao_stake
+                .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, tao_own)));
+        }
         inp.tao_weight = tao_weight;
         inp.stake_threshold = h.stake_threshold;
         inp.validator_permit.clone_from(&nr.validator_permit);
         inp.max_allowed_validators = h.max_allowed_validators;
         inp.owner_uid = subnet.owner.and_then(|(_, hk)| nr.uid_of(hk));
-        load_rows(&mut inp.weights, &nr.weights);
-        load_rows(&mut inp.bonds, &nr.bonds);
+        // The weight and bond rows are lent to the input (moved, not copied) and given back
+        // after the epoch, each to its own place: buffers that moved between subnets would all
+        // grow to the longest row, and the memory with them.
+        let nr = &mut subnet.neurons;
+        lend_rows(&mut inp.weights, &mut nr.weights);
+        lend_rows(&mut inp.bonds, &mut nr.bonds);
         inp.commit_reveal_enabled = false;
         inp.earliest_active_commit_block.clear();
         inp.kappa = h.kappa;
@@ -103,10 +120,11 @@ impl EpochRunner {
             .saturating_add(pending.validator.0)
             .saturating_add(pending.root.0);
         self.yuma.run(&self.input, &mut self.output);
+        return_rows(&mut self.input.weights, &mut nr.weights);
+        return_rows(&mut self.input.bonds, &mut nr.bonds);
         let out = &self.output;
 
         // The epoch's stored outputs.
-        let nr = &mut subnet.neurons;
         nr.validator_permit.clone_from(&out.new_validator_permit);
         nr.bonds.clone_from(&out.bonds);
         nr.incentive.clone_from(&out.incentive_u16);
@@ -160,31 +178,42 @@ impl EpochRunner {
     }
 }
 
-/// The non-empty rows of `rows` as `(uid, row)` into `dst`, in UID order, reusing the row
-/// buffers `dst` already holds (the runner is shared by every subnet, so after the first epochs
-/// no row is allocated).
-fn load_rows(dst: &mut Vec<(u16, Vec<(u16, u16)>)>, rows: &[Vec<(u16, u16)>]) {
+/// Moves the non-empty rows of `rows` into `dst` as `(uid, row)`, in UID order, leaving in each
+/// moved row's place the buffer its slot of `dst` held (stale: [`return_rows`] puts the rows
+/// back over it). Swapping the buffers moves no entries.
+fn lend_rows(dst: &mut Vec<(u16, Vec<(u16, u16)>)>, rows: &mut [Vec<(u16, u16)>]) {
     let mut k = 0;
-    for (uid, row) in rows.iter().enumerate() {
+    for (uid, row) in rows.iter_mut().enumerate() {
         if row.is_empty() {
             continue;
         }
-        match dst.get_mut(k) {
-            Some(slot) => {
-                slot.0 = uid as u16;
-                slot.1.clone_from(row);
-            }
-            None => dst.push((uid as u16, row.clone())),
+        if k == dst.len() {
+            dst.push((0, Vec::new()));
         }
+        let slot = &mut dst[k];
+        slot.0 = uid as u16;
+        std::mem::swap(&mut slot.1, row);
         k += 1;
     }
     dst.truncate(k);
+}
+
+/// Gives the rows [`lend_rows`] moved into `lent` back to their UIDs' places in `rows`.
+fn return_rows(lent: &mut [(u16, Vec<(u16, u16)>)], rows: &mut [Vec<(u16, u16)>]) {
+    for (uid, row) in lent.iter_mut() {
+        std::mem::swap(row, &mut rows[usize::from(*uid)]);
+    }
 }
 
 /// A hotkey's stake after childkey delegation, as the chain computes it in U96F32: its own stake,
 /// less each child's proportion of it, plus each parent's proportion of the parent's own stake,
 /// floored.
 pub(crate) fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
+    if subnet.children.is_empty() && subnet.parents.is_empty() {
+        // No delegation on the subnet: the own stake, which U96F32 (96 integer bits) holds
+        // exactly and the sum below gives back unchanged.
+        return own(hotkey);
+    }
     let fraction = |p: u64| {
         U96F32::saturating_from_num(p)
             .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
@@ -217,4 +246,64 @@ fn inp_total(p: &PendingPayout) -> u64 {
     [p.server, p.validator, p.root, p.owner_cut]
         .iter()
         .fold(0u64, |acc, a| acc.saturating_add(a.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amm::{Pool, QuoteWeight};
+    use crate::units::Tao;
+    use rand::{Rng, SeedableRng};
+
+    /// Lending gives the input what copying the non-empty rows gave it, over slots holding
+    /// other subnets' rows, and returning restores every row.
+    #[test]
+    fn lent_rows_are_the_copied_rows_and_come_back() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let mut lent: Vec<(u16, Vec<(u16, u16)>)> = Vec::new();
+        for case in 0..200 {
+            let n = rng.gen_range(0..40usize);
+            let mut rows: Vec<Vec<(u16, u16)>> = (0..n)
+                .map(|_| {
+                    let len = if rng.gen_bool(0.4) {
+                        0
+                    } else {
+                        rng.gen_range(1..6)
+                    };
+                    (0..len).map(|_| (rng.gen(), rng.gen())).collect()
+                })
+                .collect();
+            let before = rows.clone();
+            let copied: Vec<(u16, Vec<(u16, u16)>)> = before
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.is_empty())
+                .map(|(uid, r)| (uid as u16, r.clone()))
+                .collect();
+            lend_rows(&mut lent, &mut rows);
+            assert_eq!(lent, copied, "case {case}");
+            return_rows(&mut lent, &mut rows);
+            assert_eq!(rows, before, "case {case}");
+        }
+    }
+
+    /// The fast path's claim: a hotkey with neither children nor parents inherits exactly its
+    /// own stake through the general formula (run here by another pair's delegation), for
+    /// every u64; and the fast path, on a subnet without delegation, gives the same.
+    #[test]
+    fn inherited_without_childkeys_is_the_own_stake() {
+        let pool = Pool::new(Tao(1_000_000_000), Alpha(1_000_000_000), QuoteWeight::HALF);
+        let mut plain = Subnet::new(crate::units::NetUid(1), pool, 360, 0);
+        let mut delegating = plain.clone();
+        delegating.set_child(HotkeyId(7), HotkeyId(8), u64::MAX / 3);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let stakes = [0, 1, u64::MAX, u64::MAX - 1, 1 << 63, (1 << 53) + 1];
+        for own in stakes.into_iter().chain((0..10_000).map(|_| rng.gen())) {
+            assert_eq!(inherited(&delegating, HotkeyId(3), |_| own), own);
+            assert_eq!(inherited(&plain, HotkeyId(3), |_| own), own);
+        }
+        // A delegating parent keeps less than its own stake.
+        plain.set_child(HotkeyId(3), HotkeyId(4), u64::MAX / 2);
+        assert!(inherited(&plain, HotkeyId(3), |_| 1_000_000) < 1_000_000);
+    }
 }

@@ -78,6 +78,9 @@ pub struct PayoutScratch {
     root_weight: Vec<U96F32>,
     /// Parents' contributions of the entry being split.
     contributions: Vec<(usize, U96F32)>,
+    /// Each key's `Owner` and delegate take, gathered before the credits.
+    owner: Vec<ColdkeyId>,
+    take: Vec<u16>,
 }
 
 impl PayoutScratch {
@@ -86,42 +89,31 @@ impl PayoutScratch {
             .binary_search(&hotkey)
             .expect("every parent of a UID's hotkey is a key")
     }
-}
 
-/// Pays one epoch into `pools` (this subnet's; a missing pool is an empty one) and
-/// `root_claimable`, as `distribute_emission` does.
-pub fn pay_epoch(
-    s: &mut PayoutScratch,
-    input: &PayoutInput<'_>,
-    pools: &mut BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
-    root_claimable: &mut BTreeMap<HotkeyId, I96F32>,
-) -> Payout {
-    let zero = U96F32::from_num(0);
-    let tao_weight = u64_fraction(input.tao_weight);
-    let ck_burn = u64_fraction(input.ck_burn);
-    let pending = input.pending;
-    let owner_of = |hk: HotkeyId| input.hotkeys[hk.0 as usize].owner;
-    let parents_of = |hk: HotkeyId| input.parents.get(&hk).map_or(&[][..], Vec::as_slice);
-
-    // The keys and what is read of them before the first credit.
-    s.keys.clear();
-    s.keys.extend_from_slice(input.uid_hotkeys);
-    for &hk in input.uid_hotkeys {
-        s.keys.extend(parents_of(hk).iter().map(|&(_, p)| p));
-    }
-    s.keys.sort_unstable();
-    s.keys.dedup();
-    let n = s.keys.len();
-    s.incentive.clear();
-    s.incentive.resize(n, None);
-    s.dividend.clear();
-    s.dividend.resize(n, zero);
-    // The keys and the pools' map are both in hotkey order: one walk through the map finds
-    // every key's pool (or its absence) without a search per key.
-    s.alpha_stake.clear();
-    s.missing.clear();
-    let first_key = s.keys.first().copied().unwrap_or(HotkeyId(0));
-    {
+    /// The payout's first step, before the epoch (which reads the same stakes): the keys
+    /// (`uid_hotkeys` and their parents, sorted and unique), each key's alpha stake in `pools`
+    /// and root stake in `root_pools`, read before any credit. [`pay_epoch`] pays on them.
+    pub fn read_stakes(
+        &mut self,
+        uid_hotkeys: &[HotkeyId],
+        parents: &BTreeMap<HotkeyId, Vec<(u64, HotkeyId)>>,
+        pools: &BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+        root_pools: &BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+    ) {
+        let s = self;
+        let parents_of = |hk: HotkeyId| parents.get(&hk).map_or(&[][..], Vec::as_slice);
+        s.keys.clear();
+        s.keys.extend_from_slice(uid_hotkeys);
+        for &hk in uid_hotkeys {
+            s.keys.extend(parents_of(hk).iter().map(|&(_, p)| p));
+        }
+        s.keys.sort_unstable();
+        s.keys.dedup();
+        // The keys and the pools' map are both in hotkey order: one walk through the map finds
+        // every key's pool (or its absence) without a search per key.
+        s.alpha_stake.clear();
+        s.missing.clear();
+        let first_key = s.keys.first().copied().unwrap_or(HotkeyId(0));
         let mut walk = pools.range(first_key..).peekable();
         for &hk in &s.keys {
             while walk.next_if(|(k, _)| **k < hk).is_some() {}
@@ -133,18 +125,66 @@ pub fn pay_epoch(
                 }
             }
         }
+        s.root_stake.clear();
+        s.root_stake.extend(
+            s.keys
+                .iter()
+                .map(|hk| root_pools.get(hk).map_or(0, SharePool::value)),
+        );
+        s.uid_key.clear();
+        for &hk in uid_hotkeys {
+            let k = s.key(hk);
+            s.uid_key.push(k);
+        }
     }
-    s.root_stake.clear();
-    s.root_stake.extend(
-        s.keys
-            .iter()
-            .map(|hk| input.root_pools.get(hk).map_or(0, SharePool::value)),
+
+    /// The alpha and root stake [`Self::read_stakes`] read for `hotkey`, one of its keys.
+    pub fn stakes_of(&self, hotkey: HotkeyId) -> (u64, u64) {
+        let k = self.key(hotkey);
+        (self.alpha_stake[k], self.root_stake[k])
+    }
+
+    /// The same for the hotkey of `uid` (by its position in the `uid_hotkeys` read).
+    pub fn stakes_of_uid(&self, uid: usize) -> (u64, u64) {
+        let k = self.uid_key[uid];
+        (self.alpha_stake[k], self.root_stake[k])
+    }
+}
+
+/// Pays one epoch into `pools` (this subnet's; a missing pool is an empty one) and
+/// `root_claimable`, as `distribute_emission` does, on the stakes `s` read of the same
+/// hotkeys and pools ([`PayoutScratch::read_stakes`]; nothing credited since).
+pub fn pay_epoch(
+    s: &mut PayoutScratch,
+    input: &PayoutInput<'_>,
+    pools: &mut BTreeMap<HotkeyId, SharePool<ColdkeyId>>,
+    root_claimable: &mut BTreeMap<HotkeyId, I96F32>,
+) -> Payout {
+    assert!(
+        s.uid_key.len() == input.uid_hotkeys.len()
+            && s.uid_key
+                .iter()
+                .zip(input.uid_hotkeys)
+                .all(|(&k, &hk)| s.keys[k] == hk),
+        "pay_epoch: the stakes were read for other hotkeys"
     );
-    s.uid_key.clear();
-    for &hk in input.uid_hotkeys {
-        let k = s.key(hk);
-        s.uid_key.push(k);
-    }
+    debug_assert!(s
+        .keys
+        .iter()
+        .zip(&s.alpha_stake)
+        .all(|(hk, &a)| pools.get(hk).map_or(0, SharePool::value) == a));
+    let zero = U96F32::from_num(0);
+    let tao_weight = u64_fraction(input.tao_weight);
+    let ck_burn = u64_fraction(input.ck_burn);
+    let pending = input.pending;
+    let owner_of = |hk: HotkeyId| input.hotkeys[hk.0 as usize].owner;
+    let parents_of = |hk: HotkeyId| input.parents.get(&hk).map_or(&[][..], Vec::as_slice);
+    let n = s.keys.len();
+    s.incentive.clear();
+    s.incentive.resize(n, None);
+    s.dividend.clear();
+    s.dividend.resize(n, zero);
+    let first_key = s.keys.first().copied().unwrap_or(HotkeyId(0));
 
     // calculate_dividends_and_incentives: incentives per hotkey, and each UID's dividends
     // split among its hotkey and the hotkey's parents (`get_parent_child_dividends_distribution`).
@@ -284,10 +324,19 @@ pub fn pay_epoch(
     for &hk in &s.missing {
         pools.entry(hk).or_default();
     }
+    // The keys' owners and takes, in one loop of independent loads: the hotkey table is large,
+    // and each key's entry a likely cache miss, which the credits' loop took one at a time.
+    s.owner.clear();
+    s.take.clear();
+    for &hk in &s.keys {
+        let key = &input.hotkeys[hk.0 as usize];
+        s.owner.push(key.owner);
+        s.take.push(key.delegate_take);
+    }
     let mut walk = pools.range_mut(first_key..);
     for k in 0..n {
         let hk = s.keys[k];
-        let key = &input.hotkeys[hk.0 as usize];
+        let (owner, delegate_take) = (s.owner[k], s.take[k]);
         let pool = loop {
             let (at, pool) = walk.next().expect("every key has a pool by now");
             if *at == hk {
@@ -298,13 +347,13 @@ pub fn pay_epoch(
         // Incentive.
         if let Some(incentive) = s.incentive[k] {
             total_incentive = total_incentive.saturating_add(incentive);
-            if key.owner == owner_coldkey || Some(hk) == owner_hotkey {
+            if owner == owner_coldkey || Some(hk) == owner_hotkey {
                 withheld = withheld.saturating_add(incentive);
                 if input.recycle_or_burn == RecycleOrBurn::Recycle {
                     recycled = recycled.saturating_add(incentive);
                 }
             } else {
-                pool.stake(&key.owner, incentive);
+                pool.stake(&owner, incentive);
                 to_pools += incentive;
             }
         }
@@ -314,9 +363,9 @@ pub fn pay_epoch(
             .checked_div_fast(total_alpha_divs)
             .unwrap_or(zero);
         let alpha_divs = alpha_pot.saturating_mul(share);
-        let take = u16_fraction(key.delegate_take).saturating_mul(alpha_divs);
+        let take = u16_fraction(delegate_take).saturating_mul(alpha_divs);
         let rest = floor(alpha_divs.saturating_sub(take));
-        pool.stake(&key.owner, floor(take));
+        pool.stake(&owner, floor(take));
         pool.add_to_all(rest);
         to_pools += floor(take) + rest;
 
@@ -325,9 +374,9 @@ pub fn pay_epoch(
             .checked_div_fast(total_root_divs)
             .unwrap_or(zero);
         let root_alpha = root_pot.saturating_mul(share);
-        let take = u16_fraction(key.delegate_take).saturating_mul(root_alpha);
+        let take = u16_fraction(delegate_take).saturating_mul(root_alpha);
         let rest = floor(root_alpha.saturating_sub(take));
-        pool.stake(&key.owner, floor(take));
+        pool.stake(&owner, floor(take));
         to_pools += floor(take);
         match root_claimable_increment(s.root_stake[k], rest) {
             ClaimableIncrement::Rate(rate) => {
@@ -336,7 +385,7 @@ pub fn pay_epoch(
                 to_root_claimable += rest;
             }
             ClaimableIncrement::FallbackStakedToOwner => {
-                pool.stake(&key.owner, rest);
+                pool.stake(&owner, rest);
                 to_pools += rest;
             }
         }
@@ -511,6 +560,7 @@ mod tests {
                 &mut ref_claimable,
             )
             .expect("every hotkey has its info");
+            scratch.read_stakes(&input.uid_hotkeys, input.parents, &pools, input.root_pools);
             let paid = pay_epoch(&mut scratch, &input, &mut pools, &mut root_claimable);
             assert_eq!(pools, ref_pools, "case {case}: pools");
             assert_eq!(root_claimable, ref_claimable, "case {case}: RootClaimable");
