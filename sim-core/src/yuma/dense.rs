@@ -244,6 +244,19 @@ fn min63(a: u64, b: u64) -> u64 {
     (a as i64).min(b as i64) as u64
 }
 
+/// `x >> shift` for shift < 64, written as AVX2's variable shift behaves (0 from a shift of 64
+/// or more; `vpsrlvq`), so that LLVM needs no mask of the shift first (Rust's `>>` takes the
+/// shift modulo 64 in a release build: one `vpand` per vector).
+#[inline(always)]
+fn shr_vector(x: u64, shift: u64) -> u64 {
+    debug_assert!(shift < 64);
+    if shift < 64 {
+        x >> shift
+    } else {
+        0
+    }
+}
+
 /// The element of the weight matrix: `u32` when every weight of the epoch is below 1 (the
 /// usual case; `Dense::w32`), `u64` otherwise (`Dense::w`, which also holds a weight of exactly
 /// 1, 2^32). The loops over W are generic over it: in u32 lanes a vector holds eight entries
@@ -275,7 +288,7 @@ impl Cell for u64 {
     }
     #[inline(always)]
     fn shr(self, shift: u64) -> u64 {
-        self >> shift
+        shr_vector(self, shift)
     }
     #[inline(always)]
     fn low_byte(self) -> u8 {
@@ -295,7 +308,12 @@ impl Cell for u32 {
     }
     #[inline(always)]
     fn shr(self, shift: u32) -> u32 {
-        self >> shift
+        // As `shr_vector`, in 32 bits (`vpsrlvd`).
+        if shift < 32 {
+            self >> shift
+        } else {
+            0
+        }
     }
     #[inline(always)]
     fn low_byte(self) -> u8 {
