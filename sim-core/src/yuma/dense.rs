@@ -1436,7 +1436,10 @@ impl Dense {
                 // `apply_parts`' arms for x = 2^32 and s = 0 drop out and its halves of `lo`
                 // and shift s - 1 are per-column constants. (A zero column has lo = 0 and only
                 // zeros, which any shift keeps 0.) The product with the incentive is `mulf_lo`.
-                s.e_below_one = s.e.iter().fold(0u64, |high, x| high | x) >> 32 == 0;
+                let high = |e: &[u64]| e.iter().fold(0u64, |high, x| high | x);
+                debug_assert!(!s.e_below_one || high(&s.e) >> 32 == 0);
+                // (Known already after Yuma3's fused pass with u32 W; see there.)
+                s.e_below_one = s.e_below_one || high(&s.e) >> 32 == 0;
                 let plain = s.e_below_one
                     && s.inc.iter().all(|x| *x < ONE_BITS)
                     && s.cols.total.iter().all(|t| *t != 1);
@@ -1677,6 +1680,11 @@ impl Dense {
             };
             s.trust[i] = fixed(trust);
         }
+        // Every EMA entry is below 1 when every weight is (u32 W) and 0 < alpha < 1: then
+        // a >= 1, floor(a * weight / 2^32) <= floor(a * (2^32 - 1) / 2^32) = a - 1 and
+        // floor(m * bond / 2^32) <= m (a bond is at most 1), so v <= a - 1 + m = 2^32 - 1. The
+        // dividends then skip their pass over `e` that finds it out.
+        s.e_below_one = !T::WIDE && a < ONE_BITS && m < ONE_BITS;
         s.incentive.clear();
         s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
         normalize(&mut s.incentive);
@@ -3253,6 +3261,27 @@ mod kernel_tests {
                 "round {round} {a:?} below {below} minority {minority}"
             );
         }
+    }
+
+    #[test]
+    fn fused_ema_is_below_one_with_weights_below_one() {
+        // `yuma3_fused`'s bound: 0 < a < 1, weight < 1, bond <= 1 give an EMA below 1.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
+        let pick = |rng: &mut rand_chacha::ChaCha8Rng, top: u64| match rng.gen_range(0..4) {
+            0 => top,
+            1 => top - 1,
+            2 => 1,
+            _ => rng.gen_range(0..=top),
+        };
+        for _ in 0..1_000_000 {
+            let a = pick(&mut rng, ONE_BITS - 1).max(1);
+            let weight = pick(&mut rng, ONE_BITS - 1);
+            let bond = bond_fraction(rng.gen_range(0..=u16::MAX).max(pick(&mut rng, 1) as u16));
+            let v = mulf_wide(a, weight) + mulf_wide(ONE_BITS - a, bond);
+            assert!(v < ONE_BITS, "a {a} weight {weight} bond {bond}");
+        }
+        let a = ONE_BITS - 1;
+        assert!(mulf_wide(a, ONE_BITS - 1) + mulf_wide(1, ONE_BITS) < ONE_BITS);
     }
 
     #[test]
