@@ -2049,22 +2049,29 @@ impl Dense {
         // stake below it; the array is cleared for the next group.
         s.chosen.clear();
         s.below.clear();
-        let mut hist = [0u64; 8 * BUCKETS];
-        for g0 in (0..n).step_by(8) {
-            let width = (n - g0).min(8);
+        // Two groups (16 columns) per pass over the voters, one array each: the per-voter cost
+        // of a pass (its slice and loop) is spread over twice the entries.
+        let mut hist = [[0u64; 8 * BUCKETS]; 2];
+        for g0 in (0..n).step_by(16) {
+            let width = (n - g0).min(16);
             for (k, &st) in s.voter_stake.iter().enumerate() {
                 let keys = &s.keys[k * n + g0..][..width];
-                if let Ok(word) = <&[u8; 8]>::try_from(keys) {
-                    for &key in word {
-                        hist[key as usize] += st;
+                if let Ok(words) = <&[u8; 16]>::try_from(keys) {
+                    let [first, second] = &mut hist;
+                    for &key in &words[..8] {
+                        first[key as usize] += st;
+                    }
+                    for &key in &words[8..] {
+                        second[key as usize] += st;
                     }
                 } else {
-                    for &key in keys {
-                        hist[key as usize] += st;
+                    for (t, &key) in keys.iter().enumerate() {
+                        hist[t / 8][key as usize] += st;
                     }
                 }
             }
-            for (t, h) in hist.chunks_exact_mut(BUCKETS).take(width).enumerate() {
+            let groups = hist.iter_mut().flat_map(|h| h.chunks_exact_mut(BUCKETS));
+            for (t, h) in groups.take(width).enumerate() {
                 if zero_voter {
                     h[0] += zero_stake;
                 }
@@ -2077,8 +2084,8 @@ impl Dense {
                     }
                     below += x;
                 }
-                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t.
-                s.chosen.push((t * BUCKETS + bucket) as u8);
+                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t % 8.
+                s.chosen.push((t % 8 * BUCKETS + bucket) as u8);
                 s.below.push(below);
                 h.fill(0);
             }
