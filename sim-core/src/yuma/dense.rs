@@ -62,6 +62,13 @@ pub(super) struct Dense {
     /// The raw weights of the matrix rows, `rows.len() x n` u16 (a quarter of the bytes to
     /// clear and write of the u64 rows they are normalised into).
     w16: Vec<u16>,
+    /// W, `rows.len() x n`, in u32 when every normalised weight is below 1 (`w_narrow`, the
+    /// usual case: half the bytes and twice the lanes), in u64 (`w`) otherwise; the steps
+    /// that only take u64 widen it first ([`Dense::widen_weights`]).
+    w32: Vec<u32>,
+    w_narrow: bool,
+    /// The consensus in u32 while `w_narrow` (a quantile of the weights, so below 1 too).
+    cons32: Vec<u32>,
     /// Matrices, `rows.len() x n`, row-major.
     w: Vec<u64>,
     wb: Vec<u64>,
@@ -92,10 +99,10 @@ pub(super) struct Dense {
     split: Split,
     col_max: Vec<u64>,
     /// Consensus: per column, the shift of its values to a bucket, and its lane part of the
-    /// keys ((j % 8) * 32; both u64, the width of the values, so that the keys' loop needs no
-    /// conversions).
-    shift: Vec<u64>,
-    lane: Vec<u64>,
+    /// keys ((j % 8) * 32); u32, widened in the keys' loop where W is u64 (a zero-extending
+    /// load, the same one instruction as a plain one).
+    shift: Vec<u32>,
+    lane: Vec<u32>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
@@ -235,6 +242,83 @@ fn opaque(x: u64) -> u64 {
 fn min63(a: u64, b: u64) -> u64 {
     debug_assert!(a < 1 << 63 && b < 1 << 63);
     (a as i64).min(b as i64) as u64
+}
+
+/// `x >> shift` for shift < 64, written as AVX2's variable shift behaves (0 from a shift of 64
+/// or more; `vpsrlvq`), so that LLVM needs no mask of the shift first (Rust's `>>` takes the
+/// shift modulo 64 in a release build: one `vpand` per vector).
+#[inline(always)]
+fn shr_vector(x: u64, shift: u64) -> u64 {
+    debug_assert!(shift < 64);
+    if shift < 64 {
+        x >> shift
+    } else {
+        0
+    }
+}
+
+/// The element of the weight matrix: `u32` when every weight of the epoch is below 1 (the
+/// usual case; `Dense::w32`), `u64` otherwise (`Dense::w`, which also holds a weight of exactly
+/// 1, 2^32). The loops over W are generic over it: in u32 lanes a vector holds eight entries
+/// instead of four, so the consensus keys' shifts and ORs, the column ORs and the clip's `min`
+/// take half the instructions, and every load half the bytes.
+trait Cell: Copy + Default + Into<u64> + From<u32> + std::ops::BitOr<Output = Self> {
+    /// Whether it holds 2^32 (a weight of exactly 1).
+    const WIDE: bool;
+    /// The low bits of `x` in this width (`x` itself where it fits).
+    fn truncate(x: u64) -> Self;
+    /// The smaller of two weights or consensus values (below 2^63): [`min63`] in u64 lanes,
+    /// the unsigned `min` (one `vpminud`) in u32 lanes.
+    fn min_value(self, other: Self) -> Self;
+    /// `self >> shift` (shift < the width).
+    fn shr(self, shift: Self) -> Self;
+    /// The low byte.
+    fn low_byte(self) -> u8;
+}
+
+impl Cell for u64 {
+    const WIDE: bool = true;
+    #[inline(always)]
+    fn truncate(x: u64) -> u64 {
+        x
+    }
+    #[inline(always)]
+    fn min_value(self, other: u64) -> u64 {
+        min63(self, other)
+    }
+    #[inline(always)]
+    fn shr(self, shift: u64) -> u64 {
+        shr_vector(self, shift)
+    }
+    #[inline(always)]
+    fn low_byte(self) -> u8 {
+        self as u8
+    }
+}
+
+impl Cell for u32 {
+    const WIDE: bool = false;
+    #[inline(always)]
+    fn truncate(x: u64) -> u32 {
+        x as u32
+    }
+    #[inline(always)]
+    fn min_value(self, other: u32) -> u32 {
+        self.min(other)
+    }
+    #[inline(always)]
+    fn shr(self, shift: u32) -> u32 {
+        // As `shr_vector`, in 32 bits (`vpsrlvd`).
+        if shift < 32 {
+            self >> shift
+        } else {
+            0
+        }
+    }
+    #[inline(always)]
+    fn low_byte(self) -> u8 {
+        self as u8
+    }
 }
 
 /// `safe_div(x, d)` for `I32F32` bits with 0 <= x <= d, d > 0: floor(x * 2^32 / d) (at most
@@ -418,6 +502,28 @@ fn weighted_quantile(
         }
         std::mem::swap(&mut src, &mut dst);
     }
+}
+
+/// The bucket sizes up to which [`small_weighted_quantile`] runs (a chosen bucket holds a few
+/// voters in a typical column: 32 buckets for 64 voters).
+const SMALL_QUANTILE: usize = 6;
+
+/// [`weighted_quantile`] by its definition, for a few pairs: the smallest value v with
+/// below + S(<= v) > minority, S(<= v) summed over all pairs for each (len^2 steps without
+/// branches or stores, against the partition's setup, pivot and copies per round). The same
+/// preconditions (below <= minority < below + the total stake, so the largest value qualifies;
+/// sums of normalised stakes, no overflow). Equal to `weighted_quantile` (tested).
+#[inline(always)]
+fn small_weighted_quantile(a: &[(u64, u64)], below: u64, minority: u64) -> u64 {
+    debug_assert!(!a.is_empty());
+    let mut best = u64::MAX;
+    for &(v, _) in a {
+        let at_most: u64 = a.iter().map(|&(x, st)| if x <= v { st } else { 0 }).sum();
+        if below + at_most > minority {
+            best = best.min(v);
+        }
+    }
+    best
 }
 
 /// Yuma3's reading of a stored bond as a fraction: floor(b * 2^32 / 65535) = 65537 * b +
@@ -610,10 +716,26 @@ fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
 /// their exponential is taken). `mul` is [`mulf`], or [`mulf_32`] when every operand is below
 /// 1. Returns the trust and the OR of the queued diffs (non-zero when any is queued).
 #[inline(always)]
-fn liquid_pass(
-    (w, cons, b): (&[u64], &[u64], &[u16]),
-    (e, acc, total, diffs): (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
+fn liquid_pass<T: Cell>(
+    ins: (&[T], &[T], &[u16]),
+    outs: (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
     (st, a0, m0, clip): (u64, u64, u64, bool),
+    mul: impl Fn(u64, u64) -> u64,
+    frac: impl Fn(u16) -> u64,
+) -> (u64, u64) {
+    // The clip as a constant of each instance (see `yuma3_fused`'s pass).
+    if clip {
+        liquid_pass_clip::<T, true>(ins, outs, (st, a0, m0), &mul, &frac)
+    } else {
+        liquid_pass_clip::<T, false>(ins, outs, (st, a0, m0), &mul, &frac)
+    }
+}
+
+#[inline(always)]
+fn liquid_pass_clip<T: Cell, const CLIP: bool>(
+    (w, cons, b): (&[T], &[T], &[u16]),
+    (e, acc, total, diffs): (&mut [u64], &mut [u64], &mut [u64], &mut [u64]),
+    (st, a0, m0): (u64, u64, u64),
     mul: impl Fn(u64, u64) -> u64,
     frac: impl Fn(u16) -> u64,
 ) -> (u64, u64) {
@@ -623,15 +745,17 @@ fn liquid_pass(
     let (total, diffs) = (&mut total[..n], &mut diffs[..n]);
     let (mut trust, mut queued) = (0u64, 0u64);
     for j in 0..n {
-        let c = min63(w[j], cons[j]);
+        let c = w[j].min_value(cons[j]);
+        let weight: u64 = if CLIP { c } else { w[j] }.into();
+        let c: u64 = c.into();
         trust += c;
         acc[j] += mul(st, c);
         let bond = frac(b[j]);
-        let weight = if clip { c } else { w[j] };
         // The compares and the saturating difference as signed: every operand is below 2^63
         // (weights, consensus and bonds at most 1), so they are the unsigned ones, and AVX2 has
         // one instruction for each.
-        let (wi, bi, ci) = (weight as i64, bond as i64, cons[j] as i64);
+        let cj: u64 = cons[j].into();
+        let (wi, bi, ci) = (weight as i64, bond as i64, cj as i64);
         let diff = if wi >= bi {
             (wi - ci).max(0) as u64
         } else {
@@ -693,27 +817,80 @@ fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, ou
 /// entry instead of a compare and a select. 32 columns at a time with the rows inside, as
 /// [`col_maxima`] does eight.
 #[inline(always)]
-fn col_or(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, out: &mut Vec<u64>) {
-    // 32 columns (eight vectors) per block: the per-row cost of a block (its offset and
-    // bounds checks) is spread over four times the entries of one of eight.
+fn col_or<T: Cell>(
+    m: &[T],
+    n: usize,
+    rows: impl Iterator<Item = usize> + Clone,
+    out: &mut Vec<u64>,
+) {
+    // 32 columns (eight u64 or four u32 vectors) per block: the per-row cost of a block (its
+    // offset and bounds checks) is spread over four times the entries of one of eight.
     const C: usize = 32;
     fill(out, n, 0);
     let whole = n - n % C;
     for j0 in (0..whole).step_by(C) {
-        let mut acc = [0u64; C];
+        let mut acc = [T::default(); C];
         for r in rows.clone() {
-            let block: &[u64; C] = m[r * n + j0..][..C].try_into().unwrap();
+            let block: &[T; C] = m[r * n + j0..][..C].try_into().unwrap();
             for t in 0..C {
-                acc[t] |= block[t];
+                acc[t] = acc[t] | block[t];
             }
         }
-        out[j0..j0 + C].copy_from_slice(&acc);
+        for (o, x) in out[j0..j0 + C].iter_mut().zip(acc) {
+            *o = x.into();
+        }
     }
     for r in rows {
         for j in whole..n {
-            out[j] |= m[r * n + j];
+            out[j] |= m[r * n + j].into();
         }
     }
+}
+
+/// W's rows normalised (see the caller) from the raw u16 rows into `w` (`wtotal.len() x n`,
+/// every entry written, so it is only resized, never cleared: stale entries are overwritten),
+/// and per row whether an entry is 1 into `has_one`. `false` as soon as an entry is 1 and `T`
+/// is u32, which cannot hold it (the caller then runs it again in u64).
+#[inline(always)]
+fn normalize_rows<T: Cell>(
+    w16: &[u16],
+    wtotal: &[u64],
+    n: usize,
+    w: &mut Vec<T>,
+    has_one: &mut Vec<bool>,
+) -> bool {
+    has_one.clear();
+    w.resize(wtotal.len() * n, T::default());
+    for (r, &total) in wtotal.iter().enumerate() {
+        let raw = &w16[r * n..][..n];
+        let row = &mut w[r * n..][..n];
+        let mut high = 0u64;
+        if total > 1 {
+            // Raw u16 weights, a total of at least 2: `Recip16`.
+            let recip = Recip16::new(total);
+            for (v, x) in row.iter_mut().zip(raw) {
+                let q = recip.apply(*x);
+                *v = T::truncate(q);
+                high |= q;
+            }
+        } else if total == 1 {
+            let recip = Recip::new(total);
+            for (v, x) in row.iter_mut().zip(raw) {
+                let q = recip.apply(u64::from(*x));
+                *v = T::truncate(q);
+                high |= q;
+            }
+        } else {
+            // No weight (a row kept for its bonds): every raw entry is 0.
+            row.fill(T::default());
+        }
+        let one = high >> 32 != 0;
+        if one && !T::WIDE {
+            return false;
+        }
+        has_one.push(one);
+    }
+    true
 }
 
 /// Indexes the stored rows by uid (`src[uid]` = position in `stored`); `false` on a duplicate
@@ -996,33 +1173,10 @@ impl Dense {
         // floor(w * 2^32 / total), w <= total: a reciprocal per row (0 stays 0).
         // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
         // with a single weight), for the products of the fused passes.
-        // From the raw u16 rows into the u64 matrix, whose every entry is written here (so it
-        // is only resized, never cleared: stale entries are overwritten).
-        s.w_has_one.clear();
-        s.w.resize(cells, 0);
-        for r in 0..r_count {
-            let raw = &s.w16[r * n..][..n];
-            let row = &mut s.w[r * n..][..n];
-            let total = s.wtotal[r];
-            let mut high = 0u64;
-            if total > 1 {
-                // Raw u16 weights, a total of at least 2: `Recip16`.
-                let recip = Recip16::new(total);
-                for (v, w) in row.iter_mut().zip(raw) {
-                    *v = recip.apply(*w);
-                    high |= *v;
-                }
-            } else if total == 1 {
-                let recip = Recip::new(total);
-                for (v, w) in row.iter_mut().zip(raw) {
-                    *v = recip.apply(u64::from(*w));
-                    high |= *v;
-                }
-            } else {
-                // No weight (a row kept for its bonds): every raw entry is 0.
-                row.fill(0);
-            }
-            s.w_has_one.push(high >> 32 != 0);
+        // From the raw u16 rows into the u32 matrix, or the u64 one where a weight is 1.
+        s.w_narrow = normalize_rows(&s.w16, &s.wtotal, n, &mut s.w32, &mut s.w_has_one);
+        if !s.w_narrow {
+            normalize_rows(&s.w16, &s.wtotal, n, &mut s.w, &mut s.w_has_one);
         }
 
         // Consensus (`weighted_median_col_sparse`).
@@ -1061,9 +1215,20 @@ impl Dense {
         let voters = s.use_stake.len();
         if voters > 0 && all_positive && minority >= ZERO && minority < stake_sum {
             let m = bits(minority);
-            s.column_quantiles(n, m, zero_voters > 0, zero_stake);
+            // W moved out for the call (and back: no allocation), so that the generic body
+            // borrows it alongside `s`.
+            if s.w_narrow {
+                let w = std::mem::take(&mut s.w32);
+                s.column_quantiles(&w, n, m, zero_voters > 0, zero_stake);
+                s.w32 = w;
+            } else {
+                let w = std::mem::take(&mut s.w);
+                s.column_quantiles(&w, n, m, zero_voters > 0, zero_stake);
+                s.w = w;
+            }
         } else if voters > 0 {
             // Outside the quantile's preconditions: the chain's own partition on each column.
+            s.widen_weights();
             for j in 0..n {
                 s.column.clear();
                 for (i, st) in s.active_stake.iter().enumerate() {
@@ -1100,6 +1265,16 @@ impl Dense {
             && (penalty == ZERO || penalty == ONE);
         s.cons.clear();
         s.cons.extend(s.consensus.iter().map(|c| bits(*c)));
+        if s.w_narrow {
+            // Each consensus value is one of its column's weights or 0, so below 1 as they
+            // are; checked all the same, as the u32 copy would lose anything above.
+            if s.cons.iter().fold(0, |high, c| high | c) >> 32 == 0 {
+                s.cons32.clear();
+                s.cons32.extend(s.cons.iter().map(|c| *c as u32));
+            } else {
+                s.widen_weights();
+            }
+        }
         if fused && liquid && unsorted {
             // The chain walks the weights for bonds (W or C, copied with their order) as if
             // sorted by uid, and stores the new bonds in that order: the sparse path's job.
@@ -1107,10 +1282,27 @@ impl Dense {
         }
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
-            let done = if liquid {
-                s.liquid_fused(input, n, penalty == ONE, all_bonds_kept, bonds_kept)
+            let kept = (all_bonds_kept, bonds_kept);
+            let clip = penalty == ONE;
+            // W and the consensus moved out for the call (and back), as for the consensus.
+            let done = if s.w_narrow {
+                let wc = (std::mem::take(&mut s.w32), std::mem::take(&mut s.cons32));
+                let done = if liquid {
+                    s.liquid_fused((&wc.0, &wc.1), input, n, clip, kept)
+                } else {
+                    s.yuma3_fused((&wc.0, &wc.1), input, n, clip, alpha3, kept)
+                };
+                (s.w32, s.cons32) = wc;
+                done
             } else {
-                s.yuma3_fused(input, n, penalty == ONE, alpha3, all_bonds_kept, bonds_kept)
+                let wc = (std::mem::take(&mut s.w), std::mem::take(&mut s.cons));
+                let done = if liquid {
+                    s.liquid_fused((&wc.0, &wc.1), input, n, clip, kept)
+                } else {
+                    s.yuma3_fused((&wc.0, &wc.1), input, n, clip, alpha3, kept)
+                };
+                (s.w, s.cons) = wc;
+                done
             };
             if !done {
                 return false;
@@ -1124,21 +1316,14 @@ impl Dense {
             fill(&mut s.trust, n, ZERO);
             fill(&mut s.acc, n, 0);
             s.wb.resize(cells, 0);
-            for (r, &uid) in s.rows.iter().enumerate() {
-                let i = uid as usize;
-                let st = bits(s.active_stake[i]);
-                let w = &s.w[r * n..][..n];
-                let c = &mut s.wb[r * n..][..n];
-                let cons = &s.cons[..n];
-                let acc = &mut s.acc[..n];
-                let mut trust = 0u64;
-                for j in 0..n {
-                    let v = min63(w[j], cons[j]);
-                    c[j] = v;
-                    trust += v;
-                    acc[j] += mulf(st, v);
-                }
-                s.trust[i] = fixed(trust);
+            if s.w_narrow {
+                let (w, cons) = (std::mem::take(&mut s.w32), std::mem::take(&mut s.cons32));
+                s.clip_rows(&w, &cons, n);
+                (s.w32, s.cons32) = (w, cons);
+            } else {
+                let (w, cons) = (std::mem::take(&mut s.w), std::mem::take(&mut s.cons));
+                s.clip_rows(&w, &cons, n);
+                (s.w, s.cons) = (w, cons);
             }
             s.incentive.clear();
             s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
@@ -1148,6 +1333,9 @@ impl Dense {
 
             // Weights for bonds (`interpolate_sparse`): W at penalty 0, C at penalty 1, otherwise
             // the chain's per-entry formula, positives kept.
+            if penalty != ONE {
+                s.widen_weights();
+            }
             if penalty == ZERO {
                 s.wb.copy_from_slice(&s.w);
             } else if penalty != ONE {
@@ -1248,7 +1436,10 @@ impl Dense {
                 // `apply_parts`' arms for x = 2^32 and s = 0 drop out and its halves of `lo`
                 // and shift s - 1 are per-column constants. (A zero column has lo = 0 and only
                 // zeros, which any shift keeps 0.) The product with the incentive is `mulf_lo`.
-                s.e_below_one = s.e.iter().fold(0u64, |high, x| high | x) >> 32 == 0;
+                let high = |e: &[u64]| e.iter().fold(0u64, |high, x| high | x);
+                debug_assert!(!s.e_below_one || high(&s.e) >> 32 == 0);
+                // (Known already after Yuma3's fused pass with u32 W; see there.)
+                s.e_below_one = s.e_below_one || high(&s.e) >> 32 == 0;
                 let plain = s.e_below_one
                     && s.inc.iter().all(|x| *x < ONE_BITS)
                     && s.cols.total.iter().all(|t| *t != 1);
@@ -1348,6 +1539,38 @@ impl Dense {
         true
     }
 
+    /// Clip at consensus (see the caller): C = min(W, c) into `wb`, the rows' sums into
+    /// `trust`, st * C summed over the rows into `acc`.
+    #[inline(always)]
+    fn clip_rows<T: Cell>(&mut self, w: &[T], cons: &[T], n: usize) {
+        let s = self;
+        for (r, &uid) in s.rows.iter().enumerate() {
+            let i = uid as usize;
+            let st = bits(s.active_stake[i]);
+            let w = &w[r * n..][..n];
+            let c = &mut s.wb[r * n..][..n];
+            let cons = &cons[..n];
+            let acc = &mut s.acc[..n];
+            let mut trust = 0u64;
+            for j in 0..n {
+                let v: u64 = w[j].min_value(cons[j]).into();
+                c[j] = v;
+                trust += v;
+                acc[j] += mulf(st, v);
+            }
+            s.trust[i] = fixed(trust);
+        }
+    }
+
+    /// W in u64 (`w`) for the steps that only take that width; a no-op where it already is.
+    fn widen_weights(&mut self) {
+        if self.w_narrow {
+            self.w.clear();
+            self.w.extend(self.w32.iter().map(|x| u64::from(*x)));
+            self.w_narrow = false;
+        }
+    }
+
     /// Yuma3 without liquid alpha, alpha in [0, 1], bonds penalty 0 or 1 (weights for bonds =
     /// W or C): clip, trust, ranks, the bonds' load and the EMA with its column totals in one
     /// pass per row. The stored bond row is read alongside the columns (it must be strictly
@@ -1355,14 +1578,14 @@ impl Dense {
     /// sorted uids >= n, or the epoch declines to the sparse path). Every value is the one the
     /// separate steps give (see them above and `ema`).
     #[inline(always)]
-    fn yuma3_fused(
+    fn yuma3_fused<T: Cell>(
         &mut self,
+        (w_all, cons): (&[T], &[T]),
         input: &EpochInput,
         n: usize,
         clip: bool,
         alpha: I32F32,
-        all_kept: bool,
-        bond_kept: impl Fn(usize) -> bool,
+        (all_kept, bond_kept): (bool, impl Fn(usize) -> bool),
     ) -> bool {
         let s = self;
         let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
@@ -1381,19 +1604,35 @@ impl Dense {
                 return false;
             }
             let b = &s.bond_row[..n];
-            let w = &s.w[r * n..][..n];
+            let w = &w_all[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
-            let cons = &s.cons[..n];
+            let cons = &cons[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
             // One loop body, two instances: the products by the row's constants (stake, alpha,
             // 1 - alpha) with `mulf_lo` when all three are below 1, the usual case.
             // `frac` is `bond_fraction`, or 65537 * b where the row has no bond of 65535.
+            // The clip as a constant of each instance: as a run-time flag, LLVM tested it in
+            // the loop (a compare and a branch per eight entries) in u32 lanes.
             #[inline(always)]
-            fn pass(
-                (w, cons, b): (&[u64], &[u64], &[u16]),
-                (e, acc, total): (&mut [u64], &mut [u64], &mut [u64]),
+            fn pass<T: Cell>(
+                ins: (&[T], &[T], &[u16]),
+                outs: (&mut [u64], &mut [u64], &mut [u64]),
                 (st, a, m, clip): (u64, u64, u64, bool),
+                mul: impl Fn(u64, u64) -> u64,
+                frac: impl Fn(u16) -> u64,
+            ) -> u64 {
+                if clip {
+                    pass_clip::<T, true>(ins, outs, (st, a, m), &mul, &frac)
+                } else {
+                    pass_clip::<T, false>(ins, outs, (st, a, m), &mul, &frac)
+                }
+            }
+            #[inline(always)]
+            fn pass_clip<T: Cell, const CLIP: bool>(
+                (w, cons, b): (&[T], &[T], &[u16]),
+                (e, acc, total): (&mut [u64], &mut [u64], &mut [u64]),
+                (st, a, m): (u64, u64, u64),
                 mul: impl Fn(u64, u64) -> u64,
                 frac: impl Fn(u16) -> u64,
             ) -> u64 {
@@ -1407,10 +1646,12 @@ impl Dense {
                 );
                 let mut trust = 0u64;
                 for j in 0..n {
-                    let c = min63(w[j], cons[j]);
+                    let c = w[j].min_value(cons[j]);
+                    let weight = if CLIP { c } else { w[j] };
+                    let c: u64 = c.into();
                     trust += c;
                     acc[j] += mul(st, c);
-                    let v = mul(a, if clip { c } else { w[j] }) + mul(m, frac(b[j]));
+                    let v = mul(a, weight.into()) + mul(m, frac(b[j]));
                     e[j] = v;
                     total[j] += v;
                 }
@@ -1439,6 +1680,11 @@ impl Dense {
             };
             s.trust[i] = fixed(trust);
         }
+        // Every EMA entry is below 1 when every weight is (u32 W) and 0 < alpha < 1: then
+        // a >= 1, floor(a * weight / 2^32) <= floor(a * (2^32 - 1) / 2^32) = a - 1 and
+        // floor(m * bond / 2^32) <= m (a bond is at most 1), so v <= a - 1 + m = 2^32 - 1. The
+        // dividends then skip their pass over `e` that finds it out.
+        s.e_below_one = !T::WIDE && a < ONE_BITS && m < ONE_BITS;
         s.incentive.clear();
         s.incentive.extend(s.acc.iter().map(|x| fixed(*x)));
         normalize(&mut s.incentive);
@@ -1451,13 +1697,13 @@ impl Dense {
     /// per-entry alphas of `liquid_ema` (entries with diff = 0 at once, the others queued with
     /// their bond and evaluated four at a time); column totals are added as entries resolve.
     #[inline(always)]
-    fn liquid_fused(
+    fn liquid_fused<T: Cell>(
         &mut self,
+        (w_all, cons_all): (&[T], &[T]),
         input: &EpochInput,
         n: usize,
         clip: bool,
-        all_kept: bool,
-        bond_kept: impl Fn(usize) -> bool,
+        (all_kept, bond_kept): (bool, impl Fn(usize) -> bool),
     ) -> bool {
         let s = self;
         let sigmoid = Sigmoid::new(input);
@@ -1492,9 +1738,9 @@ impl Dense {
                 return false;
             }
             let b = &s.bond_row[..n];
-            let w = &s.w[r * n..][..n];
+            let w = &w_all[r * n..][..n];
             let e = &mut s.e[r * n..][..n];
-            let cons = &s.cons[..n];
+            let cons = &cons_all[..n];
             let acc = &mut s.acc[..n];
             let total = &mut s.cols.total[..n];
             if zero_bits.is_empty() {
@@ -1544,13 +1790,13 @@ impl Dense {
             }
             let mut trust = 0u64;
             for j in 0..n {
-                let c = min63(w[j], cons[j]);
+                let c: u64 = w[j].min_value(cons[j]).into();
                 trust += c;
                 acc[j] += mulf_wide(st, c);
                 let bond = bond_fraction(b[j]);
-                let weight = if clip { c } else { w[j] };
+                let weight = if clip { c } else { w[j].into() };
                 let diff = if weight >= bond {
-                    weight.saturating_sub(cons[j])
+                    weight.saturating_sub(cons[j].into())
                 } else {
                     bond - weight
                 };
@@ -1583,11 +1829,8 @@ impl Dense {
                 let a = bits(sigmoid.alpha_from_exp(ex));
                 let at = at as usize;
                 let j = at % n;
-                let weight = if clip {
-                    s.w[at].min(s.cons[j])
-                } else {
-                    s.w[at]
-                };
+                let w: u64 = w_all[at].into();
+                let weight = if clip { w.min(cons_all[j].into()) } else { w };
                 let v = ema(a, weight, bond);
                 s.e[at] = v;
                 s.cols.total[j] += v;
@@ -1750,13 +1993,20 @@ impl Dense {
     /// has S(<= v) > minority), and within it the answer is the quantile of the bucket's pairs
     /// with the earlier buckets' stake below them.
     #[inline(always)]
-    fn column_quantiles(&mut self, n: usize, m: u64, zero_voter: bool, zero_stake: u64) {
+    fn column_quantiles<T: Cell>(
+        &mut self,
+        w: &[T],
+        n: usize,
+        m: u64,
+        zero_voter: bool,
+        zero_stake: u64,
+    ) {
         const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
         // The columns' bit lengths, from their ORs (those of their maxima).
         col_or(
-            &s.w,
+            w,
             n,
             s.voter_rows.iter().map(|r| *r as usize),
             &mut s.cols.total,
@@ -1766,11 +2016,11 @@ impl Dense {
             s.cols
                 .total
                 .iter()
-                .map(|or| u64::from((64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS))),
+                .map(|or| (64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS)),
         );
         s.lane.clear();
         s.lane
-            .extend((0..n as u64).map(|j| (j % 8) * BUCKETS as u64));
+            .extend((0..n as u32).map(|j| (j % 8) * BUCKETS as u32));
         // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
         // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
         // time from the key bytes. A key is the column's place in its group of eight (j % 8)
@@ -1780,14 +2030,15 @@ impl Dense {
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
         for (k, &r) in s.voter_rows.iter().enumerate() {
-            let row = &s.w[r as usize * n..][..n];
+            let row = &w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
             let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
             // No mask of the bucket: a value is at most its column's OR, whose bit length is
             // the shift plus at most 5 (`LOG_BUCKETS`), so v >> shift < 32 already.
             for j in 0..n {
-                debug_assert!(row[j] >> shift[j] < BUCKETS as u64);
-                keys[j] = ((row[j] >> shift[j]) | lane[j]) as u8;
+                let bucket = row[j].shr(T::from(shift[j]));
+                debug_assert!(bucket.into() < BUCKETS as u64);
+                keys[j] = (bucket | T::from(lane[j])).low_byte();
             }
         }
         // The histogram of eight columns at a time, the voters inside, in one local 8 x 32
@@ -1798,22 +2049,29 @@ impl Dense {
         // stake below it; the array is cleared for the next group.
         s.chosen.clear();
         s.below.clear();
-        let mut hist = [0u64; 8 * BUCKETS];
-        for g0 in (0..n).step_by(8) {
-            let width = (n - g0).min(8);
+        // Two groups (16 columns) per pass over the voters, one array each: the per-voter cost
+        // of a pass (its slice and loop) is spread over twice the entries.
+        let mut hist = [[0u64; 8 * BUCKETS]; 2];
+        for g0 in (0..n).step_by(16) {
+            let width = (n - g0).min(16);
             for (k, &st) in s.voter_stake.iter().enumerate() {
                 let keys = &s.keys[k * n + g0..][..width];
-                if let Ok(word) = <&[u8; 8]>::try_from(keys) {
-                    for &key in word {
-                        hist[key as usize] += st;
+                if let Ok(words) = <&[u8; 16]>::try_from(keys) {
+                    let [first, second] = &mut hist;
+                    for &key in &words[..8] {
+                        first[key as usize] += st;
+                    }
+                    for &key in &words[8..] {
+                        second[key as usize] += st;
                     }
                 } else {
-                    for &key in keys {
-                        hist[key as usize] += st;
+                    for (t, &key) in keys.iter().enumerate() {
+                        hist[t / 8][key as usize] += st;
                     }
                 }
             }
-            for (t, h) in hist.chunks_exact_mut(BUCKETS).take(width).enumerate() {
+            let groups = hist.iter_mut().flat_map(|h| h.chunks_exact_mut(BUCKETS));
+            for (t, h) in groups.take(width).enumerate() {
                 if zero_voter {
                     h[0] += zero_stake;
                 }
@@ -1826,8 +2084,8 @@ impl Dense {
                     }
                     below += x;
                 }
-                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t.
-                s.chosen.push((t * BUCKETS + bucket) as u8);
+                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t % 8.
+                s.chosen.push((t % 8 * BUCKETS + bucket) as u8);
                 s.below.push(below);
                 h.fill(0);
             }
@@ -1846,11 +2104,11 @@ impl Dense {
         // stores (through `s` they were reloaded at every member).
         let (members, counts) = (&mut s.members[..n * cap], &mut s.member_count[..n]);
         for (k, (&r, &st)) in s.voter_rows.iter().zip(s.voter_stake.iter()).enumerate() {
-            let row = &s.w[r as usize * n..][..n];
+            let row = &w[r as usize * n..][..n];
             let keys = &s.keys[k * n..][..n];
             let mut take = |j: usize| {
                 let c = &mut counts[j];
-                members[j * cap + *c as usize] = (row[j], st);
+                members[j * cap + *c as usize] = (row[j].into(), st);
                 *c += 1;
             };
             let mut groups = keys.chunks_exact(8).zip(s.chosen.chunks_exact(8));
@@ -1879,12 +2137,12 @@ impl Dense {
                 run[len] = (0, zero_stake);
                 len += 1;
             }
-            s.consensus[j] = fixed(weighted_quantile(
-                &mut run[..len],
-                &mut s.sel_b[..len],
-                s.below[j],
-                m,
-            ));
+            let q = if len <= SMALL_QUANTILE {
+                small_weighted_quantile(&run[..len], s.below[j], m)
+            } else {
+                weighted_quantile(&mut run[..len], &mut s.sel_b[..len], s.below[j], m)
+            };
+            s.consensus[j] = fixed(q);
         }
     }
 
@@ -2895,6 +3153,145 @@ mod kernel_tests {
     }
 
     #[test]
+    fn u32_cell_is_the_u64_one() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
+        let edges = [0u32, 1, 2, 0x7fff_ffff, 0x8000_0000, u32::MAX - 1, u32::MAX];
+        let check = |a: u32, b: u32, shift: u32| {
+            let (wa, wb) = (u64::from(a), u64::from(b));
+            assert_eq!(u64::from(a.min_value(b)), wa.min_value(wb), "a {a} b {b}");
+            assert_eq!(u64::from(a | b), wa | wb, "a {a} b {b}");
+            let sh = u64::from(shift);
+            assert_eq!(u64::from(a.shr(shift)), wa.shr(sh), "a {a} shift {shift}");
+            assert_eq!(a.low_byte(), wa.low_byte(), "a {a}");
+            assert_eq!(u64::from(u32::truncate(wa)), u64::truncate(wa) & LOW);
+        };
+        for a in edges {
+            for b in edges {
+                for shift in [0, 1, 27, 31] {
+                    check(a, b, shift);
+                }
+            }
+        }
+        for _ in 0..1_000_000 {
+            let (a, b) = (rng.gen::<u32>(), rng.gen::<u32>() >> rng.gen_range(0..32));
+            check(a, b, rng.gen_range(0..32));
+        }
+    }
+
+    /// Random raw weight rows (a row with one weight, or all zero, among them) and their
+    /// totals, as the epoch builds them.
+    fn raw_rows(rng: &mut impl Rng) -> (usize, Vec<u16>, Vec<u64>) {
+        let n = rng.gen_range(0..40);
+        let rows = rng.gen_range(0..6);
+        let mut w16 = vec![0u16; rows * n];
+        for r in 0..rows {
+            let row = &mut w16[r * n..][..n];
+            match rng.gen_range(0..5) {
+                0 => {}
+                1 if n > 0 => row[rng.gen_range(0..n)] = rng.gen_range(1..=u16::MAX),
+                2 => row.iter_mut().for_each(|v| *v = rng.gen_range(0..3)),
+                _ => row.iter_mut().for_each(|v| *v = rng.gen()),
+            }
+        }
+        let wtotal = (0..rows)
+            .map(|r| w16[r * n..][..n].iter().map(|v| u64::from(*v)).sum())
+            .collect();
+        (n, w16, wtotal)
+    }
+
+    #[test]
+    fn normalize_rows_narrow_is_the_wide() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(30);
+        for round in 0..20_000 {
+            let (n, w16, wtotal) = raw_rows(&mut rng);
+            let (mut wide, mut wide_one) = (vec![7u64; 3], vec![true]);
+            assert!(normalize_rows(&w16, &wtotal, n, &mut wide, &mut wide_one));
+            // The reference: floor(w * 2^32 / total), 0 for a row without weight.
+            for (r, &total) in wtotal.iter().enumerate() {
+                for j in 0..n {
+                    let w = u128::from(w16[r * n + j]);
+                    let want = if total == 0 {
+                        0
+                    } else {
+                        ((w << 32) / u128::from(total)) as u64
+                    };
+                    assert_eq!(wide[r * n + j], want, "round {round}");
+                }
+                assert_eq!(
+                    wide_one[r],
+                    wide[r * n..][..n].iter().any(|v| *v >> 32 != 0)
+                );
+            }
+            let (mut narrow, mut narrow_one) = (vec![7u32; 5], vec![]);
+            let fits = normalize_rows(&w16, &wtotal, n, &mut narrow, &mut narrow_one);
+            assert_eq!(fits, !wide_one.contains(&true), "round {round}");
+            if fits {
+                let widened: Vec<u64> = narrow.iter().map(|v| u64::from(*v)).collect();
+                assert_eq!((widened, narrow_one), (wide, wide_one), "round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn col_or_narrow_is_the_wide() {
+        matrices(31, |m, n, pick| {
+            let narrow: Vec<u32> = m.iter().map(|v| *v as u32).collect();
+            let widened: Vec<u64> = narrow.iter().map(|v| u64::from(*v)).collect();
+            let mut got = vec![];
+            col_or(&narrow, n, pick.iter().copied(), &mut got);
+            let want: Vec<u64> = (0..n)
+                .map(|j| pick.iter().fold(0, |a, r| a | widened[r * n + j]))
+                .collect();
+            assert_eq!(got, want, "n {n} rows {pick:?}");
+        });
+    }
+
+    #[test]
+    fn small_weighted_quantile_is_the_partition() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(33);
+        for round in 0..200_000 {
+            let len = rng.gen_range(1..=SMALL_QUANTILE + 2);
+            // Few distinct values (ties), or any; stakes normalised-sized and positive.
+            let spread = if rng.gen_bool(0.5) { 4 } else { 1 << 32 };
+            let a: Vec<(u64, u64)> = (0..len)
+                .map(|_| (rng.gen_range(0..spread), rng.gen_range(1..1 << 26)))
+                .collect();
+            let total: u64 = a.iter().map(|p| p.1).sum();
+            let below = rng.gen_range(0..1u64 << 31);
+            // below <= minority < below + total.
+            let minority = below + rng.gen_range(0..total);
+            let (mut x, mut y) = (a.clone(), vec![(0, 0); len]);
+            let want = weighted_quantile(&mut x, &mut y, below, minority);
+            let got = small_weighted_quantile(&a, below, minority);
+            assert_eq!(
+                got, want,
+                "round {round} {a:?} below {below} minority {minority}"
+            );
+        }
+    }
+
+    #[test]
+    fn fused_ema_is_below_one_with_weights_below_one() {
+        // `yuma3_fused`'s bound: 0 < a < 1, weight < 1, bond <= 1 give an EMA below 1.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
+        let pick = |rng: &mut rand_chacha::ChaCha8Rng, top: u64| match rng.gen_range(0..4) {
+            0 => top,
+            1 => top - 1,
+            2 => 1,
+            _ => rng.gen_range(0..=top),
+        };
+        for _ in 0..1_000_000 {
+            let a = pick(&mut rng, ONE_BITS - 1).max(1);
+            let weight = pick(&mut rng, ONE_BITS - 1);
+            let bond = bond_fraction(rng.gen_range(0..=u16::MAX).max(pick(&mut rng, 1) as u16));
+            let v = mulf_wide(a, weight) + mulf_wide(ONE_BITS - a, bond);
+            assert!(v < ONE_BITS, "a {a} weight {weight} bond {bond}");
+        }
+        let a = ONE_BITS - 1;
+        assert!(mulf_wide(a, ONE_BITS - 1) + mulf_wide(1, ONE_BITS) < ONE_BITS);
+    }
+
+    #[test]
     fn dense_row_sum_is_the_wide_sum() {
         let wide = |dst: &[u16], len: usize| {
             let count = dst.iter().filter(|v| **v != 0).count();
@@ -3141,6 +3538,25 @@ mod kernel_tests {
                 (&e1, &acc1, &tot1, &d1),
                 "round {round}"
             );
+            if below {
+                // The u32 instance (W and the consensus below 1 in u32 lanes).
+                let w32: Vec<u32> = w.iter().map(|v| *v as u32).collect();
+                let cons32: Vec<u32> = cons.iter().map(|v| *v as u32).collect();
+                let (mut e3, mut acc3, mut tot3, mut d3) =
+                    (vec![9; n], start.clone(), start.clone(), vec![9; n]);
+                let ins = (&w32[..], &cons32[..], &b[..]);
+                let outs = (&mut e3[..], &mut acc3[..], &mut tot3[..], &mut d3[..]);
+                let k = 65_537 & LOW;
+                let frac = |bv: u16| u64::from(bv) * k;
+                let (trust3, queued3) =
+                    liquid_pass(ins, outs, (st, a0, ONE_BITS - a0, clip), mulf_32, frac);
+                assert_eq!((trust3, queued3), (trust1, queued1), "round {round}");
+                assert_eq!(
+                    (&e3, &acc3, &tot3, &d3),
+                    (&e1, &acc1, &tot1, &d1),
+                    "round {round}"
+                );
+            }
         }
     }
 
