@@ -31,9 +31,6 @@ struct Totals {
     /// Per subnet position: its sum and the hotkey column it was taken over.
     sums: Vec<f64>,
     columns: Vec<Vec<HotkeyId>>,
-    /// Per subnet position: the quality of each hotkey of `columns`, in UID order, so that a
-    /// sum reads one contiguous row instead of one scattered entry of `quality` per UID.
-    qualities: Vec<Vec<f64>>,
     /// Per hotkey id: the subnet positions whose kept column holds it (once per occurrence).
     positions_of: Vec<Vec<u32>>,
     /// Hotkeys whose quality changed since the last refresh.
@@ -80,23 +77,12 @@ impl ServedTotals {
     }
 }
 
-/// A hotkey's served quality (0 for a hotkey no agent serves with).
-fn quality_of(quality: &[f64], hk: HotkeyId) -> f64 {
-    quality.get(hk.0 as usize).copied().unwrap_or(0.0)
-}
-
 /// A subnet's total: its UIDs' qualities added in UID order (the one summation every sum uses).
 fn subnet_sum(hotkeys: &[HotkeyId], quality: &[f64]) -> f64 {
-    row_sum_of(hotkeys.iter().map(|hk| quality_of(quality, *hk)))
-}
-
-/// The same sum over a kept row of those qualities.
-fn row_sum(row: &[f64]) -> f64 {
-    row_sum_of(row.iter().copied())
-}
-
-fn row_sum_of(values: impl Iterator<Item = f64>) -> f64 {
-    values.sum()
+    hotkeys
+        .iter()
+        .map(|hk| quality.get(hk.0 as usize).copied().unwrap_or(0.0))
+        .sum()
 }
 
 /// Whether two hotkey columns are equal, by an OR of XORs over every entry: no early exit, so it
@@ -121,8 +107,6 @@ impl Totals {
             }
             self.dirty[p] = true;
             let kept = &self.columns[p];
-            let row = &mut self.qualities[p];
-            row.resize(now.len(), 0.0);
             for j in 0..kept.len().max(now.len()) {
                 let (was, is) = (kept.get(j), now.get(j));
                 if was == is {
@@ -135,37 +119,20 @@ impl Totals {
                 }
                 if let Some(&hk) = is {
                     Self::index(&mut self.positions_of, hk, p);
-                    row[j] = quality_of(quality, hk);
                 }
             }
             self.columns[p].clone_from(now);
         }
         for hk in self.changed.drain(..) {
-            let q = quality_of(quality, hk);
             for &p in self.positions_of.get(hk.0 as usize).into_iter().flatten() {
-                let p = p as usize;
-                self.dirty[p] = true;
-                for (at, v) in self.columns[p].iter().zip(&mut self.qualities[p]) {
-                    if *at == hk {
-                        *v = q;
-                    }
-                }
+                self.dirty[p as usize] = true;
             }
         }
-        for p in 0..subnets.len() {
+        for (p, s) in subnets.iter().enumerate() {
             if self.dirty[p] {
-                self.sums[p] = row_sum(&self.qualities[p]);
+                self.sums[p] = subnet_sum(&s.neurons.hotkey, quality);
             }
         }
-        debug_assert!(
-            subnets.iter().zip(&self.qualities).all(|(s, row)| s
-                .neurons
-                .hotkey
-                .iter()
-                .zip(row)
-                .all(|(hk, v)| quality_of(quality, *hk).to_bits() == v.to_bits())),
-            "a kept quality row differs from the hotkeys' qualities"
-        );
         debug_assert!(
             subnets
                 .iter()
@@ -183,11 +150,6 @@ impl Totals {
             .map(|s| subnet_sum(&s.neurons.hotkey, quality))
             .collect();
         self.columns = subnets.iter().map(|s| s.neurons.hotkey.clone()).collect();
-        self.qualities = self
-            .columns
-            .iter()
-            .map(|c| c.iter().map(|hk| quality_of(quality, *hk)).collect())
-            .collect();
         self.positions_of.iter_mut().for_each(Vec::clear);
         for (p, column) in self.columns.iter().enumerate() {
             for &hk in column {
