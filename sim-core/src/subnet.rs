@@ -196,6 +196,12 @@ impl Subnet {
             .saturating_add(self.pending_root_tao.0)
     }
 
+    /// Whether any hotkey delegates stake to a child on this subnet (else every inherited stake
+    /// is the hotkey's own).
+    pub fn has_childkeys(&self) -> bool {
+        !self.children.is_empty() || !self.parents.is_empty()
+    }
+
     /// Sets `parent`'s stake delegation to `child` on this subnet (`do_set_children`, applied at
     /// once: the pending cooldown is not modelled).
     pub fn set_child(&mut self, parent: HotkeyId, child: HotkeyId, proportion: u64) {

@@ -77,7 +77,7 @@ impl EpochRunner {
         // `get_tao_inherited_for_hotkey_on_subnet`).
         inp.alpha_stake.clear();
         inp.tao_stake.clear();
-        if subnet.children.is_empty() && subnet.parents.is_empty() {
+        if !subnet.has_childkeys() {
             // Nothing to inherit: each stake is the hotkey's own ([`inherited`] returns it).
             for uid in 0..n {
                 let (alpha, tao) = stakes.stakes_of_uid(uid);
@@ -209,7 +209,7 @@ fn return_rows(lent: &mut [(u16, Vec<(u16, u16)>)], rows: &mut [Vec<(u16, u16)>]
 /// less each child's proportion of it, plus each parent's proportion of the parent's own stake,
 /// floored.
 pub(crate) fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId) -> u64) -> u64 {
-    if subnet.children.is_empty() && subnet.parents.is_empty() {
+    if !subnet.has_childkeys() {
         // No delegation on the subnet: the own stake, which U96F32 (96 integer bits) holds
         // exactly and the sum below gives back unchanged.
         return own(hotkey);

@@ -177,7 +177,6 @@ pub fn pay_epoch(
     let tao_weight = u64_fraction(input.tao_weight);
     let ck_burn = u64_fraction(input.ck_burn);
     let pending = input.pending;
-    let owner_of = |hk: HotkeyId| input.hotkeys[hk.0 as usize].owner;
     let parents_of = |hk: HotkeyId| input.parents.get(&hk).map_or(&[][..], Vec::as_slice);
     let n = s.keys.len();
     s.incentive.clear();
@@ -185,6 +184,15 @@ pub fn pay_epoch(
     s.dividend.clear();
     s.dividend.resize(n, zero);
     let first_key = s.keys.first().copied().unwrap_or(HotkeyId(0));
+    // The keys' owners and takes, in one loop of independent loads: the hotkey table is large,
+    // and each key's entry a likely cache miss, which the loops below took one at a time.
+    s.owner.clear();
+    s.take.clear();
+    for &hk in &s.keys {
+        let key = &input.hotkeys[hk.0 as usize];
+        s.owner.push(key.owner);
+        s.take.push(key.delegate_take);
+    }
 
     // calculate_dividends_and_incentives: incentives per hotkey, and each UID's dividends
     // split among its hotkey and the hotkey's parents (`get_parent_child_dividends_distribution`).
@@ -246,12 +254,12 @@ pub fn pay_epoch(
         let mut total_child_take = zero;
         if !parents.is_empty() {
             let child_take_rate = u16_fraction(input.childkey_take.get(&hk).copied().unwrap_or(0));
-            for (j, &(_, parent)) in parents.iter().enumerate() {
+            for j in 0..parents.len() {
                 let (pk, contribution) = s.contributions[j];
                 let emission_factor = contribution.checked_div_fast(total).unwrap_or(zero);
                 let mut emission = validating.saturating_mul(emission_factor);
                 remaining = remaining.saturating_sub(emission);
-                if owner_of(parent) != owner_of(hk) {
+                if s.owner[pk] != s.owner[k] {
                     let burn_take = ck_burn.saturating_mul(emission);
                     let child_take = child_take_rate.saturating_mul(emission);
                     emission = emission
@@ -323,15 +331,6 @@ pub fn pay_epoch(
     // through the map in hotkey order visits them all.
     for &hk in &s.missing {
         pools.entry(hk).or_default();
-    }
-    // The keys' owners and takes, in one loop of independent loads: the hotkey table is large,
-    // and each key's entry a likely cache miss, which the credits' loop took one at a time.
-    s.owner.clear();
-    s.take.clear();
-    for &hk in &s.keys {
-        let key = &input.hotkeys[hk.0 as usize];
-        s.owner.push(key.owner);
-        s.take.push(key.delegate_take);
     }
     let mut walk = pools.range_mut(first_key..);
     for k in 0..n {
