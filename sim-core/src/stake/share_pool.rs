@@ -11,6 +11,7 @@
 //! `AlphaV2` entry.
 
 use super::safe_float::SafeFloat;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 /// A share pool keyed by coldkey `C`.
@@ -171,14 +172,32 @@ impl<C: Ord + Clone> SharePool<C> {
             self.set_share(coldkey, shares);
         } else {
             let delta = self.shares_per_update(update);
-            let current = self.share_of(coldkey);
-            let (denominator, share) = if update > 0 {
-                (self.denominator.add(&delta), current.add(&delta))
-            } else {
-                (self.denominator.sub(&delta), current.sub(&delta))
+            let apply = |x: &SafeFloat| {
+                if update > 0 {
+                    x.add(&delta)
+                } else {
+                    x.sub(&delta)
+                }
             };
-            self.denominator = denominator.unwrap_or(self.denominator);
-            self.set_share(coldkey, share.unwrap_or(current));
+            self.denominator = apply(&self.denominator).unwrap_or(self.denominator);
+            // The coldkey's share read and written through one entry (one search of the map,
+            // where a read and a `set_share` took two).
+            match self.shares.entry(coldkey.clone()) {
+                Entry::Occupied(mut e) => {
+                    let share = apply(e.get()).unwrap_or(*e.get());
+                    if share.is_zero() {
+                        e.remove();
+                    } else {
+                        *e.get_mut() = share;
+                    }
+                }
+                Entry::Vacant(e) => {
+                    let share = apply(&SafeFloat::ZERO).unwrap_or(SafeFloat::ZERO);
+                    if !share.is_zero() {
+                        e.insert(share);
+                    }
+                }
+            }
         }
         self.update_value_for_all(update);
     }
