@@ -14,7 +14,7 @@ pub fn top_validator(view: &NetworkView, netuid: NetUid) -> Option<HotkeyId> {
     let stake = |hk: &HotkeyId| s.pools.get(hk).map_or(0, |p| p.value());
     let permitted = (0..nr.len())
         .filter(|&u| nr.validator_permit[u])
-        .map(|u| nr.hotkey[u])
+        .map(|u| nr.hotkeys()[u])
         .max_by_key(|hk| (stake(hk), std::cmp::Reverse(*hk)));
     permitted.or_else(|| {
         s.pools

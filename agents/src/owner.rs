@@ -76,7 +76,7 @@ impl Owner {
         let me = s.neurons.uid_of(self.hotkey);
         let mut scores: Vec<f64> = s
             .neurons
-            .hotkey
+            .hotkeys()
             .iter()
             .map(|hk| {
                 if Some(*hk) == Some(self.hotkey) {

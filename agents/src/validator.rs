@@ -90,7 +90,7 @@ impl Validator {
                 // over the network's quality table, and with a draw between two reads the
                 // cache misses came one at a time.
                 self.scores
-                    .extend(nr.hotkey.iter().map(|hk| view.quality(*hk)));
+                    .extend(nr.hotkeys().iter().map(|hk| view.quality(*hk)));
                 for (uid, s) in self.scores.iter_mut().enumerate() {
                     let q = *s;
                     *s = if q > 0.0 && Some(uid as u16) != me {
@@ -104,7 +104,7 @@ impl Validator {
                 .scores
                 .extend(nr.consensus.iter().map(|c| f64::from(*c))),
             Style::Cabal => {
-                for hk in &nr.hotkey {
+                for hk in nr.hotkeys() {
                     let name = &view.network().hotkeys[hk.0 as usize].name;
                     let favoured = self.cfg.favour.iter().any(|p| {
                         name.strip_prefix(p.as_str())

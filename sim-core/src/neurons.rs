@@ -62,7 +62,11 @@ impl Default for YumaHyper {
 /// `ValidatorPermit`, `Weights`, `Bonds`, and the last epoch's outputs).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Neurons {
-    pub hotkey: Vec<crate::neurons::HotkeyId>,
+    /// `Keys`, written only through [`Neurons::push`] and [`Neurons::set_hotkey`], which give
+    /// the column a new [`ColumnStamp`].
+    hotkey: Vec<crate::neurons::HotkeyId>,
+    #[serde(skip)]
+    hotkey_stamp: ColumnStamp,
     pub registered_at: Vec<BlockNumber>,
     pub last_update: Vec<BlockNumber>,
     pub validator_permit: Vec<bool>,
@@ -77,9 +81,56 @@ pub struct Neurons {
     pub emission: Vec<u64>,
 }
 
+/// A name for the content of one hotkey column, unique in the process: a column gets a new one
+/// when it is created and at each change, and a clone shares its original's until either
+/// changes, so two columns with the same stamp hold the same hotkeys. The served-quality totals
+/// compare stamps instead of whole columns each block. Not part of the state's value: equality
+/// ignores it and serialisation skips it (a read column gets a new one).
+#[derive(Clone, Copy, Debug)]
+pub struct ColumnStamp(u64);
+
+impl ColumnStamp {
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl Default for ColumnStamp {
+    fn default() -> Self {
+        Self::next()
+    }
+}
+
+impl PartialEq for ColumnStamp {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ColumnStamp {}
+
 impl Neurons {
     pub fn len(&self) -> usize {
         self.hotkey.len()
+    }
+
+    /// `Keys`: each UID's hotkey, in UID order.
+    pub fn hotkeys(&self) -> &[HotkeyId] {
+        &self.hotkey
+    }
+
+    /// The stamp of the hotkey column as it is now (see [`ColumnStamp`]).
+    pub(crate) fn hotkey_stamp(&self) -> u64 {
+        self.hotkey_stamp.0
+    }
+
+    /// Gives `uid` a new hotkey (a replacement); nothing for a UID beyond the column.
+    pub fn set_hotkey(&mut self, uid: usize, hotkey: HotkeyId) {
+        if let Some(slot) = self.hotkey.get_mut(uid) {
+            *slot = hotkey;
+            self.hotkey_stamp = ColumnStamp::next();
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,6 +140,7 @@ impl Neurons {
     /// Appends a UID (registration into a free slot).
     pub fn push(&mut self, hotkey: HotkeyId, block: BlockNumber) -> u16 {
         self.hotkey.push(hotkey);
+        self.hotkey_stamp = ColumnStamp::next();
         self.registered_at.push(block);
         self.last_update.push(block);
         self.validator_permit.push(false);

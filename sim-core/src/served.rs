@@ -6,10 +6,11 @@
 //! of a subnet is a function of its hotkeys in UID order and of their qualities only, so a
 //! subnet whose hotkeys and their qualities are unchanged since its last sum keeps that sum:
 //! the same additions in the same order give the same bits. Only the others are summed again.
-//! What marks a subnet as changed: its hotkey column differs from the copy kept with its sum
-//! (registrations, replacements, dissolutions, by comparison, whoever made them), a hotkey of
-//! it served a different quality ([`ServedTotals::quality_set`]), or the list of subnets
-//! changed (then all are summed).
+//! What marks a subnet as changed: its hotkey column has another stamp than the one kept with its
+//! sum (registrations, replacements, a new subnet at the netuid: [`crate::neurons::ColumnStamp`];
+//! reading one stamp per subnet each block replaced comparing every column with a kept copy,
+//! 32,768 entries of the network a block), a hotkey of it served a different quality
+//! ([`ServedTotals::quality_set`]), or the list of subnets changed (then all are summed).
 
 use crate::neurons::HotkeyId;
 use crate::subnet::Subnet;
@@ -28,15 +29,17 @@ struct Totals {
     fresh: bool,
     /// The netuids the positions below belong to.
     netuids: Vec<NetUid>,
-    /// Per subnet position: its sum and the hotkey column it was taken over.
+    /// Per subnet position: its sum, the hotkey column it was taken over and that column's stamp.
     sums: Vec<f64>,
     columns: Vec<Vec<HotkeyId>>,
+    stamps: Vec<u64>,
     /// Per hotkey id: the subnet positions whose kept column holds it (once per occurrence).
     positions_of: Vec<Vec<u32>>,
     /// Hotkeys whose quality changed since the last refresh.
     changed: Vec<HotkeyId>,
-    /// Reused: per subnet position, whether it is summed again.
+    /// Reused: per subnet position, whether it is summed again; the positions that are.
     dirty: Vec<bool>,
+    summed: Vec<usize>,
 }
 
 impl ServedTotals {
@@ -72,24 +75,42 @@ impl ServedTotals {
         };
         match kept {
             Some(p) => t.sums[p],
-            None => subnet_sum(&subnets[position].neurons.hotkey, quality),
+            None => subnet_sum(subnets[position].neurons.hotkeys(), quality),
         }
     }
 }
 
-/// A subnet's total: its UIDs' qualities added in UID order (the one summation every sum uses).
+/// A subnet's total: its UIDs' qualities added in UID order, from -0.0 as `Iterator::sum` does
+/// (-0.0 is the identity of IEEE addition, so this is every sum's one summation).
 fn subnet_sum(hotkeys: &[HotkeyId], quality: &[f64]) -> f64 {
     hotkeys
         .iter()
-        .map(|hk| quality.get(hk.0 as usize).copied().unwrap_or(0.0))
-        .sum()
+        .fold(-0.0, |acc, hk| acc + quality_of(quality, *hk))
 }
 
-/// Whether two hotkey columns are equal, by an OR of XORs over every entry: no early exit, so it
-/// runs in vector lanes (a derived slice `==` compares entry by entry with a branch each; this is
-/// every UID of the network every block an agent asks).
-fn same_column(a: &[HotkeyId], b: &[HotkeyId]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u32, |acc, (x, y)| acc | (x.0 ^ y.0)) == 0
+fn quality_of(quality: &[f64], hk: HotkeyId) -> f64 {
+    quality.get(hk.0 as usize).copied().unwrap_or(0.0)
+}
+
+/// Four subnets' [`subnet_sum`]s side by side: each is its own chain of additions in UID order,
+/// so each sum has the same bits, but the four chains overlap (one chain waits on each
+/// addition's latency and each load's miss).
+fn subnet_sums4(columns: [&[HotkeyId]; 4], quality: &[f64]) -> [f64; 4] {
+    let common = columns.iter().map(|c| c.len()).min().unwrap_or(0);
+    let [a, b, c, d] = columns.map(|c| &c[..common]);
+    let mut acc = [-0.0f64; 4];
+    for (((a, b), c), d) in a.iter().zip(b).zip(c).zip(d) {
+        acc[0] += quality_of(quality, *a);
+        acc[1] += quality_of(quality, *b);
+        acc[2] += quality_of(quality, *c);
+        acc[3] += quality_of(quality, *d);
+    }
+    for (sum, column) in acc.iter_mut().zip(columns) {
+        *sum = column[common..]
+            .iter()
+            .fold(*sum, |acc, hk| acc + quality_of(quality, *hk));
+    }
+    acc
 }
 
 impl Totals {
@@ -101,10 +122,12 @@ impl Totals {
         self.dirty.clear();
         self.dirty.resize(subnets.len(), false);
         for (p, s) in subnets.iter().enumerate() {
-            let now = &s.neurons.hotkey;
-            if same_column(now, &self.columns[p]) {
+            let stamp = s.neurons.hotkey_stamp();
+            if stamp == self.stamps[p] {
                 continue;
             }
+            self.stamps[p] = stamp;
+            let now = s.neurons.hotkeys();
             self.dirty[p] = true;
             let kept = &self.columns[p];
             for j in 0..kept.len().max(now.len()) {
@@ -121,24 +144,35 @@ impl Totals {
                     Self::index(&mut self.positions_of, hk, p);
                 }
             }
-            self.columns[p].clone_from(now);
+            self.columns[p].clear();
+            self.columns[p].extend_from_slice(now);
         }
         for hk in self.changed.drain(..) {
             for &p in self.positions_of.get(hk.0 as usize).into_iter().flatten() {
                 self.dirty[p as usize] = true;
             }
         }
-        for (p, s) in subnets.iter().enumerate() {
-            if self.dirty[p] {
-                self.sums[p] = subnet_sum(&s.neurons.hotkey, quality);
+        self.summed.clear();
+        self.summed
+            .extend((0..subnets.len()).filter(|&p| self.dirty[p]));
+        for group in self.summed.chunks(4) {
+            // A short last group repeats its last subnet (summed twice, the same bits).
+            let at = |i: usize| group[i.min(group.len() - 1)];
+            let columns = [0, 1, 2, 3].map(|i| subnets[at(i)].neurons.hotkeys());
+            for (i, sum) in subnet_sums4(columns, quality).into_iter().enumerate() {
+                self.sums[at(i)] = sum;
             }
         }
         debug_assert!(
             subnets
                 .iter()
                 .zip(&self.sums)
-                .all(|(s, sum)| subnet_sum(&s.neurons.hotkey, quality).to_bits() == sum.to_bits()),
-            "a kept served-quality total differs from its fresh sum"
+                .zip(&self.columns)
+                .all(|((s, sum), column)| {
+                    s.neurons.hotkeys() == column
+                        && subnet_sum(s.neurons.hotkeys(), quality).to_bits() == sum.to_bits()
+                }),
+            "a kept served-quality column or total differs from the subnet's"
         );
     }
 
@@ -147,9 +181,13 @@ impl Totals {
         self.netuids = subnets.iter().map(|s| s.netuid).collect();
         self.sums = subnets
             .iter()
-            .map(|s| subnet_sum(&s.neurons.hotkey, quality))
+            .map(|s| subnet_sum(s.neurons.hotkeys(), quality))
             .collect();
-        self.columns = subnets.iter().map(|s| s.neurons.hotkey.clone()).collect();
+        self.columns = subnets
+            .iter()
+            .map(|s| s.neurons.hotkeys().to_vec())
+            .collect();
+        self.stamps = subnets.iter().map(|s| s.neurons.hotkey_stamp()).collect();
         self.positions_of.iter_mut().for_each(Vec::clear);
         for (p, column) in self.columns.iter().enumerate() {
             for &hk in column {
@@ -196,7 +234,7 @@ mod tests {
     ) {
         let s = rng.gen_range(0..subnets.len());
         let hk = HotkeyId(rng.gen_range(0..HOTKEYS));
-        let column = &mut subnets[s].neurons.hotkey;
+        let neurons = &mut subnets[s].neurons;
         match rng.gen_range(0..12) {
             0..=5 => {
                 let q: f64 = if rng.gen_bool(0.2) { 0.0 } else { rng.gen() };
@@ -206,15 +244,28 @@ mod tests {
                     totals.quality_set(hk);
                 }
             }
-            6 | 7 => column.push(hk),
+            6 | 7 => {
+                neurons.push(hk, 0);
+            }
             8 => {
-                if !column.is_empty() {
-                    let uid = rng.gen_range(0..column.len());
-                    column[uid] = hk;
+                if !neurons.is_empty() {
+                    let uid = rng.gen_range(0..neurons.len());
+                    neurons.set_hotkey(uid, hk);
                 }
             }
             9 => {
-                column.pop();
+                // A new subnet at the same netuid (dissolved and registered again), with fewer
+                // UIDs, or a clone of the same neurons (same stamp, same column).
+                let column = neurons.hotkeys().to_vec();
+                if rng.gen_bool(0.5) {
+                    let mut fresh = crate::neurons::Neurons::default();
+                    for &h in column.iter().skip(1) {
+                        fresh.push(h, 0);
+                    }
+                    *neurons = fresh;
+                } else {
+                    *neurons = neurons.clone();
+                }
             }
             10 if subnets.len() > 1 => {
                 subnets.remove(rng.gen_range(1..subnets.len()));
@@ -229,21 +280,6 @@ mod tests {
     /// Random blocks of quality changes, registrations, replacements, removals and subnet list
     /// changes, before and after the block's first ask: every answer is the sum the first ask
     /// of the block saw (taken afresh over the whole state at that moment), to the bit.
-    #[test]
-    fn same_column_is_slice_equality() {
-        let a: Vec<HotkeyId> = (0..300).map(HotkeyId).collect();
-        assert!(same_column(&a, &a.clone()));
-        assert!(same_column(&[], &[]));
-        assert!(!same_column(&a, &a[..299]));
-        for i in 0..a.len() {
-            for flip in [1u32, 1 << 31] {
-                let mut b = a.clone();
-                b[i].0 ^= flip;
-                assert!(!same_column(&a, &b), "entry {i}");
-            }
-        }
-    }
-
     #[test]
     fn kept_totals_equal_the_sums_at_the_first_ask() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -268,14 +304,14 @@ mod tests {
             }
             let seen: Vec<(NetUid, f64)> = subnets
                 .iter()
-                .map(|s| (s.netuid, subnet_sum(&s.neurons.hotkey, &quality)))
+                .map(|s| (s.netuid, subnet_sum(s.neurons.hotkeys(), &quality)))
                 .collect();
             for _round in 0..2 {
                 for (p, s) in subnets.iter().enumerate() {
                     let got = totals.total(&subnets, &quality, s.netuid, p);
                     let want = match seen.iter().find(|(n, _)| *n == s.netuid) {
                         Some(&(_, sum)) => sum,
-                        None => subnet_sum(&s.neurons.hotkey, &quality),
+                        None => subnet_sum(s.neurons.hotkeys(), &quality),
                     };
                     assert_eq!(
                         got.to_bits(),
@@ -292,5 +328,44 @@ mod tests {
             }
         }
         assert!(asked > 20_000);
+    }
+
+    /// `subnet_sum` and each of `subnet_sums4`'s sums against `Iterator::sum` over the same
+    /// qualities, on columns of unequal lengths (empty ones too), with zeros, negative zeros
+    /// and hotkeys beyond the quality table.
+    #[test]
+    fn side_by_side_sums_are_the_iterator_sums() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let quality: Vec<f64> = (0..HOTKEYS)
+            .map(|i| match i % 5 {
+                0 => 0.0,
+                1 => -0.0,
+                _ => rng.gen::<f64>() * 10f64.powi(rng.gen_range(-8..8)),
+            })
+            .collect();
+        let want = |c: &[HotkeyId]| -> f64 {
+            c.iter()
+                .map(|hk| quality.get(hk.0 as usize).copied().unwrap_or(0.0))
+                .sum()
+        };
+        for case in 0..20_000 {
+            let columns: Vec<Vec<HotkeyId>> = (0..4)
+                .map(|_| {
+                    let n = if rng.gen_bool(0.1) {
+                        0
+                    } else {
+                        rng.gen_range(0..300)
+                    };
+                    (0..n)
+                        .map(|_| HotkeyId(rng.gen_range(0..HOTKEYS + 5)))
+                        .collect()
+                })
+                .collect();
+            let got = subnet_sums4([0, 1, 2, 3].map(|i| columns[i].as_slice()), &quality);
+            for (g, c) in got.iter().zip(&columns) {
+                assert_eq!(g.to_bits(), want(c).to_bits(), "case {case}");
+                assert_eq!(subnet_sum(c, &quality).to_bits(), want(c).to_bits());
+            }
+        }
     }
 }

@@ -502,7 +502,7 @@ impl Simulation {
         if self.emission_values.is_empty() || root.clock.legacy_due(root.netuid, block) {
             let stakes: Vec<u64> = root
                 .neurons
-                .hotkey
+                .hotkeys()
                 .iter()
                 .map(|h| root.pools.get(h).map_or(0, |p| p.value()))
                 .collect();

@@ -368,7 +368,7 @@ fn a_full_subnet_replaces_its_lowest_emission_non_immune_uid() {
     assert_eq!(r.hotkey, HotkeyId(16));
     let n = &sub(&net, 1).neurons;
     assert_eq!(n.len(), 16, "replaced in place");
-    assert_eq!(n.hotkey[7], HotkeyId(16));
+    assert_eq!(n.hotkeys()[7], HotkeyId(16));
     assert_eq!(n.registered_at[7], 100_000);
     assert_eq!(n.last_update[7], 100_000);
     assert_eq!(
@@ -702,7 +702,7 @@ fn the_129th_subnet_dissolves_the_cheapest_non_immune_subnet_and_pays_its_staker
     assert_eq!(s.registered_at, 1_000_000);
     assert_eq!(s.owner, Some((ColdkeyId(2), r.owner_hotkey)));
     assert_eq!(
-        s.neurons.hotkey,
+        s.neurons.hotkeys(),
         vec![r.owner_hotkey],
         "owner hotkey at UID 0"
     );

@@ -64,7 +64,7 @@ impl EpochRunner {
         // The payout's stake reads serve the epoch too: the same pools, unchanged until the
         // payout's first credit.
         self.payout
-            .read_stakes(&nr.hotkey, &subnet.parents, &subnet.pools, root_pools);
+            .read_stakes(nr.hotkeys(), &subnet.parents, &subnet.pools, root_pools);
         let stakes = &self.payout;
         let inp = &mut self.input;
         inp.n = n as u16;
@@ -87,10 +87,16 @@ impl EpochRunner {
         } else {
             let alpha_own = |hk: HotkeyId| stakes.stakes_of(hk).0;
             let tao_own = |hk: HotkeyId| stakes.stakes_of(hk).1;
-            inp.alpha_stake
-                .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, alpha_own)));
-            inp.tao_stake
-                .extend(nr.hotkey.iter().map(|hk| inherited(subnet, *hk, tao_own)));
+            inp.alpha_stake.extend(
+                nr.hotkeys()
+                    .iter()
+                    .map(|hk| inherited(subnet, *hk, alpha_own)),
+            );
+            inp.tao_stake.extend(
+                nr.hotkeys()
+                    .iter()
+                    .map(|hk| inherited(subnet, *hk, tao_own)),
+            );
         }
         inp.tao_weight = tao_weight;
         inp.stake_threshold = h.stake_threshold;
@@ -140,7 +146,7 @@ impl EpochRunner {
             pending,
             owner: subnet.owner,
             recycle_or_burn: subnet.recycle_or_burn,
-            uid_hotkeys: &nr.hotkey,
+            uid_hotkeys: nr.hotkeys(),
             server_emission: &out.server_emission,
             validator_emission: &out.validator_emission,
             hotkeys,

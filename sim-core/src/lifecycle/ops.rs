@@ -420,7 +420,7 @@ pub fn register_neuron(
     let (uid, replaced) = match slot {
         UidSlot::Append => (subnet.neurons.push(hotkey, block), None),
         UidSlot::Replace(uid) => {
-            let old = subnet.neurons.hotkey.get(usize::from(uid)).copied();
+            let old = subnet.neurons.hotkeys().get(usize::from(uid)).copied();
             replace_neuron(&mut subnet.neurons, uid, hotkey, block);
             (uid, old)
         }
@@ -900,7 +900,7 @@ fn uid_slot(
     let owner_hotkey_uid = owner_hotkey.and_then(|h| neurons.uid_of(h)).map(Uid);
     let owner_coldkey_uids: Vec<Uid> = match owner_coldkey {
         Some(owner) => neurons
-            .hotkey
+            .hotkeys()
             .iter()
             .enumerate()
             .filter(|(_, h)| {
@@ -940,7 +940,7 @@ fn replace_neuron(neurons: &mut Neurons, uid: u16, hotkey: HotkeyId, block: Bloc
         }
     }
     let i = usize::from(uid);
-    set(&mut neurons.hotkey, i, hotkey);
+    neurons.set_hotkey(i, hotkey);
     set(&mut neurons.registered_at, i, block);
     set(&mut neurons.last_update, i, block);
     set(&mut neurons.validator_permit, i, false);

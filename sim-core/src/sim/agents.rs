@@ -452,7 +452,7 @@ impl Simulation {
         let s = &self.network.subnets[idx];
         let nr = &s.neurons;
         for uid in 0..nr.len() {
-            let hk = nr.hotkey[uid];
+            let hk = nr.hotkeys()[uid];
             sink.neuron(&NeuronRow {
                 block,
                 time_ms,
