@@ -11,7 +11,7 @@ use crate::stake::SharePool;
 use crate::subnet::Subnet;
 use crate::units::{BlockNumber, ColdkeyId};
 use std::collections::BTreeMap;
-use substrate_fixed::types::{I32F32, I64F64, U96F32};
+use substrate_fixed::types::{I32F32, I64F64};
 use thiserror::Error;
 
 /// `WeightsSetRateLimit` default: 100 blocks.
@@ -123,11 +123,7 @@ pub fn stake_weight(
     let tao = crate::epoch::inherited(subnet, hotkey, |hk| {
         root_pools.get(&hk).map_or(0, SharePool::value)
     });
-    let weight = I64F64::saturating_from_num(
-        U96F32::saturating_from_num(tao_weight)
-            .checked_div(U96F32::saturating_from_num(u64::MAX))
-            .unwrap_or(U96F32::from_num(0)),
-    );
+    let weight = I64F64::saturating_from_num(crate::stake::u64_fraction(tao_weight));
     I64F64::saturating_from_num(alpha)
         .saturating_add(I64F64::saturating_from_num(tao).saturating_mul(weight))
         .saturating_to_num::<u64>()

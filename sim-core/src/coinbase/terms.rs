@@ -37,9 +37,7 @@ pub fn root_proportion(root_tao: u64, tao_weight: u64, alpha_issuance: u64) -> U
 
 /// `get_tao_weight`: the stored u64 over u64::MAX in U96F32.
 pub fn tao_weight_fraction(tao_weight: u64) -> U96F32 {
-    U96F32::saturating_from_num(tao_weight)
-        .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
-        .unwrap_or(U96F32::from_num(0))
+    crate::stake::u64_fraction(tao_weight)
 }
 
 /// What `get_subnet_terms` reads for one subnet.

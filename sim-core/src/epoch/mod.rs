@@ -11,7 +11,6 @@
 pub mod payout;
 pub mod root_claims;
 
-use crate::fixed_div::CheckedDivFast;
 use crate::neurons::{Hotkey, HotkeyId};
 use crate::stake::{PendingPayout, SharePool};
 use crate::subnet::Subnet;
@@ -220,11 +219,7 @@ pub(crate) fn inherited(subnet: &Subnet, hotkey: HotkeyId, own: impl Fn(HotkeyId
         // exactly and the sum below gives back unchanged.
         return own(hotkey);
     }
-    let fraction = |p: u64| {
-        U96F32::saturating_from_num(p)
-            .checked_div_fast(U96F32::saturating_from_num(u64::MAX))
-            .unwrap_or_default()
-    };
+    let fraction = crate::stake::u64_fraction;
     let initial = U96F32::saturating_from_num(own(hotkey));
     let to_children = subnet
         .children
