@@ -78,6 +78,9 @@ pub struct PayoutScratch {
     root_weight: Vec<U96F32>,
     /// Parents' contributions of the entry being split.
     contributions: Vec<(usize, U96F32)>,
+    /// Each key's `RootClaimable` increase, added after the credits ([`add_claimable`]).
+    claimable: Vec<(HotkeyId, I96F32)>,
+    claimable_absent: Vec<HotkeyId>,
     /// Each key's `Owner` and delegate take, gathered before the credits.
     owner: Vec<ColdkeyId>,
     take: Vec<u16>,
@@ -333,6 +336,7 @@ pub fn pay_epoch(
         pools.entry(hk).or_default();
     }
     let mut walk = pools.range_mut(first_key..);
+    s.claimable.clear();
     for k in 0..n {
         let hk = s.keys[k];
         let (owner, delegate_take) = (s.owner[k], s.take[k]);
@@ -379,8 +383,7 @@ pub fn pay_epoch(
         to_pools += floor(take);
         match root_claimable_increment(s.root_stake[k], rest) {
             ClaimableIncrement::Rate(rate) => {
-                let entry = root_claimable.entry(hk).or_insert(I96F32::from_num(0));
-                *entry = entry.saturating_add(rate);
+                s.claimable.push((hk, rate));
                 to_root_claimable += rest;
             }
             ClaimableIncrement::FallbackStakedToOwner => {
@@ -389,6 +392,7 @@ pub fn pay_epoch(
             }
         }
     }
+    add_claimable(&s.claimable, &mut s.claimable_absent, root_claimable);
     let miner_burned = U96F32::saturating_from_num(withheld)
         .checked_div_fast(U96F32::saturating_from_num(total_incentive))
         .unwrap_or(zero);
@@ -398,6 +402,41 @@ pub fn pay_epoch(
         recycled: recycled + ck_burn_recycled,
         to_pools,
         to_root_claimable,
+    }
+}
+
+/// Adds each hotkey's `RootClaimable` increase (`rates`, in hotkey order, each hotkey once) to
+/// its entry, inserting a zero entry first where there is none (`or_insert(0)`), in two ordered
+/// walks of the map (one finding the absent entries, one adding) instead of a search per
+/// hotkey. Each entry gets one addition, so the order across entries changes nothing.
+fn add_claimable(
+    rates: &[(HotkeyId, I96F32)],
+    absent: &mut Vec<HotkeyId>,
+    root_claimable: &mut BTreeMap<HotkeyId, I96F32>,
+) {
+    let Some(&(first, _)) = rates.first() else {
+        return;
+    };
+    absent.clear();
+    let mut walk = root_claimable.range(first..).peekable();
+    for &(hk, _) in rates {
+        while walk.next_if(|(at, _)| **at < hk).is_some() {}
+        if walk.next_if(|(at, _)| **at == hk).is_none() {
+            absent.push(hk);
+        }
+    }
+    for &hk in absent.iter() {
+        root_claimable.insert(hk, I96F32::from_num(0));
+    }
+    let mut walk = root_claimable.range_mut(first..);
+    for &(hk, rate) in rates {
+        let entry = loop {
+            let (at, entry) = walk.next().expect("every hotkey has an entry by now");
+            if *at == hk {
+                break entry;
+            }
+        };
+        *entry = entry.saturating_add(rate);
     }
 }
 
@@ -475,6 +514,42 @@ mod tests {
 
     /// Random subnets (pools, root stakes, childkeys, takes, owners, zeros) paid by both
     /// routines: the same pools, `RootClaimable` and totals.
+    /// The ordered walks against `entry(hk).or_insert(0)` and an addition per hotkey, on maps
+    /// holding some, all or none of the hotkeys and others before, between and after them.
+    #[test]
+    fn add_claimable_is_an_entry_per_hotkey() {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let mut absent = Vec::new();
+        for case in 0..3_000 {
+            let mut map: BTreeMap<HotkeyId, I96F32> = BTreeMap::new();
+            for _ in 0..rng.gen_range(0..40) {
+                let v = I96F32::from_bits(rng.gen_range(0..1i128 << 80));
+                map.insert(HotkeyId(rng.gen_range(0..60)), v);
+            }
+            let mut hotkeys: Vec<u32> = (0..rng.gen_range(0..30))
+                .map(|_| rng.gen_range(0..60))
+                .collect();
+            hotkeys.sort_unstable();
+            hotkeys.dedup();
+            let rates: Vec<(HotkeyId, I96F32)> = hotkeys
+                .into_iter()
+                .map(|h| {
+                    (
+                        HotkeyId(h),
+                        I96F32::from_bits(rng.gen_range(0..1i128 << 70)),
+                    )
+                })
+                .collect();
+            let mut want = map.clone();
+            for &(hk, rate) in &rates {
+                let e = want.entry(hk).or_insert(I96F32::from_num(0));
+                *e = e.saturating_add(rate);
+            }
+            add_claimable(&rates, &mut absent, &mut map);
+            assert_eq!(map, want, "case {case}");
+        }
+    }
+
     #[test]
     fn payout_equals_distribute_emission() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);

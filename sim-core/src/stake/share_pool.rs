@@ -16,10 +16,24 @@ use std::collections::BTreeMap;
 
 /// A share pool keyed by coldkey `C`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(bound(deserialize = "C: Ord + serde::Deserialize<'de>"))]
 pub struct SharePool<C: Ord> {
     value: u64,
     denominator: SafeFloat,
+    /// Never a zero share (the chain removes the entry): every write drops one, and so does
+    /// reading a pool back.
+    #[serde(deserialize_with = "nonzero_shares")]
     shares: BTreeMap<C, SafeFloat>,
+}
+
+fn nonzero_shares<'de, D, C>(d: D) -> Result<BTreeMap<C, SafeFloat>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    C: Ord + serde::Deserialize<'de>,
+{
+    let mut shares: BTreeMap<C, SafeFloat> = serde::Deserialize::deserialize(d)?;
+    shares.retain(|_, share| !share.is_zero());
+    Ok(shares)
 }
 
 impl<C: Ord> Default for SharePool<C> {
@@ -113,13 +127,11 @@ impl<C: Ord + Clone> SharePool<C> {
     pub fn stake(&mut self, coldkey: &C, amount: u64) {
         // Staking nothing in a pool with shares mints no shares (0 x denominator / value is 0,
         // and adding or subtracting 0 keeps a SafeFloat as it is) and leaves the value: the
-        // chain's update only rewrites the coldkey's share as it was, which drops it if it is
-        // zero. Most of an epoch's credits are such zeros (takes and incentives of UIDs that
-        // earned nothing), so they skip the SafeFloat arithmetic and the share map insert.
+        // chain's update only rewrites the coldkey's share as it was, which would drop it if it
+        // were zero, and no share is. Most of an epoch's credits are such zeros (takes and
+        // incentives of UIDs that earned nothing), so they skip the arithmetic and the map.
         if amount == 0 && !self.denominator.is_zero() {
-            if self.shares.get(coldkey).is_some_and(SafeFloat::is_zero) {
-                self.shares.remove(coldkey);
-            }
+            debug_assert!(!self.shares.get(coldkey).is_some_and(SafeFloat::is_zero));
             return;
         }
         self.update_value_for_one(coldkey, amount as i64);
@@ -230,10 +242,6 @@ mod tests {
             if rng.gen_bool(0.3) {
                 pool.add_to_all(rng.gen_range(0..1_000_000));
             }
-            if rng.gen_bool(0.2) {
-                // A zero share as no chain state holds it: the update drops it.
-                pool.shares.insert(rng.gen_range(0..4), SafeFloat::ZERO);
-            }
             let coldkey = rng.gen_range(0..5);
             let mut reference = pool.clone();
             reference.update_value_for_one(&coldkey, 0);
@@ -327,5 +335,23 @@ mod tests {
         assert_eq!(before, 100_000_000_000);
         assert!(pool.unstake(&1, 1000));
         assert_eq!(before - pool.stake_of(&1), 1000);
+    }
+
+    /// A pool read back holds no zero share, as none written does.
+    #[test]
+    fn a_pool_read_back_drops_zero_shares() {
+        let mut pool: SharePool<u8> = SharePool::new();
+        pool.stake(&1, 1000);
+        pool.stake(&2, 500);
+        let zero = serde_json::to_string(&SafeFloat::ZERO).unwrap();
+        let json = serde_json::to_string(&pool).unwrap().replacen(
+            r#""shares":{"#,
+            &format!(r#""shares":{{"0":{zero},"#),
+            1,
+        );
+        assert!(json.contains(&zero), "{json}");
+        let read: SharePool<u8> = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, pool);
+        assert!(read.shares().all(|(_, s)| !s.is_zero()));
     }
 }
