@@ -656,7 +656,8 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
 }
 
 /// The present entries of one matrix row as `(uid, u16)` pairs in uid order: `row` is resized
-/// to n, every entry written at the next free slot k, which moves on only past a present entry
+/// to n (whatever it held: every slot kept is written), every entry written at the next free
+/// slot k, which moves on only past a present entry
 /// (k <= j, so the writes stay in the row), then truncated. Eight entries at a time: when all
 /// eight are present they are written as one block at k (the same slots the one-by-one
 /// compaction would use), which vectorises.
@@ -2361,11 +2362,14 @@ impl Dense {
         // Bonds: the EMA's present (positive) entries; the original Yuma stores them
         // column-max-upscaled (`t`), Yuma3 as they are (`e`).
         let values = if input.yuma3 { &s.e } else { &s.t };
+        // A row that gets bonds is not cleared first: `compact_row` writes every slot it
+        // keeps, so it only resizes (from the last epoch's length, which leaves few slots to
+        // fill, instead of all n).
         out.bonds.truncate(n);
-        out.bonds.iter_mut().for_each(Vec::clear);
         out.bonds.resize_with(n, Vec::new);
         for (i, row) in out.bonds.iter_mut().enumerate() {
             if !s.new_permits.get(i).copied().unwrap_or(false) || s.row_of[i] == NONE {
+                row.clear();
                 continue;
             }
             let r = s.row_of[i] as usize;
@@ -3378,6 +3382,30 @@ mod kernel_tests {
             let got: Vec<(usize, u64)> = bucket.into_iter().zip(below).collect();
             assert_eq!(got, want, "round {round} m {m}");
             assert!(h.iter().all(|x| *x == 0));
+        }
+    }
+
+    #[test]
+    fn compact_row_is_the_filter_over_any_old_row() {
+        // The row is only resized, not cleared: whatever it held (longer, shorter, junk), the
+        // result is the present entries as (uid, value) in uid order.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(43);
+        let mut row: Vec<(u16, u16)> = vec![];
+        for round in 0..20_000 {
+            let n = rng.gen_range(0..70);
+            let absent = rng.gen_range(0.0..1.0);
+            let present: Vec<u64> = (0..n)
+                .map(|_| u64::from(!rng.gen_bool(absent)) * rng.gen_range(1..1 << 33))
+                .collect();
+            let value: Vec<u64> = (0..n).map(|_| rng.gen_range(0..=ONE_BITS)).collect();
+            let old = rng.gen_range(0..90);
+            row.resize(old, (7, 7));
+            compact_row(&mut row, &present, &value, to_u16);
+            let want: Vec<(u16, u16)> = (0..n)
+                .filter(|j| present[*j] > 0)
+                .map(|j| (j as u16, to_u16(value[j])))
+                .collect();
+            assert_eq!(row, want, "round {round}");
         }
     }
 
