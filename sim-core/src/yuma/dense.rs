@@ -98,11 +98,11 @@ pub(super) struct Dense {
     split_b: Split,
     split: Split,
     col_max: Vec<u64>,
-    /// Consensus: per column, the shift of its values to a bucket, and its lane part of the
-    /// keys ((j % 8) * 32); u32, widened in the keys' loop where W is u64 (a zero-extending
-    /// load, the same one instruction as a plain one).
+    /// Consensus: per column, the shift of its values to a bucket (less 3: the bucket is kept
+    /// in the key's bits 3..8), u32, widened in the keys' loop where W is u64 (a zero-extending
+    /// load, the same one instruction as a plain one); and its lane part of the keys (j % 8).
     shift: Vec<u32>,
-    lane: Vec<u32>,
+    lane: Vec<u8>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
@@ -244,25 +244,20 @@ fn min63(a: u64, b: u64) -> u64 {
     (a as i64).min(b as i64) as u64
 }
 
-/// `x >> shift` for shift < 64, written as AVX2's variable shift behaves (0 from a shift of 64
-/// or more; `vpsrlvq`), so that LLVM needs no mask of the shift first (Rust's `>>` takes the
-/// shift modulo 64 in a release build: one `vpand` per vector).
-#[inline(always)]
-fn shr_vector(x: u64, shift: u64) -> u64 {
-    debug_assert!(shift < 64);
-    if shift < 64 {
-        x >> shift
-    } else {
-        0
-    }
-}
-
 /// The element of the weight matrix: `u32` when every weight of the epoch is below 1 (the
 /// usual case; `Dense::w32`), `u64` otherwise (`Dense::w`, which also holds a weight of exactly
 /// 1, 2^32). The loops over W are generic over it: in u32 lanes a vector holds eight entries
 /// instead of four, so the consensus keys' shifts and ORs, the column ORs and the clip's `min`
 /// take half the instructions, and every load half the bytes.
-trait Cell: Copy + Default + Into<u64> + From<u32> + std::ops::BitOr<Output = Self> {
+trait Cell:
+    Copy
+    + Default
+    + Into<u64>
+    + From<u32>
+    + std::ops::BitOr<Output = Self>
+    + std::ops::BitAnd<Output = Self>
+    + std::ops::Shr<Output = Self>
+{
     /// Whether it holds 2^32 (a weight of exactly 1).
     const WIDE: bool;
     /// The low bits of `x` in this width (`x` itself where it fits).
@@ -270,8 +265,6 @@ trait Cell: Copy + Default + Into<u64> + From<u32> + std::ops::BitOr<Output = Se
     /// The smaller of two weights or consensus values (below 2^63): [`min63`] in u64 lanes,
     /// the unsigned `min` (one `vpminud`) in u32 lanes.
     fn min_value(self, other: Self) -> Self;
-    /// `self >> shift` (shift < the width).
-    fn shr(self, shift: Self) -> Self;
     /// The low byte.
     fn low_byte(self) -> u8;
 }
@@ -285,10 +278,6 @@ impl Cell for u64 {
     #[inline(always)]
     fn min_value(self, other: u64) -> u64 {
         min63(self, other)
-    }
-    #[inline(always)]
-    fn shr(self, shift: u64) -> u64 {
-        shr_vector(self, shift)
     }
     #[inline(always)]
     fn low_byte(self) -> u8 {
@@ -305,15 +294,6 @@ impl Cell for u32 {
     #[inline(always)]
     fn min_value(self, other: u32) -> u32 {
         self.min(other)
-    }
-    #[inline(always)]
-    fn shr(self, shift: u32) -> u32 {
-        // As `shr_vector`, in 32 bits (`vpsrlvd`).
-        if shift < 32 {
-            self >> shift
-        } else {
-            0
-        }
     }
     #[inline(always)]
     fn low_byte(self) -> u8 {
@@ -526,6 +506,38 @@ fn small_weighted_quantile(a: &[(u64, u64)], below: u64, minority: u64) -> u64 {
     best
 }
 
+/// The consensus histogram's bucket scan for eight columns at once: `h` holds 32 buckets of
+/// eight columns' stakes, bucket major (`h[b * 8 + t]`); per column t, the first bucket b whose
+/// cumulative stake exceeds `m` (`P(b + 1) > m` with `P(k)` the stake of buckets 0..k), 31 when
+/// none does, and the stake below it (`P(b)`; the whole column's when none does), and `h` is
+/// left all zero. In vector lanes, without early exits: `P` is non-decreasing (stakes are
+/// non-negative and their sums far below 2^63), so the first b with `P(b + 1) > m` is the
+/// number of k in 1..=32 with `P(k) <= m`, and `P(b)` is the last of those P(k) (or 0). The
+/// compares are signed (every value below 2^63: one instruction each). Equal to the scalar scan
+/// with its early exit (tested).
+#[inline(always)]
+fn scan_buckets(h: &mut [u64; 256], m: u64) -> ([usize; 8], [u64; 8]) {
+    const C: usize = 8;
+    debug_assert!(m < 1 << 62 && h.iter().all(|x| *x < 1 << 52));
+    let m = m as i64;
+    // (The k with P(k) > m counted by the sign of m - P(k), no compare: from a compare's
+    // booleans LLVM added the lanes one by one.)
+    let (mut p, mut over, mut below) = ([0i64; C], [0i64; C], [0i64; C]);
+    for row in h.chunks_exact_mut(C) {
+        let row: &mut [u64; C] = row.try_into().unwrap();
+        for t in 0..C {
+            p[t] += row[t] as i64;
+            over[t] += ((m - p[t]) as u64 >> 63) as i64;
+            below[t] = if p[t] > m { below[t] } else { p[t] };
+        }
+        *row = [0; C];
+    }
+    (
+        std::array::from_fn(|t| (32 - over[t] as usize).min(31)),
+        std::array::from_fn(|t| below[t] as u64),
+    )
+}
+
 /// Yuma3's reading of a stored bond as a fraction: floor(b * 2^32 / 65535) = 65537 * b +
 /// [b = 65535] (see the bonds' load in [`Dense::run_body`]). 0 for an absent bond.
 #[inline(always)]
@@ -644,7 +656,8 @@ fn scatter_sorted<T: Copy>(dst: &mut [T], row: &[(u16, u16)], f: impl Fn(u16) ->
 }
 
 /// The present entries of one matrix row as `(uid, u16)` pairs in uid order: `row` is resized
-/// to n, every entry written at the next free slot k, which moves on only past a present entry
+/// to n (whatever it held: every slot kept is written), every entry written at the next free
+/// slot k, which moves on only past a present entry
 /// (k <= j, so the writes stay in the row), then truncated. Eight entries at a time: when all
 /// eight are present they are written as one block at k (the same slots the one-by-one
 /// compaction would use), which vectorises.
@@ -959,7 +972,10 @@ impl Dense {
         s.total_stake.clear();
         s.total_stake.extend((0..n).map(|i| {
             let (alpha, tao) = (input.alpha_stake[i], input.tao_stake[i]);
-            if alpha < 1 << 63 && tao < 1 << 63 && (0..=1i128 << 64).contains(&tw_bits) {
+            if alpha < 1 << 63 && tao == 0 {
+                // No TAO stake (most uids): the product is 0, the sum alpha's bits.
+                I64F64::from_bits(i128::from(alpha) << 64)
+            } else if alpha < 1 << 63 && tao < 1 << 63 && (0..=1i128 << 64).contains(&tw_bits) {
                 let product = i128::from(tao) * tw_bits;
                 I64F64::from_bits((i128::from(alpha) << 64).saturating_add(product))
             } else {
@@ -2016,16 +2032,16 @@ impl Dense {
             s.cols
                 .total
                 .iter()
-                .map(|or| (64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS)),
+                .map(|or| (64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS + 3)),
         );
         s.lane.clear();
-        s.lane
-            .extend((0..n as u32).map(|j| (j % 8) * BUCKETS as u32));
+        s.lane.extend((0..n).map(|j| (j % 8) as u8));
         // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
         // a time (it vectorises); the histogram then adds the voter's stake eight columns at a
-        // time from the key bytes. A key is the column's place in its group of eight (j % 8)
-        // times 32 plus the bucket: the index into the group's 8 x 32 histogram entries, so
-        // that a byte indexes a `[u64; 256]` with neither a mask nor a bounds check.
+        // time from the key bytes. A key is the bucket times 8 plus the column's place in its
+        // group of eight (j % 8): the index into the group's 32 x 8 histogram entries (bucket
+        // major, so that the bucket scan runs over the eight columns in vector lanes), so that
+        // a byte indexes a `[u64; 256]` with neither a mask nor a bounds check.
         let voters = s.voter_rows.len();
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
@@ -2033,12 +2049,18 @@ impl Dense {
             let row = &w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
             let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
-            // No mask of the bucket: a value is at most its column's OR, whose bit length is
-            // the shift plus at most 5 (`LOG_BUCKETS`), so v >> shift < 32 already.
+            // The bucket is v >> (shift + 3), kept in the key's bits 3..8: a value is at most
+            // its column's OR, whose bit length is the shift plus at most 8, so v >> shift is
+            // below 256 (one byte) and its low three bits make room for the lane. (A column
+            // whose OR is below 2^8 has shift 0 and buckets v >> 3, fewer than 32: still value
+            // ranges, all the selection needs.) Masked and ORed as bytes, after Rust's plain
+            // `>>` (one `vpand` of the shift): with the shift written as `vpsrlv*` behaves (0
+            // past the width) and any operation after it, LLVM kept that select and halved
+            // the loop's vectors.
             for j in 0..n {
-                let bucket = row[j].shr(T::from(shift[j]));
-                debug_assert!(bucket.into() < BUCKETS as u64);
-                keys[j] = (bucket | T::from(lane[j])).low_byte();
+                let v = row[j] >> T::from(shift[j]);
+                debug_assert!(v.into() < 256);
+                keys[j] = v.low_byte() & 0xf8 | lane[j];
             }
         }
         // The histogram of eight columns at a time, the voters inside, in one local 8 x 32
@@ -2047,8 +2069,9 @@ impl Dense {
         // the scratch had LLVM add its base and the group's offset apart, one `lea` more per
         // entry in some builds). Then, per column: the bucket that holds the quantile and the
         // stake below it; the array is cleared for the next group.
-        s.chosen.clear();
-        s.below.clear();
+        // (Sized, not cleared: every column's entry is written below.)
+        s.chosen.resize(n, 0);
+        s.below.resize(n, 0);
         // Two groups (16 columns) per pass over the voters, one array each: the per-voter cost
         // of a pass (its slice and loop) is spread over twice the entries.
         let mut hist = [[0u64; 8 * BUCKETS]; 2];
@@ -2070,32 +2093,35 @@ impl Dense {
                     }
                 }
             }
-            let groups = hist.iter_mut().flat_map(|h| h.chunks_exact_mut(BUCKETS));
-            for (t, h) in groups.take(width).enumerate() {
+            for (g, h) in hist.iter_mut().enumerate() {
+                if g * 8 >= width {
+                    break;
+                }
                 if zero_voter {
-                    h[0] += zero_stake;
-                }
-                let mut below = 0u64;
-                let mut bucket = BUCKETS - 1;
-                for (b, x) in h.iter().enumerate() {
-                    if m < below + x {
-                        bucket = b;
-                        break;
+                    for x in &mut h[..8] {
+                        *x += zero_stake;
                     }
-                    below += x;
                 }
-                // In the keys' form: (j % 8) * 32 + bucket, with j % 8 = t % 8.
-                s.chosen.push((t % 8 * BUCKETS + bucket) as u8);
-                s.below.push(below);
-                h.fill(0);
+                let (bucket, below) = scan_buckets(h, m);
+                // In the keys' form: bucket * 8 + j % 8, with j % 8 = t.
+                let chosen: [u8; 8] = std::array::from_fn(|t| (bucket[t] * 8 + t) as u8);
+                let (at, len) = (g0 + g * 8, (width - g * 8).min(8));
+                if len == 8 {
+                    s.chosen[at..at + 8].copy_from_slice(&chosen);
+                    s.below[at..at + 8].copy_from_slice(&below);
+                } else {
+                    s.chosen[at..at + len].copy_from_slice(&chosen[..len]);
+                    s.below[at..at + len].copy_from_slice(&below[..len]);
+                }
             }
         }
         // The bucket members of every column, row by row (so in voter order within a column),
         // into the column's run of `members` (room for every voter and the zero voter). Eight
         // key bytes as one word, XORed with the eight columns' chosen buckets: a member's byte
-        // is 0. A key and its column's chosen byte share the lane part ((j % 8) * 32), which
-        // the XOR cancels, so every byte is below 32 (buckets), and 0x80 - byte has its top bit
-        // set exactly for 0 (no borrow crosses a byte).
+        // is 0. A key and its column's chosen byte share the lane part (j % 8, the low three
+        // bits), which the XOR cancels; shifted down by 3 (each byte's low three bits are 0, so
+        // nothing moves into the byte below) every byte is below 32 (buckets), and
+        // 0x80 - byte has its top bit set exactly for 0 (no borrow crosses a byte).
         const LANES: u64 = 0x0101_0101_0101_0101;
         let cap = voters + 1;
         s.members.resize(n * cap, (0, 0));
@@ -2111,17 +2137,26 @@ impl Dense {
                 members[j * cap + *c as usize] = (row[j].into(), st);
                 *c += 1;
             };
-            let mut groups = keys.chunks_exact(8).zip(s.chosen.chunks_exact(8));
+            let mut groups = keys.chunks_exact(32).zip(s.chosen.chunks_exact(32));
             let mut g = 0usize;
             for (word, chosen) in &mut groups {
-                let x = u64::from_le_bytes(word.try_into().unwrap())
-                    ^ u64::from_le_bytes(chosen.try_into().unwrap());
-                let mut found = (0x80 * LANES - x) & (0x80 * LANES);
-                while found != 0 {
-                    take(g + (found.trailing_zeros() / 8) as usize);
-                    found &= found - 1;
+                let (word, chosen): (&[u8; 32], &[u8; 32]) =
+                    (word.try_into().unwrap(), chosen.try_into().unwrap());
+                let word8 = |b: &[u8; 32], q: usize| {
+                    u64::from_le_bytes(b[q * 8..][..8].try_into().unwrap())
+                };
+                let found: [u64; 4] = std::array::from_fn(|q| {
+                    let x = (word8(word, q) ^ word8(chosen, q)) >> 3;
+                    (0x80 * LANES - x) & (0x80 * LANES)
+                });
+                for (q, &f) in found.iter().enumerate() {
+                    let mut f = f;
+                    while f != 0 {
+                        take(g + q * 8 + (f.trailing_zeros() / 8) as usize);
+                        f &= f - 1;
+                    }
                 }
-                g += 8;
+                g += 32;
             }
             for j in g..n {
                 if keys[j] == s.chosen[j] {
@@ -2133,7 +2168,7 @@ impl Dense {
         for j in 0..n {
             let mut len = s.member_count[j] as usize;
             let run = &mut s.members[j * cap..][..cap];
-            if zero_voter && s.chosen[j] as usize % BUCKETS == 0 {
+            if zero_voter && s.chosen[j] < 8 {
                 run[len] = (0, zero_stake);
                 len += 1;
             }
@@ -2327,11 +2362,14 @@ impl Dense {
         // Bonds: the EMA's present (positive) entries; the original Yuma stores them
         // column-max-upscaled (`t`), Yuma3 as they are (`e`).
         let values = if input.yuma3 { &s.e } else { &s.t };
+        // A row that gets bonds is not cleared first: `compact_row` writes every slot it
+        // keeps, so it only resizes (from the last epoch's length, which leaves few slots to
+        // fill, instead of all n).
         out.bonds.truncate(n);
-        out.bonds.iter_mut().for_each(Vec::clear);
         out.bonds.resize_with(n, Vec::new);
         for (i, row) in out.bonds.iter_mut().enumerate() {
             if !s.new_permits.get(i).copied().unwrap_or(false) || s.row_of[i] == NONE {
+                row.clear();
                 continue;
             }
             let r = s.row_of[i] as usize;
@@ -2590,6 +2628,10 @@ fn normalized_stake(filtered: &mut [I64F64], stake: &mut Vec<I32F32>) {
     let tf = t as f64;
     stake.extend(filtered.iter().map(|x| {
         let x = x.to_bits() as u128;
+        // A zero stake (most uids of a subnet) is 0 without the estimate (its q is 0, r = 0).
+        if x == 0 {
+            return ZERO;
+        }
         let q = ((x as f64 / tf) * 4_294_967_296.0) as u64;
         let r = (x << 32).wrapping_sub(t.wrapping_mul(u128::from(q))) as i128;
         let q = if r < 0 {
@@ -2612,6 +2654,12 @@ fn top_k_nonzero(v: &[I32F32], k: usize, idx: &mut Vec<usize>, out: &mut Vec<boo
     out.extend(v.iter().map(|x| *x != ZERO));
     let n = v.len();
     if n <= k {
+        return;
+    }
+    // At most k non-zero entries, none negative (the usual case: fewer staked uids than
+    // validator slots): the n - k smallest are then all zeros, already false.
+    let nonzero = v.iter().fold(0usize, |c, x| c + usize::from(*x != ZERO));
+    if nonzero <= k && v.iter().all(|x| *x >= ZERO) {
         return;
     }
     idx.clear();
@@ -3042,6 +3090,24 @@ mod recip_tests {
             top_k_nonzero(&v, k, &mut i2, &mut o2);
             assert_eq!(o1, o2);
         }
+        // Mostly zeros (the shortcut at most k non-zero entries), with negative ones at times
+        // (which the shortcut must not take).
+        for _ in 0..3_000 {
+            let len = rng.gen_range(0..60);
+            let negative = rng.gen_bool(0.3);
+            let v: Vec<I32F32> = (0..len)
+                .map(|_| match rng.gen_range(0..10) {
+                    0 if negative => I32F32::from_bits(-rng.gen_range(1..3)),
+                    1 | 2 => fixed(rng.gen_range(1..4)),
+                    _ => ZERO,
+                })
+                .collect();
+            let k = rng.gen_range(0..20);
+            let (mut i1, mut o1, mut i2, mut o2) = (vec![], vec![], vec![], vec![]);
+            super::super::math::is_topk_nonzero(&v, k, &mut i1, &mut o1);
+            top_k_nonzero(&v, k, &mut i2, &mut o2);
+            assert_eq!(o1, o2, "k {k} v {v:?}");
+        }
     }
 
     #[test]
@@ -3161,7 +3227,8 @@ mod kernel_tests {
             assert_eq!(u64::from(a.min_value(b)), wa.min_value(wb), "a {a} b {b}");
             assert_eq!(u64::from(a | b), wa | wb, "a {a} b {b}");
             let sh = u64::from(shift);
-            assert_eq!(u64::from(a.shr(shift)), wa.shr(sh), "a {a} shift {shift}");
+            assert_eq!(u64::from(a & b), wa & wb, "a {a} b {b}");
+            assert_eq!(u64::from(a >> shift), wa >> sh, "a {a} shift {shift}");
             assert_eq!(a.low_byte(), wa.low_byte(), "a {a}");
             assert_eq!(u64::from(u32::truncate(wa)), u64::truncate(wa) & LOW);
         };
@@ -3267,6 +3334,78 @@ mod kernel_tests {
                 got, want,
                 "round {round} {a:?} below {below} minority {minority}"
             );
+        }
+    }
+
+    #[test]
+    fn scan_buckets_is_the_scalar_scan() {
+        // Against the scan it replaced: per column, buckets summed until one takes the sum
+        // above m (an early exit), 31 and the whole sum when none does.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(41);
+        for round in 0..100_000 {
+            let mut h = [0u64; 256];
+            // Sparse or dense buckets, small or normalised-sized stakes, and columns all zero.
+            let density = rng.gen_range(0.0..1.0);
+            let scale = if rng.gen_bool(0.3) { 1 << 4 } else { 1 << 32 };
+            for x in h.iter_mut() {
+                if rng.gen_bool(density) {
+                    *x = rng.gen_range(0..scale);
+                }
+            }
+            let column =
+                |h: &[u64; 256], t: usize| -> Vec<u64> { (0..32).map(|b| h[b * 8 + t]).collect() };
+            let total: u64 = column(&h, 0).iter().sum();
+            // m below, at and above the sums (none found), 0, and exact prefix sums (ties).
+            let m = match rng.gen_range(0..5) {
+                0 => 0,
+                1 => rng.gen_range(0..=total + 2),
+                2 => column(&h, rng.gen_range(0..8))[..rng.gen_range(0..=32)]
+                    .iter()
+                    .sum(),
+                3 => total + rng.gen_range(0..3),
+                _ => rng.gen_range(0..1 << 40),
+            };
+            let want: Vec<(usize, u64)> = (0..8)
+                .map(|t| {
+                    let (mut below, mut bucket) = (0u64, 31);
+                    for (b, x) in column(&h, t).into_iter().enumerate() {
+                        if m < below + x {
+                            bucket = b;
+                            break;
+                        }
+                        below += x;
+                    }
+                    (bucket, below)
+                })
+                .collect();
+            let (bucket, below) = scan_buckets(&mut h, m);
+            let got: Vec<(usize, u64)> = bucket.into_iter().zip(below).collect();
+            assert_eq!(got, want, "round {round} m {m}");
+            assert!(h.iter().all(|x| *x == 0));
+        }
+    }
+
+    #[test]
+    fn compact_row_is_the_filter_over_any_old_row() {
+        // The row is only resized, not cleared: whatever it held (longer, shorter, junk), the
+        // result is the present entries as (uid, value) in uid order.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(43);
+        let mut row: Vec<(u16, u16)> = vec![];
+        for round in 0..20_000 {
+            let n = rng.gen_range(0..70);
+            let absent = rng.gen_range(0.0..1.0);
+            let present: Vec<u64> = (0..n)
+                .map(|_| u64::from(!rng.gen_bool(absent)) * rng.gen_range(1..1 << 33))
+                .collect();
+            let value: Vec<u64> = (0..n).map(|_| rng.gen_range(0..=ONE_BITS)).collect();
+            let old = rng.gen_range(0..90);
+            row.resize(old, (7, 7));
+            compact_row(&mut row, &present, &value, to_u16);
+            let want: Vec<(u16, u16)> = (0..n)
+                .filter(|j| present[*j] > 0)
+                .map(|j| (j as u16, to_u16(value[j])))
+                .collect();
+            assert_eq!(row, want, "round {round}");
         }
     }
 
