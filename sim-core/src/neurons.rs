@@ -87,7 +87,7 @@ pub struct Neurons {
 /// compare stamps instead of whole columns each block. Not part of the state's value: equality
 /// ignores it and serialisation skips it (a read column gets a new one).
 #[derive(Clone, Copy, Debug)]
-pub struct ColumnStamp(u64);
+pub(crate) struct ColumnStamp(u64);
 
 impl ColumnStamp {
     fn next() -> Self {

@@ -83,9 +83,14 @@ impl ServedTotals {
 /// A subnet's total: its UIDs' qualities added in UID order, from -0.0 as `Iterator::sum` does
 /// (-0.0 is the identity of IEEE addition, so this is every sum's one summation).
 fn subnet_sum(hotkeys: &[HotkeyId], quality: &[f64]) -> f64 {
+    add_in_uid_order(-0.0, hotkeys, quality)
+}
+
+/// `start` plus each of `hotkeys`' qualities in turn.
+fn add_in_uid_order(start: f64, hotkeys: &[HotkeyId], quality: &[f64]) -> f64 {
     hotkeys
         .iter()
-        .fold(-0.0, |acc, hk| acc + quality_of(quality, *hk))
+        .fold(start, |acc, hk| acc + quality_of(quality, *hk))
 }
 
 fn quality_of(quality: &[f64], hk: HotkeyId) -> f64 {
@@ -106,9 +111,7 @@ fn subnet_sums4(columns: [&[HotkeyId]; 4], quality: &[f64]) -> [f64; 4] {
         acc[3] += quality_of(quality, *d);
     }
     for (sum, column) in acc.iter_mut().zip(columns) {
-        *sum = column[common..]
-            .iter()
-            .fold(*sum, |acc, hk| acc + quality_of(quality, *hk));
+        *sum = add_in_uid_order(*sum, &column[common..], quality);
     }
     acc
 }

@@ -16,6 +16,7 @@ use crate::stake::{
     RecycleOrBurn, SharePool,
 };
 use crate::units::ColdkeyId;
+use std::collections::btree_map::RangeMut;
 use std::collections::BTreeMap;
 use substrate_fixed::types::{I96F32, U96F32};
 
@@ -340,12 +341,7 @@ pub fn pay_epoch(
     for k in 0..n {
         let hk = s.keys[k];
         let (owner, delegate_take) = (s.owner[k], s.take[k]);
-        let pool = loop {
-            let (at, pool) = walk.next().expect("every key has a pool by now");
-            if *at == hk {
-                break pool;
-            }
-        };
+        let pool = walk_to(&mut walk, hk);
 
         // Incentive.
         if let Some(incentive) = s.incentive[k] {
@@ -430,13 +426,21 @@ fn add_claimable(
     }
     let mut walk = root_claimable.range_mut(first..);
     for &(hk, rate) in rates {
-        let entry = loop {
-            let (at, entry) = walk.next().expect("every hotkey has an entry by now");
-            if *at == hk {
-                break entry;
-            }
-        };
+        let entry = walk_to(&mut walk, hk);
         *entry = entry.saturating_add(rate);
+    }
+}
+
+/// The value of `hk` in an ordered walk of a map that holds it, at or after the walk's place
+/// (the entries before it are passed over).
+fn walk_to<'a, V>(walk: &mut RangeMut<'a, HotkeyId, V>, hk: HotkeyId) -> &'a mut V {
+    loop {
+        let (at, value) = walk
+            .next()
+            .expect("the walked map holds every key asked for");
+        if *at == hk {
+            return value;
+        }
     }
 }
 

@@ -2106,13 +2106,8 @@ impl Dense {
                 // In the keys' form: bucket * 8 + j % 8, with j % 8 = t.
                 let chosen: [u8; 8] = std::array::from_fn(|t| (bucket[t] * 8 + t) as u8);
                 let (at, len) = (g0 + g * 8, (width - g * 8).min(8));
-                if len == 8 {
-                    s.chosen[at..at + 8].copy_from_slice(&chosen);
-                    s.below[at..at + 8].copy_from_slice(&below);
-                } else {
-                    s.chosen[at..at + len].copy_from_slice(&chosen[..len]);
-                    s.below[at..at + len].copy_from_slice(&below[..len]);
-                }
+                s.chosen[at..at + len].copy_from_slice(&chosen[..len]);
+                s.below[at..at + len].copy_from_slice(&below[..len]);
             }
         }
         // The bucket members of every column, row by row (so in voter order within a column),
