@@ -87,6 +87,31 @@ pub fn set_weights(
     if !self_weight && !is_owner && !subnet.neurons.validator_permit[usize::from(uid)] {
         return Err(WeightsError::NoPermit);
     }
+    check_uids(weights, n)?;
+    // `check_length` with MinAllowedWeights 1: at least one entry (or the self-weight).
+    if !self_weight && weights.is_empty() {
+        return Err(WeightsError::TooFew);
+    }
+    let row = &mut subnet.neurons.weights[usize::from(uid)];
+    row.clear();
+    row.extend(weights.iter().map(|&(t, _)| (t, 0)));
+    max_upscale_into(weights, row);
+    subnet.neurons.last_update[usize::from(uid)] = block;
+    Ok(())
+}
+
+/// `has_duplicate_uids` and `check_uids_exist` in one walk: the error is that of the first entry
+/// that repeats a UID or names one at or past `n`. UIDs in increasing order (what callers that
+/// weight every UID in turn send) cannot repeat, so only the bound is checked and no marks are
+/// needed: `set_weights` runs for every validator every tempo.
+fn check_uids(weights: &[(u16, u16)], n: usize) -> Result<(), WeightsError> {
+    let past_n = |&&(target, _): &&(u16, u16)| usize::from(target) >= n;
+    if weights.windows(2).all(|p| p[0].0 < p[1].0) {
+        return match weights.iter().find(past_n) {
+            Some(&(target, _)) => Err(WeightsError::InvalidUid(target)),
+            None => Ok(()),
+        };
+    }
     let mut seen = vec![false; n];
     for &(target, _) in weights {
         let slot = seen
@@ -97,15 +122,6 @@ pub fn set_weights(
         }
         *slot = true;
     }
-    // `check_length` with MinAllowedWeights 1: at least one entry (or the self-weight).
-    if !self_weight && weights.is_empty() {
-        return Err(WeightsError::TooFew);
-    }
-    let row = &mut subnet.neurons.weights[usize::from(uid)];
-    row.clear();
-    row.extend(weights.iter().map(|&(t, _)| (t, 0)));
-    max_upscale_into(weights, row);
-    subnet.neurons.last_update[usize::from(uid)] = block;
     Ok(())
 }
 
@@ -246,6 +262,52 @@ mod tests {
             row[rng.gen_range(0..n as usize)].1 = max;
             assert_eq!(upscaled(&row), reference(&row), "case {case}, max {max}");
         }
+    }
+
+    /// The increasing-order shortcut against the marks walk, on increasing, shuffled and
+    /// repeating UID lists with and without UIDs past the end.
+    #[test]
+    fn uid_checks_are_the_marks_walk() {
+        use rand::Rng;
+        let marks = |weights: &[(u16, u16)], n: usize| -> Result<(), WeightsError> {
+            let mut seen = vec![false; n];
+            for &(t, _) in weights {
+                let slot = seen
+                    .get_mut(usize::from(t))
+                    .ok_or(WeightsError::InvalidUid(t))?;
+                if *slot {
+                    return Err(WeightsError::DuplicateUids);
+                }
+                *slot = true;
+            }
+            Ok(())
+        };
+        let mut rng = crate::rng::named_stream(3, "uid checks");
+        let mut errors = [0; 3];
+        for case in 0..20_000 {
+            let n = rng.gen_range(0..40usize);
+            let len = rng.gen_range(0..12usize);
+            let mut w: Vec<(u16, u16)> = (0..len)
+                .map(|_| (rng.gen_range(0..45u16), rng.gen()))
+                .collect();
+            if case % 2 == 0 {
+                w.sort_unstable_by_key(|p| p.0);
+                if case % 4 == 0 {
+                    w.dedup_by_key(|p| p.0);
+                }
+            }
+            let want = marks(&w, n);
+            errors[match want {
+                Ok(()) => 0,
+                Err(WeightsError::DuplicateUids) => 1,
+                Err(_) => 2,
+            }] += 1;
+            assert_eq!(check_uids(&w, n), want, "case {case}: {w:?} over {n} UIDs");
+        }
+        assert!(
+            errors.iter().all(|&k| k > 1000),
+            "every outcome tried: {errors:?}"
+        );
     }
 
     #[test]
