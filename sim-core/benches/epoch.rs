@@ -4,7 +4,11 @@
 use sim_core::yuma::{EpochInput, EpochOutput, Yuma};
 use std::time::Instant;
 
-fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
+/// `measured`: the weights honest validators set in the network (`bench-full-network`): only
+/// the miners (uids 64..) weighted, each near its quality as every validator measures it (a
+/// spread of about +-9 % around a quality of 0.1 to 1), so that each column is narrow. Otherwise
+/// every other uid weighted at random.
+fn subnet(yuma3: bool, liquid_alpha: bool, measured: bool) -> EpochInput {
     let n = 256usize;
     let validators = 64usize;
     // A fixed pseudo-random pattern (an LCG) so that every run measures the same work.
@@ -15,15 +19,28 @@ fn subnet(yuma3: bool, liquid_alpha: bool) -> EpochInput {
             .wrapping_add(1_442_695_040_888_963_407);
         (x >> 33) as u16
     };
+    // (Drawn only when measured: the other variants' weights are the same draws as ever.)
+    let quality: Vec<u32> = match measured {
+        true => (0..n).map(|_| 6_553 + u32::from(next()) % 58_982).collect(),
+        false => vec![],
+    };
     let weights = (0..validators)
         .map(|i| {
-            (
-                i as u16,
+            let row = if measured {
+                (validators..n)
+                    .map(|j| {
+                        let noise = u64::from(next()) % 11_797; // 0.18 x 65,535
+                        let w = u64::from(quality[j]) * (65_535 - 5_898 + noise) / 65_535;
+                        (j as u16, w.clamp(1, 65_535) as u16)
+                    })
+                    .collect()
+            } else {
                 (0..n)
                     .filter(|j| *j != i)
                     .map(|j| (j as u16, next() | 1))
-                    .collect(),
-            )
+                    .collect()
+            };
+            (i as u16, row)
         })
         .collect();
     EpochInput {
@@ -85,7 +102,7 @@ fn feed_back(input: &mut EpochInput, out: &EpochOutput) {
     input.bonds.truncate(k);
 }
 
-fn bench(name: &str, yuma3: bool, liquid_alpha: bool, fed_back: bool) {
+fn bench(name: &str, yuma3: bool, liquid_alpha: bool, fed_back: bool, measured: bool) {
     // `cargo bench -p sim-core --bench epoch -- liquid` runs only the variants whose name
     // contains the word; `-- =yuma3` only the one with exactly that name.
     if let Some(filter) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
@@ -97,7 +114,7 @@ fn bench(name: &str, yuma3: bool, liquid_alpha: bool, fed_back: bool) {
             return;
         }
     }
-    let mut input = subnet(yuma3, liquid_alpha);
+    let mut input = subnet(yuma3, liquid_alpha, measured);
     let mut yuma = Yuma::default();
     let mut out = EpochOutput::default();
     // One epoch to produce bonds, carried into the measured epochs as the chain would.
@@ -138,10 +155,12 @@ fn bench(name: &str, yuma3: bool, liquid_alpha: bool, fed_back: bool) {
 }
 
 fn main() {
-    bench("yuma3", true, false, false);
-    bench("yuma3 + liquid alpha", true, true, false);
-    bench("original yuma", false, false, false);
+    bench("yuma3", true, false, false, false);
+    bench("yuma3 + liquid alpha", true, true, false, false);
+    bench("original yuma", false, false, false, false);
     // Each epoch's output bonds fed back as the next epoch's input (the copy is timed too).
-    bench("yuma3 fed back", true, false, true);
-    bench("yuma3 + liquid alpha fed back", true, true, true);
+    bench("yuma3 fed back", true, false, true, false);
+    bench("yuma3 + liquid alpha fed back", true, true, true, false);
+    // The network's narrow columns (see `subnet`), bonds fed back.
+    bench("yuma3 measured", true, false, true, true);
 }

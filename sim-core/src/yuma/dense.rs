@@ -103,6 +103,13 @@ pub(super) struct Dense {
     /// load, the same one instruction as a plain one); and its lane part of the keys (j % 8).
     shift: Vec<u32>,
     lane: Vec<u8>,
+    /// Consensus: per column, its smallest voter value shifted as its values are, low byte:
+    /// subtracted from each shifted value's low byte, it makes bucket 0 the column's lowest
+    /// values (`Dense::column_quantiles`); and the columns' smallest values.
+    base: Vec<u8>,
+    col_lo: Vec<u64>,
+    /// Consensus: per column, whether all its voters give it one value (see the use).
+    flat: Vec<bool>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
@@ -265,6 +272,8 @@ trait Cell:
     /// The smaller of two weights or consensus values (below 2^63): [`min63`] in u64 lanes,
     /// the unsigned `min` (one `vpminud`) in u32 lanes.
     fn min_value(self, other: Self) -> Self;
+    /// The larger, likewise (signed in u64 lanes, `vpmaxud` in u32 lanes).
+    fn max_value(self, other: Self) -> Self;
     /// The low byte.
     fn low_byte(self) -> u8;
 }
@@ -278,6 +287,11 @@ impl Cell for u64 {
     #[inline(always)]
     fn min_value(self, other: u64) -> u64 {
         min63(self, other)
+    }
+    #[inline(always)]
+    fn max_value(self, other: u64) -> u64 {
+        debug_assert!(self < 1 << 63 && other < 1 << 63);
+        (self as i64).max(other as i64) as u64
     }
     #[inline(always)]
     fn low_byte(self) -> u8 {
@@ -294,6 +308,10 @@ impl Cell for u32 {
     #[inline(always)]
     fn min_value(self, other: u32) -> u32 {
         self.min(other)
+    }
+    #[inline(always)]
+    fn max_value(self, other: u32) -> u32 {
+        self.max(other)
     }
     #[inline(always)]
     fn low_byte(self) -> u8 {
@@ -824,38 +842,51 @@ fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, ou
     }
 }
 
-/// The OR of each column over the given rows of the `rows x n` matrix `m`, into `out` (0
-/// without rows): its bit length is that of the column's maximum (the maximum's top bit is set
-/// in the OR, and no value has a higher one), all the consensus buckets need, for one OR per
-/// entry instead of a compare and a select. 32 columns at a time with the rows inside, as
-/// [`col_maxima`] does eight.
+/// The smallest and the largest value of each column over the given rows (at least one) of the
+/// `rows x n` matrix `m`, into `lo` and `hi`. 32 columns at a time with the rows inside, as
+/// [`col_maxima`] does eight: the per-row cost of a block (its offset and bounds checks) is
+/// spread over four times the entries.
 #[inline(always)]
-fn col_or<T: Cell>(
+fn col_range<T: Cell>(
     m: &[T],
     n: usize,
-    rows: impl Iterator<Item = usize> + Clone,
-    out: &mut Vec<u64>,
+    mut rows: impl Iterator<Item = usize> + Clone,
+    lo: &mut Vec<u64>,
+    hi: &mut Vec<u64>,
 ) {
-    // 32 columns (eight u64 or four u32 vectors) per block: the per-row cost of a block (its
-    // offset and bounds checks) is spread over four times the entries of one of eight.
     const C: usize = 32;
-    fill(out, n, 0);
+    lo.clear();
+    hi.clear();
+    let Some(first) = rows.next() else {
+        fill(lo, n, 0);
+        fill(hi, n, 0);
+        return;
+    };
     let whole = n - n % C;
     for j0 in (0..whole).step_by(C) {
-        let mut acc = [T::default(); C];
+        let mut low: [T; C] = m[first * n + j0..][..C].try_into().unwrap();
+        let mut high = low;
         for r in rows.clone() {
             let block: &[T; C] = m[r * n + j0..][..C].try_into().unwrap();
             for t in 0..C {
-                acc[t] = acc[t] | block[t];
+                low[t] = low[t].min_value(block[t]);
+                high[t] = high[t].max_value(block[t]);
             }
         }
-        for (o, x) in out[j0..j0 + C].iter_mut().zip(acc) {
-            *o = x.into();
-        }
+        lo.extend(low.map(Into::into));
+        hi.extend(high.map(Into::into));
     }
+    lo.extend(
+        m[first * n + whole..first * n + n]
+            .iter()
+            .map(|x| (*x).into()),
+    );
+    hi.extend_from_slice(&lo[whole..]);
     for r in rows {
         for j in whole..n {
-            out[j] |= m[r * n + j].into();
+            let x: u64 = m[r * n + j].into();
+            lo[j] = lo[j].min(x);
+            hi[j] = hi[j].max(x);
         }
     }
 }
@@ -2020,20 +2051,31 @@ impl Dense {
         const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
         let s = self;
-        // The columns' bit lengths, from their ORs (those of their maxima).
-        col_or(
+        // Each column's buckets cover its voters' range of values, not 0 to its maximum: an
+        // honest network's columns are narrow (every validator measures the same miner, with
+        // noise), and buckets from 0 put most of a column's voters into two or three of them,
+        // leaving the selection to the partition. The shift makes the shifted range fit in a
+        // byte: with shift = bit length of (hi - lo) less 8, (hi >> shift) - (lo >> shift) is
+        // at most 256, and one shift more halves it where it is 256.
+        col_range(
             w,
             n,
             s.voter_rows.iter().map(|r| *r as usize),
+            &mut s.col_lo,
             &mut s.cols.total,
         );
         s.shift.clear();
-        s.shift.extend(
-            s.cols
-                .total
-                .iter()
-                .map(|or| (64 - or.leading_zeros()).saturating_sub(LOG_BUCKETS + 3)),
-        );
+        s.base.clear();
+        s.flat.clear();
+        for (&lo, &hi) in s.col_lo.iter().zip(&s.cols.total) {
+            s.flat.push(lo == hi && (!zero_voter || lo == 0));
+            let mut shift = (64 - (hi - lo).leading_zeros()).saturating_sub(LOG_BUCKETS + 3);
+            if (hi >> shift) - (lo >> shift) > 255 {
+                shift += 1;
+            }
+            s.shift.push(shift);
+            s.base.push((lo >> shift) as u8);
+        }
         s.lane.clear();
         s.lane.extend((0..n).map(|j| (j % 8) as u8));
         // Each voter's bucket of every column as a byte (`keys`, row-major), computed a row at
@@ -2048,19 +2090,18 @@ impl Dense {
         for (k, &r) in s.voter_rows.iter().enumerate() {
             let row = &w[r as usize * n..][..n];
             let keys = &mut s.keys[k * n..][..n];
-            let (shift, lane) = (&s.shift[..n], &s.lane[..n]);
-            // The bucket is v >> (shift + 3), kept in the key's bits 3..8: a value is at most
-            // its column's OR, whose bit length is the shift plus at most 8, so v >> shift is
-            // below 256 (one byte) and its low three bits make room for the lane. (A column
-            // whose OR is below 2^8 has shift 0 and buckets v >> 3, fewer than 32: still value
-            // ranges, all the selection needs.) Masked and ORed as bytes, after Rust's plain
-            // `>>` (one `vpand` of the shift): with the shift written as `vpsrlv*` behaves (0
-            // past the width) and any operation after it, LLVM kept that select and halved
-            // the loop's vectors.
+            let (shift, lane, base) = (&s.shift[..n], &s.lane[..n], &s.base[..n]);
+            // The bucket is ((v >> shift) - (lo >> shift)) >> 3, kept in the key's bits 3..8:
+            // the difference is below 256 (see the shifts), so it is that of the two low bytes
+            // taken modulo 256, and monotone in v: buckets are value ranges, all the selection
+            // needs (a narrow column has fewer than 32). Its low three bits make room for the
+            // lane. Masked and ORed as bytes, after Rust's plain `>>` (one `vpand` of the
+            // shift): with the shift written as `vpsrlv*` behaves (0 past the width) and any
+            // operation after it, LLVM kept that select and halved the loop's vectors.
             for j in 0..n {
                 let v = row[j] >> T::from(shift[j]);
-                debug_assert!(v.into() < 256);
-                keys[j] = v.low_byte() & 0xf8 | lane[j];
+                debug_assert!(v.into() - (s.col_lo[j] >> shift[j]) < 256);
+                keys[j] = v.low_byte().wrapping_sub(base[j]) & 0xf8 | lane[j];
             }
         }
         // The histogram of eight columns at a time, the voters inside, in one local 8 x 32
@@ -2108,6 +2149,16 @@ impl Dense {
                 let (at, len) = (g0 + g * 8, (width - g * 8).min(8));
                 s.chosen[at..at + len].copy_from_slice(&chosen[..len]);
                 s.below[at..at + len].copy_from_slice(&below[..len]);
+            }
+        }
+        // A column whose voters all give it one value (with the zero voter, 0) has that value
+        // as its quantile (it is the only one, and the minority is below the total stake): the
+        // network's validator columns, which no validator weights. Its chosen bucket is set to
+        // 31 in its own lane, which none of its keys (all bucket 0) matches, so it gathers no
+        // members.
+        for j in 0..n {
+            if s.flat[j] {
+                s.chosen[j] = 0xf8 | s.lane[j];
             }
         }
         // The bucket members of every column, row by row (so in voter order within a column),
@@ -2161,6 +2212,10 @@ impl Dense {
         }
         fill(&mut s.sel_b, cap, (0, 0));
         for j in 0..n {
+            if s.flat[j] {
+                s.consensus[j] = fixed(s.col_lo[j]);
+                continue;
+            }
             let mut len = s.member_count[j] as usize;
             let run = &mut s.members[j * cap..][..cap];
             if zero_voter && s.chosen[j] < 8 {
@@ -3199,17 +3254,17 @@ mod kernel_tests {
     }
 
     #[test]
-    fn col_or_has_the_maxima_bit_lengths() {
+    fn col_range_is_the_minimum_and_maximum() {
         matrices(23, |m, n, pick| {
-            let (mut or, mut max) = (vec![], vec![]);
-            col_or(m, n, pick.iter().copied(), &mut or);
-            col_maxima(m, n, pick.iter().copied(), &mut max);
-            let want: Vec<u64> = (0..n)
-                .map(|j| pick.iter().fold(0, |a, r| a | m[r * n + j]))
-                .collect();
-            assert_eq!(or, want, "n {n} rows {pick:?}");
-            let bits = |v: &[u64]| v.iter().map(|x| x.leading_zeros()).collect::<Vec<_>>();
-            assert_eq!(bits(&or), bits(&max), "n {n} rows {pick:?}");
+            if pick.is_empty() {
+                return;
+            }
+            let (mut lo, mut hi) = (vec![], vec![]);
+            col_range(m, n, pick.iter().copied(), &mut lo, &mut hi);
+            let col = |j: usize| pick.iter().map(move |r| m[r * n + j]);
+            let want_lo: Vec<u64> = (0..n).map(|j| col(j).min().unwrap()).collect();
+            let want_hi: Vec<u64> = (0..n).map(|j| col(j).max().unwrap()).collect();
+            assert_eq!((lo, hi), (want_lo, want_hi), "n {n} rows {pick:?}");
         });
     }
 
@@ -3295,15 +3350,13 @@ mod kernel_tests {
     }
 
     #[test]
-    fn col_or_narrow_is_the_wide() {
+    fn col_range_narrow_is_the_wide() {
         matrices(31, |m, n, pick| {
             let narrow: Vec<u32> = m.iter().map(|v| *v as u32).collect();
             let widened: Vec<u64> = narrow.iter().map(|v| u64::from(*v)).collect();
-            let mut got = vec![];
-            col_or(&narrow, n, pick.iter().copied(), &mut got);
-            let want: Vec<u64> = (0..n)
-                .map(|j| pick.iter().fold(0, |a, r| a | widened[r * n + j]))
-                .collect();
+            let (mut got, mut want) = ((vec![], vec![]), (vec![], vec![]));
+            col_range(&narrow, n, pick.iter().copied(), &mut got.0, &mut got.1);
+            col_range(&widened, n, pick.iter().copied(), &mut want.0, &mut want.1);
             assert_eq!(got, want, "n {n} rows {pick:?}");
         });
     }

@@ -357,56 +357,96 @@ fn dense_path_matches_the_sparse_oracle_at_benchmark_size() {
     let mut rng = ChaCha8Rng::seed_from_u64(256);
     for yuma3 in [true, false] {
         for liquid in [false, true] {
-            let mut input = random_subnet(&mut rng);
-            let n = 256;
-            input.n = n as u16;
-            input.yuma3 = yuma3;
-            input.liquid_alpha = liquid;
-            input.last_update = vec![input.current_block - 10; n];
-            input.block_at_registration = vec![1_000; n];
-            input.alpha_stake = (0..n)
-                .map(|i| if i < 64 { rng.gen_range(1..1 << 50) } else { 0 })
-                .collect();
-            input.tao_stake = vec![0; n];
-            input.validator_permit = (0..n).map(|i| i < 64).collect();
-            input.max_allowed_validators = 64;
-            input.owner_uid = None;
-            input.commit_reveal_enabled = false;
-            input.earliest_active_commit_block = vec![];
-            input.weights = (0..64)
-                .map(|i| {
-                    let row = (0..n)
-                        .filter(|j| *j != i)
-                        .map(|j| (j as u16, rng.gen_range(1..=u16::MAX)))
-                        .collect();
-                    (i as u16, row)
-                })
-                .collect();
-            input.bonds = vec![];
-            let mut fast = Yuma::default();
-            let mut portable = Yuma::default();
-            portable.set_portable(true);
-            let mut oracle = Sparse::default();
-            let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
-            let mut c = EpochOutput::default();
-            for e in 0..4 {
-                fast.run(&input, &mut a);
-                portable.run(&input, &mut c);
-                oracle.run(&input, &mut b);
-                assert!(
-                    a == b,
-                    "yuma3 {yuma3}, liquid {liquid}, epoch {e}: {}",
-                    first_difference(&a, &b)
-                );
-                assert!(
-                    c == b,
-                    "yuma3 {yuma3}, liquid {liquid}, epoch {e}, portable build: {}",
-                    first_difference(&c, &b)
-                );
-                assert_eq!(fast.last_path(), Path::Dense);
-                next_epoch(&mut rng, &mut input, &b);
+            let weights = |rng: &mut ChaCha8Rng, i: usize, j: usize| {
+                (j != i).then(|| rng.gen_range(1..=u16::MAX))
+            };
+            check_benchmark_shape(&mut rng, yuma3, liquid, weights);
+        }
+    }
+}
+
+/// The same shape with the weights honest validators set in the network: every validator
+/// measures each miner (uids 64..) near the same value, so each column's values are narrow
+/// (from equal to a few thousand apart), sometimes across a power of two, sometimes with a
+/// zero among them; the consensus buckets follow each column's range.
+#[test]
+fn dense_path_matches_the_sparse_oracle_on_measured_weights() {
+    let mut rng = ChaCha8Rng::seed_from_u64(257);
+    for yuma3 in [true, false] {
+        for liquid in [false, true] {
+            for spread in [0u16, 1, 3, 40, 700, 5_000] {
+                let centre: Vec<u16> = (0..256).map(|_| rng.gen_range(6_000..=59_000)).collect();
+                let weights = |rng: &mut ChaCha8Rng, _: usize, j: usize| {
+                    (j >= 64).then(|| {
+                        if rng.gen_bool(0.01) {
+                            0
+                        } else {
+                            centre[j] - spread + rng.gen_range(0..=2 * spread)
+                        }
+                    })
+                };
+                check_benchmark_shape(&mut rng, yuma3, liquid, weights);
             }
         }
+    }
+}
+
+/// 64 staked validators of 256 uids with the weights `weight(rng, validator, uid)` (`None`:
+/// no entry), four epochs in sequence: the dense path (both builds) equals the sparse oracle
+/// and is the path taken.
+fn check_benchmark_shape(
+    rng: &mut ChaCha8Rng,
+    yuma3: bool,
+    liquid: bool,
+    mut weight: impl FnMut(&mut ChaCha8Rng, usize, usize) -> Option<u16>,
+) {
+    let mut input = random_subnet(rng);
+    let n = 256;
+    input.n = n as u16;
+    input.yuma3 = yuma3;
+    input.liquid_alpha = liquid;
+    input.last_update = vec![input.current_block - 10; n];
+    input.block_at_registration = vec![1_000; n];
+    input.alpha_stake = (0..n)
+        .map(|i| if i < 64 { rng.gen_range(1..1 << 50) } else { 0 })
+        .collect();
+    input.tao_stake = vec![0; n];
+    input.validator_permit = (0..n).map(|i| i < 64).collect();
+    input.max_allowed_validators = 64;
+    input.owner_uid = None;
+    input.commit_reveal_enabled = false;
+    input.earliest_active_commit_block = vec![];
+    input.weights = (0..64)
+        .map(|i| {
+            let row = (0..n)
+                .filter_map(|j| weight(rng, i, j).map(|w| (j as u16, w)))
+                .collect();
+            (i as u16, row)
+        })
+        .collect();
+    input.bonds = vec![];
+    let mut fast = Yuma::default();
+    let mut portable = Yuma::default();
+    portable.set_portable(true);
+    let mut oracle = Sparse::default();
+    let (mut a, mut b) = (EpochOutput::default(), EpochOutput::default());
+    let mut c = EpochOutput::default();
+    for e in 0..4 {
+        fast.run(&input, &mut a);
+        portable.run(&input, &mut c);
+        oracle.run(&input, &mut b);
+        assert!(
+            a == b,
+            "yuma3 {yuma3}, liquid {liquid}, epoch {e}: {}",
+            first_difference(&a, &b)
+        );
+        assert!(
+            c == b,
+            "yuma3 {yuma3}, liquid {liquid}, epoch {e}, portable build: {}",
+            first_difference(&c, &b)
+        );
+        assert_eq!(fast.last_path(), Path::Dense);
+        next_epoch(rng, &mut input, &b);
     }
 }
 
