@@ -20,6 +20,7 @@ pub mod ops;
 pub mod root_claim;
 pub mod safe_float;
 pub mod share_pool;
+mod shares;
 mod wide;
 
 pub use childkeys::{ParentChildSplit, ParentShare};

@@ -6,13 +6,12 @@
 //! A coldkey's stake is `floor(value * share / denominator)`. Staking mints shares at the current
 //! value per share; dividends raise the value and so every holder's stake at once.
 //!
-//! Coldkeys are kept in a `BTreeMap`, so every iteration is in key order, as the chain's storage
-//! iteration is assumed to be. A share that becomes zero is removed, as the chain removes the
-//! `AlphaV2` entry.
+//! Coldkeys are kept in coldkey order (`Shares`: one inline, more in a `BTreeMap`), so every
+//! iteration is in key order, as the chain's storage iteration is assumed to be. A share that
+//! becomes zero is removed, as the chain removes the `AlphaV2` entry.
 
 use super::safe_float::SafeFloat;
-use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
+use super::shares::Shares;
 
 /// A share pool keyed by coldkey `C`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -22,18 +21,8 @@ pub struct SharePool<C: Ord> {
     denominator: SafeFloat,
     /// Never a zero share (the chain removes the entry): every write drops one, and so does
     /// reading a pool back.
-    #[serde(deserialize_with = "nonzero_shares")]
-    shares: BTreeMap<C, SafeFloat>,
-}
-
-fn nonzero_shares<'de, D, C>(d: D) -> Result<BTreeMap<C, SafeFloat>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    C: Ord + serde::Deserialize<'de>,
-{
-    let mut shares: BTreeMap<C, SafeFloat> = serde::Deserialize::deserialize(d)?;
-    shares.retain(|_, share| !share.is_zero());
-    Ok(shares)
+    #[serde(bound(serialize = "C: serde::Serialize"))]
+    shares: Shares<C>,
 }
 
 impl<C: Ord> Default for SharePool<C> {
@@ -41,7 +30,7 @@ impl<C: Ord> Default for SharePool<C> {
         Self {
             value: 0,
             denominator: SafeFloat::ZERO,
-            shares: BTreeMap::new(),
+            shares: Shares::default(),
         }
     }
 }
@@ -62,7 +51,7 @@ impl<C: Ord + Clone> SharePool<C> {
         Self {
             value,
             denominator,
-            shares: shares.into_iter().filter(|(_, s)| !s.is_zero()).collect(),
+            shares: Shares::from_map(shares.into_iter().collect()),
         }
     }
 
@@ -140,7 +129,7 @@ impl<C: Ord + Clone> SharePool<C> {
     /// Unstakes `amount` from a coldkey if its stake covers it; returns whether it did
     /// (`decrease_stake_for_hotkey_and_coldkey_on_subnet`, which is a no-op otherwise).
     pub fn unstake(&mut self, coldkey: &C, amount: u64) -> bool {
-        if !self.shares.contains_key(coldkey) || self.stake_of(coldkey) < amount {
+        if self.shares.get(coldkey).is_none() || self.stake_of(coldkey) < amount {
             return false;
         }
         self.update_value_for_one(coldkey, (amount as i64).wrapping_neg());
@@ -181,7 +170,7 @@ impl<C: Ord + Clone> SharePool<C> {
         if self.denominator.is_zero() {
             let shares = SafeFloat::from_u64(update.unsigned_abs());
             self.denominator = shares;
-            self.set_share(coldkey, shares);
+            self.shares.update(coldkey, |_| shares);
         } else {
             let delta = self.shares_per_update(update);
             let apply = |x: &SafeFloat| {
@@ -192,35 +181,11 @@ impl<C: Ord + Clone> SharePool<C> {
                 }
             };
             self.denominator = apply(&self.denominator).unwrap_or(self.denominator);
-            // The coldkey's share read and written through one entry (one search of the map,
-            // where a read and a `set_share` took two).
-            match self.shares.entry(coldkey.clone()) {
-                Entry::Occupied(mut e) => {
-                    let share = apply(e.get()).unwrap_or(*e.get());
-                    if share.is_zero() {
-                        e.remove();
-                    } else {
-                        *e.get_mut() = share;
-                    }
-                }
-                Entry::Vacant(e) => {
-                    let share = apply(&SafeFloat::ZERO).unwrap_or(SafeFloat::ZERO);
-                    if !share.is_zero() {
-                        e.insert(share);
-                    }
-                }
-            }
+            // A SafeFloat failure keeps the coldkey's share as it was (zero when absent).
+            self.shares
+                .update(coldkey, |share| apply(share).unwrap_or(*share));
         }
         self.update_value_for_all(update);
-    }
-
-    /// Stores a share, removing the entry when it is zero (`set_share`).
-    fn set_share(&mut self, coldkey: &C, share: SafeFloat) {
-        if share.is_zero() {
-            self.shares.remove(coldkey);
-        } else {
-            self.shares.insert(coldkey.clone(), share);
-        }
     }
 }
 
