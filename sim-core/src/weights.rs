@@ -94,8 +94,14 @@ pub fn set_weights(
     }
     let row = &mut subnet.neurons.weights[usize::from(uid)];
     row.clear();
-    row.extend(weights.iter().map(|&(t, _)| (t, 0)));
-    max_upscale_into(weights, row);
+    if weights.iter().any(|&(_, w)| w == u16::MAX) {
+        // The largest is 65,535: the factor is 65,535 / 65,535 = 1 exactly and every w * 1
+        // rounds to w, so the row is stored as sent (what `to_u16_weights`-style callers send).
+        row.extend_from_slice(weights);
+    } else {
+        row.extend(weights.iter().map(|&(t, _)| (t, 0)));
+        max_upscale_into(weights, row);
+    }
     subnet.neurons.last_update[usize::from(uid)] = block;
     Ok(())
 }
@@ -153,13 +159,7 @@ fn max_upscale_into(weights: &[(u16, u16)], out: &mut [(u16, u16)]) {
         return;
     };
     let safe_div = |a: I32F32, b: I32F32| a.checked_div(b).unwrap_or(I32F32::from_num(0));
-    if max == u16_max {
-        // The factor is 65,535 / 65,535 = 1 exactly and every w * 1 rounds to w: the row is
-        // already upscaled (what `to_u16_weights`-style callers send).
-        for (slot, &(_, w)) in out.iter_mut().zip(weights) {
-            slot.1 = w;
-        }
-    } else if max > I32F32::from_num(32_768) {
+    if max > I32F32::from_num(32_768) {
         let factor = safe_div(u16_max, max);
         for (slot, &(_, w)) in out.iter_mut().zip(weights) {
             slot.1 = I32F32::from_num(w)
@@ -308,6 +308,44 @@ mod tests {
             errors.iter().all(|&k| k > 1000),
             "every outcome tried: {errors:?}"
         );
+    }
+
+    /// The stored row is the upscaled one whether or not the largest weight sent is 65,535
+    /// (the row stored as sent then).
+    #[test]
+    fn the_stored_row_is_upscaled() {
+        use rand::Rng;
+        let none = BTreeMap::new();
+        let mut rng = crate::rng::named_stream(4, "stored rows");
+        let mut s = subnet(40);
+        s.neurons.validator_permit[1] = true;
+        for case in 0..3_000u64 {
+            let len = rng.gen_range(1..40usize);
+            let mut w: Vec<(u16, u16)> = Vec::new();
+            for t in 0..40u16 {
+                if w.len() < len && rng.gen_bool(0.6) {
+                    w.push((t, rng.gen()));
+                }
+            }
+            if w.is_empty() {
+                continue;
+            }
+            // The largest 65,535, next to it, or small (the other upscaling forms).
+            let k = rng.gen_range(0..w.len());
+            match case % 4 {
+                0 => w[k].1 = u16::MAX,
+                1 => w[k].1 = u16::MAX - 1,
+                2 => w.iter_mut().for_each(|p| p.1 %= 1_000),
+                _ => {}
+            }
+            let block = 1_000 + 100 * case;
+            assert_eq!(
+                set_weights(&mut s, &none, 0, HotkeyId(1), &w, block),
+                Ok(())
+            );
+            let want: Vec<(u16, u16)> = w.iter().map(|p| p.0).zip(upscaled(&w)).collect();
+            assert_eq!(s.neurons.weights[1], want, "case {case}: {w:?}");
+        }
     }
 
     #[test]
