@@ -110,6 +110,9 @@ pub(super) struct Dense {
     col_lo: Vec<u64>,
     /// Consensus: per column, whether all its voters give it one value (see the use).
     flat: Vec<bool>,
+    /// The uids registered at or after the oldest weight row's update, as (registration
+    /// block, uid), latest first: the columns an outdated row loses.
+    recent: Vec<(u64, u32)>,
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
@@ -1109,6 +1112,24 @@ impl Dense {
                 .map(|(_, row)| row.len())
                 .sum::<usize>(),
         );
+        // Without commit-reveal a row loses, besides its diagonal, the columns registered at or
+        // after its update: few, in a network where each tempo brings some registrations and
+        // every validator writes its row each tempo. Those columns, latest first, so that a
+        // row takes the masks it needs and stops.
+        s.recent.clear();
+        if !input.commit_reveal_enabled {
+            let oldest = (0..n)
+                .filter(|&i| s.wsrc[i] != NONE)
+                .map(|i| s.last_update[i])
+                .min()
+                .unwrap_or(u64::MAX);
+            s.recent.extend(
+                (0..n)
+                    .map(|j| (registered(j), j as u32))
+                    .filter(|&(reg, _)| reg >= oldest),
+            );
+            s.recent.sort_unstable_by(|a, b| b.cmp(a));
+        }
         let mut unsorted = false;
         for i in 0..n {
             let mut total = 0u64;
@@ -1121,16 +1142,17 @@ impl Dense {
                 let dst = &mut s.w16[weights_start..][..n];
                 let updated = s.last_update[i];
                 let written_after = !input.commit_reveal_enabled && updated > latest_registration;
-                // Written after every registration, strictly sorted, below n, no zero: what
-                // `keep` below does for each entry but the diagonal, without its per-entry
-                // checks (the diagonal, if present, is the one non-zero entry to take back). A
-                // scatter that stopped part way, or a row with a zero, is undone for `keep`.
-                let plain = if written_after && scatter_sorted(dst, row, |w| w) {
+                // Strictly sorted, below n, no zero, no commit-reveal: what `keep` below does
+                // for each entry but the diagonal and the columns registered at or after the
+                // update, without its per-entry checks (those, if present, are the non-zero
+                // entries to take back). A scatter that stopped part way, or a row with a
+                // zero, is undone for `keep`.
+                let plain = if !input.commit_reveal_enabled && scatter_sorted(dst, row, |w| w) {
                     dense_row_sum(dst, row.len())
                 } else {
                     None
                 };
-                if written_after && plain.is_none() {
+                if !input.commit_reveal_enabled && plain.is_none() {
                     dst.fill(0);
                 }
                 let zero_at = &mut s.zero_at;
@@ -1145,21 +1167,24 @@ impl Dense {
                     dst[j] = w;
                     total += u64::from(w);
                 };
-                if written_after {
+                let own = if owner == Some(i as u16) { n } else { i };
+                if let Some(sum) = plain {
+                    total = sum;
+                    if let Some(d) = dst.get_mut(own) {
+                        total -= u64::from(*d);
+                        *d = 0;
+                    }
+                    for &(_, j) in s.recent.iter().take_while(|(reg, _)| updated <= *reg) {
+                        let d = &mut dst[j as usize];
+                        total -= u64::from(*d);
+                        *d = 0;
+                    }
+                } else if written_after {
                     // Written after every registration: only the diagonal and uids >= n go.
-                    let own = if owner == Some(i as u16) { n } else { i };
-                    if let Some(sum) = plain {
-                        total = sum;
-                        if let Some(d) = dst.get_mut(own) {
-                            total -= u64::from(*d);
-                            *d = 0;
-                        }
-                    } else {
-                        for &(j, w) in row {
-                            let j = j as usize;
-                            if j < n && j != own {
-                                keep(j, w);
-                            }
+                    for &(j, w) in row {
+                        let j = j as usize;
+                        if j < n && j != own {
+                            keep(j, w);
                         }
                     }
                 } else {
