@@ -845,7 +845,7 @@ fn col_maxima(m: &[u64], n: usize, rows: impl Iterator<Item = usize> + Clone, ou
     }
 }
 
-/// The smallest and the largest value of each column over the given rows (at least one) of the
+/// The smallest and the largest value of each column over the given rows (both 0 without rows) of the
 /// `rows x n` matrix `m`, into `lo` and `hi`. 32 columns at a time with the rows inside, as
 /// [`col_maxima`] does eight: the per-row cost of a block (its offset and bounds checks) is
 /// spread over four times the entries.
