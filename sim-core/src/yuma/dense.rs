@@ -19,6 +19,7 @@ use super::math::{
     clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
     proportion_to_u16, sum, weighted_median, ONE, ZERO,
 };
+use super::simd::Avx2;
 use super::{EpochInput, EpochOutput};
 use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
 
@@ -936,7 +937,12 @@ impl Dense {
     /// and the one compiled with AVX2 + BMI2 enabled), so that the whole body, with the helpers
     /// LLVM inlines into it, is generated for each instruction set.
     #[inline(always)]
-    pub(super) fn run_body(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
+    pub(super) fn run_body(
+        &mut self,
+        input: &EpochInput,
+        out: &mut EpochOutput,
+        avx2: Option<Avx2>,
+    ) -> bool {
         let s = self;
         let n = input.n as usize;
         s.e_below_one = false;
@@ -1551,7 +1557,7 @@ impl Dense {
         }
 
         s.emissions();
-        s.write_output(input, activity_cutoff, out);
+        s.write_output(input, activity_cutoff, out, avx2);
         true
     }
 
@@ -2285,7 +2291,13 @@ impl Dense {
     }
 
     #[inline(always)]
-    fn write_output(&self, input: &EpochInput, activity_cutoff: u64, out: &mut EpochOutput) {
+    fn write_output(
+        &self,
+        input: &EpochInput,
+        activity_cutoff: u64,
+        out: &mut EpochOutput,
+        avx2: Option<Avx2>,
+    ) {
         let s = self;
         let n = input.n as usize;
         let rao = I96F32::saturating_from_num(input.rao_emission);
@@ -2376,7 +2388,10 @@ impl Dense {
                 || (!input.yuma3 && s.t_at_most_one)
                 || value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS))
             {
-                compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
+                match avx2 {
+                    Some(avx2) => avx2.compact_fractions(row, present, value),
+                    None => compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16),
+                }
             } else {
                 compact_row(row, present, value, to_u16);
             }
@@ -3401,6 +3416,74 @@ mod kernel_tests {
                 .map(|j| (j as u16, to_u16(value[j])))
                 .collect();
             assert_eq!(row, want, "round {round}");
+        }
+    }
+
+    #[test]
+    fn compact_fractions_is_compact_row() {
+        // The AVX2 kernel against the plain form it replaces (and the filter it computes), on
+        // rows of every length up to 80 (blocks and tails), each block's 256 presence masks,
+        // values at 0, 1, 2^32 - 1 and 2^32, stale rows of any length, and both the Yuma3 form
+        // (presence from the values themselves, one slice) and the original Yuma's (a separate
+        // presence row, with values above 2^32 there).
+        let Some(avx2) = Avx2::detect() else {
+            return;
+        };
+        let plain = |x: u64| ((x * 65_535) >> 32) as u16;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(47);
+        let (mut got, mut want) = (vec![], vec![]);
+        let mut check = |rng: &mut rand_chacha::ChaCha8Rng, present: &[u64], value: &[u64]| {
+            let old = rng.gen_range(0..90);
+            got.clear();
+            got.resize(old, (7, 7));
+            want.clear();
+            want.resize(rng.gen_range(0..90), (9, 9));
+            avx2.compact_fractions(&mut got, present, value);
+            compact_row(&mut want, present, value, plain);
+            assert_eq!(got, want, "present {present:?} value {value:?} old {old}");
+            let filter: Vec<(u16, u16)> = (0..value.len())
+                .filter(|j| present[*j] > 0)
+                .map(|j| (j as u16, to_u16(value[j])))
+                .collect();
+            assert_eq!(got, filter);
+        };
+        let value_of = |rng: &mut rand_chacha::ChaCha8Rng| match rng.gen_range(0..6) {
+            0 => 1,
+            1 => ONE_BITS,
+            2 => ONE_BITS - 1,
+            3 => rng.gen_range(1..1 << 16),
+            _ => rng.gen_range(1..=ONE_BITS),
+        };
+        for mask in 0..1usize << 16 {
+            // Two blocks of eight plus a tail of up to seven, absent where the mask says.
+            let n = 16 + mask % 8;
+            let value: Vec<u64> = (0..n)
+                .map(|j| {
+                    let v = value_of(&mut rng);
+                    if j < 16 && mask >> j & 1 != 0 || j >= 16 && rng.gen_bool(0.5) {
+                        0
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+            check(&mut rng, &value, &value);
+            let present: Vec<u64> = value.iter().map(|v| v * 2).collect();
+            let value: Vec<u64> = (0..n).map(|_| value_of(&mut rng)).collect();
+            check(&mut rng, &present, &value);
+        }
+        for _ in 0..50_000 {
+            let n = rng.gen_range(0..80);
+            let absent = rng.gen_range(0.0..1.0);
+            let value: Vec<u64> = (0..n)
+                .map(|_| u64::from(!rng.gen_bool(absent)) * value_of(&mut rng))
+                .collect();
+            check(&mut rng, &value, &value);
+            let present: Vec<u64> = (0..n)
+                .map(|_| u64::from(!rng.gen_bool(absent)) * rng.gen_range(1..1 << 33))
+                .collect();
+            let value: Vec<u64> = (0..n).map(|_| rng.gen_range(0..=ONE_BITS)).collect();
+            check(&mut rng, &present, &value);
         }
     }
 
