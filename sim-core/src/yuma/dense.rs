@@ -161,6 +161,9 @@ struct Cols {
     lo_hi: Vec<u64>,
     lo_lo: Vec<u64>,
     shift_less_one: Vec<u64>,
+    /// 32 - s and s (s at least 1), for the AVX2 dividends (`Avx2::dividend_blocks`).
+    up: Vec<u64>,
+    down: Vec<u64>,
     fixed: Vec<I32F32>,
 }
 
@@ -1475,16 +1478,47 @@ impl Dense {
                     cols.shift_less_one
                         .extend(cols.s.iter().map(|sh| sh.max(&1) - 1));
                 }
+                // The AVX2 kernel's two shifts (`Avx2::dividend_blocks`), where every s is at
+                // most 32 (every column total below 2^32; this benchmark's are about 2^30).
+                let split = avx2.is_some() && plain && s.cols.s.iter().all(|sh| *sh <= 32);
+                if split {
+                    let cols = &mut s.cols;
+                    cols.up.clear();
+                    cols.up.extend(cols.s.iter().map(|sh| 32 - sh.max(&1)));
+                    cols.down.clear();
+                    cols.down.extend(cols.s.iter().map(|sh| *sh.max(&1)));
+                }
+                let whole = n - n % 8;
                 for (r, &uid) in s.rows.iter().enumerate() {
                     let e = &s.e[r * n..][..n];
                     let (lo, sh) = (&s.cols.lo[..n], &s.cols.s[..n]);
                     let inc = &s.inc[..n];
                     // Each product is at most the incentive; the sum at most n * 2^32.
                     let mut per_validator = 0u64;
+                    let blocks = match avx2 {
+                        Some(avx2) if split => {
+                            let cols = &s.cols;
+                            avx2.dividend_blocks(
+                                &e[..whole],
+                                (&cols.lo_hi[..whole], &cols.lo_lo[..whole]),
+                                (&cols.up[..whole], &cols.down[..whole]),
+                                &inc[..whole],
+                            )
+                        }
+                        _ => None,
+                    };
                     if plain {
                         let (lo_hi, lo_lo) = (&s.cols.lo_hi[..n], &s.cols.lo_lo[..n]);
                         let shift = &s.cols.shift_less_one[..n];
-                        for j in 0..n {
+                        // The kernel's blocks, or all from the start.
+                        let start = match blocks {
+                            Some(sum) => {
+                                per_validator = sum;
+                                whole
+                            }
+                            None => 0,
+                        };
+                        for j in start..n {
                             let v = apply_below_one(lo_hi[j], lo_lo[j], shift[j], e[j]);
                             per_validator += mulf_lo(inc[j], v);
                         }
@@ -3485,6 +3519,79 @@ mod kernel_tests {
             let value: Vec<u64> = (0..n).map(|_| rng.gen_range(0..=ONE_BITS)).collect();
             check(&mut rng, &present, &value);
         }
+    }
+
+    #[test]
+    fn dividend_blocks_is_the_plain_sum() {
+        // The AVX2 dividends kernel against the plain loop it replaces: column totals from 2
+        // to 2^32 - 1 (s from 1 to 32: powers of two, their neighbours, random widths) and zero
+        // columns, entries from 0 to their column's total (at the total the quotient is 2^32
+        // and the kernel must decline), incentives from 0 to 2^32 - 1.
+        let Some(avx2) = Avx2::detect() else {
+            return;
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(48);
+        let (mut declined, mut taken) = (0, 0);
+        for round in 0..20_000 {
+            let n = 8 * rng.gen_range(0..12);
+            let full = rng.gen_bool(0.1);
+            let total: Vec<u64> = (0..n)
+                .map(|_| match rng.gen_range(0..6) {
+                    0 => 0,
+                    1 => 1 << rng.gen_range(1..32),
+                    2 => (1 << rng.gen_range(1..32)) + rng.gen_range(0..2) * 2 - 1,
+                    3 => LOW,
+                    _ => rng.gen_range(2..=LOW) >> rng.gen_range(0..31),
+                })
+                .map(|t: u64| if t == 1 { 2 } else { t })
+                .collect();
+            let e: Vec<u64> = total
+                .iter()
+                .map(|&t| match rng.gen_range(0..8) {
+                    _ if t == 0 => 0,
+                    0 => 0,
+                    1 if full || rng.gen_bool(0.02) => t,
+                    2 => t - 1,
+                    _ => rng.gen_range(0..t),
+                })
+                .collect();
+            let inc: Vec<u64> = (0..n)
+                .map(|_| match rng.gen_range(0..5) {
+                    0 => 0,
+                    1 => LOW,
+                    _ => rng.gen_range(0..=LOW),
+                })
+                .collect();
+            let recip: Vec<Recip> = total
+                .iter()
+                .map(|&t| {
+                    if t == 0 {
+                        Recip::default()
+                    } else {
+                        Recip::new(t)
+                    }
+                })
+                .collect();
+            let lo_hi: Vec<u64> = recip.iter().map(|r| r.lo >> 32).collect();
+            let lo_lo: Vec<u64> = recip.iter().map(|r| r.lo & LOW).collect();
+            let shift: Vec<u64> = recip.iter().map(|r| r.s.max(1) - 1).collect();
+            let up: Vec<u64> = recip.iter().map(|r| 32 - r.s.max(1)).collect();
+            let down: Vec<u64> = recip.iter().map(|r| r.s.max(1)).collect();
+            assert!(recip.iter().all(|r| r.s <= 32));
+            let v: Vec<u64> = (0..n)
+                .map(|j| apply_below_one(lo_hi[j], lo_lo[j], shift[j], e[j]))
+                .collect();
+            let want: u64 = (0..n).map(|j| mulf_lo(inc[j], v[j])).sum();
+            let got = avx2.dividend_blocks(&e, (&lo_hi, &lo_lo), (&up, &down), &inc);
+            if v.iter().any(|v| *v == ONE_BITS) {
+                assert_eq!(got, None, "round {round}");
+                declined += 1;
+            } else {
+                assert_eq!(got, Some(want), "round {round}");
+                taken += 1;
+            }
+        }
+        assert!(declined > 1000 && taken > 1000, "{declined} {taken}");
     }
 
     #[test]

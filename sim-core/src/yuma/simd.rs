@@ -10,8 +10,9 @@
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
 //! sound exactly when the processor supports the features, checked at run time just before;
-//! and the one kernel written with AVX2 intrinsics ([`Avx2::compact_fractions`]), whose
-//! unaligned loads and stores go through fixed-size arrays taken from checked slices.
+//! and the two kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! [`Avx2::dividend_blocks`]), whose unaligned loads and stores go through fixed-size arrays
+//! taken from checked slices.
 #![allow(unsafe_code)]
 
 use super::dense::Dense;
@@ -83,9 +84,102 @@ impl Avx2 {
         #[cfg(not(target_arch = "x86_64"))]
         unreachable!("no Avx2 off x86-64")
     }
+    /// The dividends' row sum of `mulf_lo(inc, apply_below_one(lo_hi, lo_lo, s - 1, e))`
+    /// (`dense.rs`) over whole blocks of eight entries (the caller adds the rest), for e and inc
+    /// below 2^32 and every column's 1 <= s <= 32 (`up` = 32 - s, `down` = s); `None` when a
+    /// quotient is 2^32 (a column whose only entry is this row's), which the caller then takes
+    /// the plain way. See [`dividend_blocks`] for the arithmetic.
+    #[inline(always)]
+    pub(super) fn dividend_blocks(
+        self,
+        e: &[u64],
+        lo: (&[u64], &[u64]),
+        shift: (&[u64], &[u64]),
+        inc: &[u64],
+    ) -> Option<u64> {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            dividend_blocks(e, lo, shift, inc)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
 }
 
-/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
+/// See [`Avx2::dividend_blocks`]. `apply_below_one` computes t = x * lo_hi +
+/// floor(x * lo_lo / 2^32) and floor((x * 2^31 + floor(t / 2)) / 2^(s - 1)); for s <= 32 the
+/// first term is a multiple of 2^(s - 1), so that is (x << (32 - s)) + (t >> s): two shifts
+/// from per-column counts and an add, where the plain form (Rust's `>>` masks its count) took a
+/// shift, a shift, an add, a mask and a shift. `mulf_lo(inc, v)` is floor(inc * v / 2^32),
+/// one 32 x 32 product, while v < 2^32; the OR of every v tells whether one was 2^32 (then
+/// `None`). No masks of x or the halves: `vpmuludq` reads only the low 32 bits, and x < 2^32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn dividend_blocks(
+    e: &[u64],
+    (lo_hi, lo_lo): (&[u64], &[u64]),
+    (up, down): (&[u64], &[u64]),
+    inc: &[u64],
+) -> Option<u64> {
+    use std::arch::x86_64::*;
+    let blocks = e.len() / 8;
+    debug_assert_eq!(e.len(), blocks * 8);
+    // Every slice cut to the same whole blocks, so that LLVM sees each load in bounds.
+    let n = blocks * 8;
+    let (e, lo_hi, lo_lo) = (&e[..n], &lo_hi[..n], &lo_lo[..n]);
+    let (up, down, inc) = (&up[..n], &down[..n], &inc[..n]);
+    // A macro, not a closure: closures do not inherit the function's target features, and
+    // LLVM then called them out of line.
+    macro_rules! load {
+        ($x:expr, $j:expr) => {{
+            let x: &[u64; 4] = $x[$j..$j + 4].try_into().unwrap();
+            // SAFETY: 32 bytes, an unaligned load.
+            unsafe { _mm256_loadu_si256(x.as_ptr().cast::<__m256i>()) }
+        }};
+    }
+    let (mut acc0, mut acc1, mut high) = (
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+    );
+    for b in 0..blocks {
+        let j = b * 8;
+        debug_assert!(e[j..j + 8].iter().all(|x| *x >> 32 == 0));
+        debug_assert!(inc[j..j + 8].iter().all(|x| *x >> 32 == 0));
+        debug_assert!(down[j..j + 8].iter().all(|s| (1..=32).contains(s)));
+        let mut v = [_mm256_setzero_si256(); 2];
+        let mut p = [_mm256_setzero_si256(); 2];
+        for h in 0..2 {
+            let k = j + 4 * h;
+            let x = load!(e, k);
+            let t = _mm256_add_epi64(
+                _mm256_mul_epu32(x, load!(lo_hi, k)),
+                _mm256_srli_epi64::<32>(_mm256_mul_epu32(x, load!(lo_lo, k))),
+            );
+            v[h] = _mm256_add_epi64(
+                _mm256_sllv_epi64(x, load!(up, k)),
+                _mm256_srlv_epi64(t, load!(down, k)),
+            );
+            p[h] = _mm256_srli_epi64::<32>(_mm256_mul_epu32(load!(inc, k), v[h]));
+        }
+        acc0 = _mm256_add_epi64(acc0, p[0]);
+        acc1 = _mm256_add_epi64(acc1, p[1]);
+        high = _mm256_or_si256(high, _mm256_or_si256(v[0], v[1]));
+    }
+    if _mm256_testz_si256(high, _mm256_set1_epi64x(!0xffff_ffff)) == 0 {
+        return None;
+    }
+    let acc = _mm256_add_epi64(acc0, acc1);
+    let sum = _mm_add_epi64(
+        _mm256_castsi256_si128(acc),
+        _mm256_extracti128_si256::<1>(acc),
+    );
+    Some((_mm_cvtsi128_si64(sum) + _mm_extract_epi64::<1>(sum)) as u64)
+}
+
+/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
 /// vectors of four u64 (entries 0-3 and 4-7): per 128-bit half it takes two dwords of each
 /// operand, so lanes 0..8 hold entries 0, 1, 4, 5, 2, 3, 6, 7 (this order is its own inverse).
 const LANE_OF: [usize; 8] = [0, 1, 4, 5, 2, 3, 6, 7];
