@@ -271,6 +271,8 @@ trait Cell:
     fn min_value(self, other: Self) -> Self;
     /// The low byte.
     fn low_byte(self) -> u8;
+    /// The row itself where `Self` is u32 (for the AVX2 normalisation), `None` for u64.
+    fn narrow_row(row: &mut [Self]) -> Option<&mut [u32]>;
 }
 
 impl Cell for u64 {
@@ -287,6 +289,10 @@ impl Cell for u64 {
     fn low_byte(self) -> u8 {
         self as u8
     }
+    #[inline(always)]
+    fn narrow_row(_: &mut [u64]) -> Option<&mut [u32]> {
+        None
+    }
 }
 
 impl Cell for u32 {
@@ -302,6 +308,10 @@ impl Cell for u32 {
     #[inline(always)]
     fn low_byte(self) -> u8 {
         self as u8
+    }
+    #[inline(always)]
+    fn narrow_row(row: &mut [u32]) -> Option<&mut [u32]> {
+        Some(row)
     }
 }
 
@@ -875,6 +885,7 @@ fn normalize_rows<T: Cell>(
     n: usize,
     w: &mut Vec<T>,
     has_one: &mut Vec<bool>,
+    avx2: Option<Avx2>,
 ) -> bool {
     has_one.clear();
     w.resize(wtotal.len() * n, T::default());
@@ -882,7 +893,17 @@ fn normalize_rows<T: Cell>(
         let raw = &w16[r * n..][..n];
         let row = &mut w[r * n..][..n];
         let mut high = 0u64;
-        if total > 1 {
+        // A total of at least 2^17 in u32 lanes: the AVX2 kernel (no entry reaches the total,
+        // a u16, so none is 1).
+        let kernel = match (avx2, T::narrow_row(row)) {
+            (Some(avx2), Some(row)) if total >= 1 << 17 => {
+                avx2.normalize_row(raw, row, total);
+                true
+            }
+            _ => false,
+        };
+        if kernel {
+        } else if total > 1 {
             // Raw u16 weights, a total of at least 2: `Recip16`.
             let recip = Recip16::new(total);
             for (v, x) in row.iter_mut().zip(raw) {
@@ -1199,9 +1220,9 @@ impl Dense {
         // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
         // with a single weight), for the products of the fused passes.
         // From the raw u16 rows into the u32 matrix, or the u64 one where a weight is 1.
-        s.w_narrow = normalize_rows(&s.w16, &s.wtotal, n, &mut s.w32, &mut s.w_has_one);
+        s.w_narrow = normalize_rows(&s.w16, &s.wtotal, n, &mut s.w32, &mut s.w_has_one, avx2);
         if !s.w_narrow {
-            normalize_rows(&s.w16, &s.wtotal, n, &mut s.w, &mut s.w_has_one);
+            normalize_rows(&s.w16, &s.wtotal, n, &mut s.w, &mut s.w_has_one, avx2);
         }
 
         // Consensus (`weighted_median_col_sparse`).
@@ -3316,7 +3337,14 @@ mod kernel_tests {
         for round in 0..20_000 {
             let (n, w16, wtotal) = raw_rows(&mut rng);
             let (mut wide, mut wide_one) = (vec![7u64; 3], vec![true]);
-            assert!(normalize_rows(&w16, &wtotal, n, &mut wide, &mut wide_one));
+            assert!(normalize_rows(
+                &w16,
+                &wtotal,
+                n,
+                &mut wide,
+                &mut wide_one,
+                None
+            ));
             // The reference: floor(w * 2^32 / total), 0 for a row without weight.
             for (r, &total) in wtotal.iter().enumerate() {
                 for j in 0..n {
@@ -3334,7 +3362,7 @@ mod kernel_tests {
                 );
             }
             let (mut narrow, mut narrow_one) = (vec![7u32; 5], vec![]);
-            let fits = normalize_rows(&w16, &wtotal, n, &mut narrow, &mut narrow_one);
+            let fits = normalize_rows(&w16, &wtotal, n, &mut narrow, &mut narrow_one, None);
             assert_eq!(fits, !wide_one.contains(&true), "round {round}");
             if fits {
                 let widened: Vec<u64> = narrow.iter().map(|v| u64::from(*v)).collect();
@@ -3592,6 +3620,60 @@ mod kernel_tests {
             }
         }
         assert!(declined > 1000 && taken > 1000, "{declined} {taken}");
+    }
+
+    #[test]
+    fn normalize_row_is_the_exact_quotient() {
+        // The AVX2 row normalisation against floor(x * 2^32 / d) for every u16 numerator and
+        // divisors from 2^17 to 2^31 - 1 (edges, powers of two and their neighbours, random),
+        // in a row of 65536 + 5 entries (the kernel's blocks and a tail); then `normalize_rows`
+        // with and without it on random rows (totals below and above 2^17).
+        let Some(avx2) = Avx2::detect() else {
+            return;
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(49);
+        let raw: Vec<u16> = (0..=u16::MAX).chain([0, 1, 2, 65_534, 65_535]).collect();
+        let mut row = vec![0u32; raw.len()];
+        let mut divisors = vec![1 << 17, (1 << 17) + 1, (1 << 31) - 1, (1 << 31) - 2];
+        for b in 17..31 {
+            divisors.extend([(1 << b) - 1, 1 << b, (1 << b) + 1]);
+        }
+        divisors.extend((0..100).map(|_| rng.gen_range(1 << 17..1 << 31)));
+        for d in divisors
+            .into_iter()
+            .filter(|d| (1 << 17..1 << 31).contains(d))
+        {
+            avx2.normalize_row(&raw, &mut row, d);
+            for (x, q) in raw.iter().zip(&row) {
+                let want = (u128::from(*x) << 32) / u128::from(d);
+                assert_eq!(u128::from(*q), want, "x {x} d {d}");
+            }
+        }
+        for _ in 0..2_000 {
+            let n = rng.gen_range(1..90);
+            let rows = rng.gen_range(1..5);
+            let top = [2, 256, 65_536][rng.gen_range(0..3)];
+            let w16: Vec<u16> = (0..rows * n)
+                .map(|_| {
+                    if rng.gen_bool(0.2) {
+                        0
+                    } else {
+                        rng.gen_range(0..top) as u16
+                    }
+                })
+                .collect();
+            let wtotal: Vec<u64> = (0..rows)
+                .map(|r| w16[r * n..][..n].iter().map(|x| u64::from(*x)).sum())
+                .collect();
+            let (mut plain, mut plain_one) = (vec![], vec![]);
+            let (mut fast, mut fast_one) = (vec![], vec![]);
+            let a = normalize_rows::<u32>(&w16, &wtotal, n, &mut plain, &mut plain_one, None);
+            let b = normalize_rows::<u32>(&w16, &wtotal, n, &mut fast, &mut fast_one, Some(avx2));
+            assert_eq!(a, b);
+            if a {
+                assert_eq!((plain, plain_one), (fast, fast_one));
+            }
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
 //! sound exactly when the processor supports the features, checked at run time just before;
-//! and the two kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
-//! [`Avx2::dividend_blocks`]), whose unaligned loads and stores go through fixed-size arrays
+//! and the three kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`]), whose unaligned loads and stores go through fixed-size arrays
 //! taken from checked slices.
 #![allow(unsafe_code)]
 
@@ -179,7 +179,74 @@ unsafe fn dividend_blocks(
     Some((_mm_cvtsi128_si64(sum) + _mm_extract_epi64::<1>(sum)) as u64)
 }
 
-/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
+impl Avx2 {
+    /// W's row normalisation (`normalize_rows` in `dense.rs`) of raw u16 weights by a row total
+    /// d in [2^17, 2^31): `row[j]` = floor(raw[j] * 2^32 / d), every result below 2^32 (a u16
+    /// is below d). See [`normalize_row`] for the arithmetic.
+    #[inline(always)]
+    pub(super) fn normalize_row(self, raw: &[u16], row: &mut [u32], d: u64) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            normalize_row(raw, row, d)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::normalize_row`]. With b = bits(d) (18 <= b <= 31), m = ceil(2^80 / d) (below
+/// 2^63) and its excess e = m * d - 2^80 < d: x * m / 2^48 = x * 2^32 / d + x * e / (d * 2^48)
+/// and x * e < 2^16 * 2^31 < 2^48, so floor(x * m / 2^48) = floor(x * 2^32 / d) (the proof of
+/// `Recip16`, whose l = 16 + b is raised to 48). Taken as x' = x * 2^16 (below 2^32, one lane
+/// of the widened u16 shifted up) times m over 2^64: S = x' * m_hi + floor(x' * m_lo / 2^32) =
+/// floor(x' * m / 2^32) (below 2^63), and the result is S's upper dword: no shift by a
+/// per-row count, and the eight results of two vectors of four are one blend (even entries
+/// from the even lanes' products shifted down, odd ones from the odd lanes' upper dwords)
+/// instead of a narrowing per four (`vextracti128` + `vshufps`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn normalize_row(raw: &[u16], row: &mut [u32], d: u64) {
+    use std::arch::x86_64::*;
+    debug_assert!((1 << 17..1 << 31).contains(&d));
+    let m = (1u128 << 80).div_ceil(u128::from(d)) as u64;
+    let (hi, lo) = (
+        _mm256_set1_epi64x((m >> 32) as i64),
+        _mm256_set1_epi64x((m & 0xffff_ffff) as i64),
+    );
+    let n = raw.len().min(row.len());
+    let blocks = n / 8;
+    let (raw, row) = (&raw[..n], &mut row[..n]);
+    for b in 0..blocks {
+        let j = b * 8;
+        let x: &[u16; 8] = raw[j..j + 8].try_into().unwrap();
+        // SAFETY: 16 bytes, an unaligned load.
+        let x = unsafe { _mm_loadu_si128(x.as_ptr().cast::<__m128i>()) };
+        // Eight u32 lanes of x * 2^16; the odd ones moved to the even dwords for `vpmuludq`.
+        let even = _mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(x));
+        let odd = _mm256_srli_epi64::<32>(even);
+        let s = |x: __m256i| {
+            _mm256_add_epi64(
+                _mm256_mul_epu32(x, hi),
+                _mm256_srli_epi64::<32>(_mm256_mul_epu32(x, lo)),
+            )
+        };
+        let (se, so) = (s(even), s(odd));
+        let q = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(se), so);
+        let out: &mut [u32; 8] = (&mut row[j..j + 8]).try_into().unwrap();
+        // SAFETY: 32 bytes, an unaligned store.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast::<__m256i>(), q) };
+    }
+    // The rest as one lane (x * m itself would pass 2^64).
+    let (hi, lo) = (m >> 32, m & 0xffff_ffff);
+    for j in blocks * 8..n {
+        let x = u64::from(raw[j]) << 16;
+        row[j] = ((x * hi + ((x * lo) >> 32)) >> 32) as u32;
+    }
+}
+
+/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
 /// vectors of four u64 (entries 0-3 and 4-7): per 128-bit half it takes two dwords of each
 /// operand, so lanes 0..8 hold entries 0, 1, 4, 5, 2, 3, 6, 7 (this order is its own inverse).
 const LANE_OF: [usize; 8] = [0, 1, 4, 5, 2, 3, 6, 7];
