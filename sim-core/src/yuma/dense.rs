@@ -727,10 +727,19 @@ fn compact_row(
 /// entries of at most 2^16 - 1 sum to at most 2^32 - 2^16, and count to at most 2^16, so
 /// neither wraps.
 #[inline(always)]
-fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
+fn dense_row_sum(dst: &[u16], len: usize, avx2: Option<Avx2>) -> Option<u64> {
     debug_assert!(dst.len() <= 1 << 16);
     let (mut count, mut sum) = (0u32, 0u32);
-    for v in dst {
+    // The AVX2 kernel's whole blocks of 32, then the rest here.
+    let whole = match avx2 {
+        Some(avx2) => {
+            let whole = dst.len() - dst.len() % 32;
+            (count, sum) = avx2.count_and_sum(&dst[..whole]);
+            whole
+        }
+        None => 0,
+    };
+    for v in &dst[whole..] {
         count += u32::from(*v != 0);
         sum += u32::from(*v);
     }
@@ -1125,7 +1134,7 @@ impl Dense {
                 // checks (the diagonal, if present, is the one non-zero entry to take back). A
                 // scatter that stopped part way, or a row with a zero, is undone for `keep`.
                 let plain = if written_after && scatter_sorted(dst, row, |w| w) {
-                    dense_row_sum(dst, row.len())
+                    dense_row_sum(dst, row.len(), avx2)
                 } else {
                     None
                 };
@@ -3699,6 +3708,15 @@ mod kernel_tests {
 
     #[test]
     fn dense_row_sum_is_the_wide_sum() {
+        // The plain form, and the one with the AVX2 kernel (`Avx2::count_and_sum`).
+        dense_row_sum_is_the_wide_sum_with(None);
+        if let Some(avx2) = Avx2::detect() {
+            dense_row_sum_is_the_wide_sum_with(Some(avx2));
+        }
+    }
+
+    fn dense_row_sum_is_the_wide_sum_with(avx2: Option<Avx2>) {
+        let dense_row_sum = |dst: &[u16], len: usize| dense_row_sum(dst, len, avx2);
         let wide = |dst: &[u16], len: usize| {
             let count = dst.iter().filter(|v| **v != 0).count();
             let sum: u64 = dst.iter().map(|v| u64::from(*v)).sum();
@@ -3707,6 +3725,9 @@ mod kernel_tests {
         // The largest row: 65535 entries of 65535 (the sum is 2^32 - 2^17 + 1).
         let full = vec![u16::MAX; u16::MAX as usize];
         assert_eq!(dense_row_sum(&full, full.len()), wide(&full, full.len()));
+        // 2^16 entries (n's bound): the sum is still below 2^32, the count 2^16.
+        let full16 = vec![u16::MAX; 1 << 16];
+        assert_eq!(dense_row_sum(&full16, 1 << 16), Some(65_535 << 16));
         assert_eq!(dense_row_sum(&full, full.len()), Some(65_535 * 65_535));
         assert_eq!(dense_row_sum(&full, full.len() - 1), None);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(24);

@@ -10,8 +10,8 @@
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
 //! sound exactly when the processor supports the features, checked at run time just before;
-//! and the three kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
-//! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`]), whose unaligned loads and stores go through fixed-size arrays
+//! and the four kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`], [`Avx2::count_and_sum`]), whose unaligned loads and stores go through fixed-size arrays
 //! taken from checked slices.
 #![allow(unsafe_code)]
 
@@ -244,6 +244,67 @@ unsafe fn normalize_row(raw: &[u16], row: &mut [u32], d: u64) {
         let x = u64::from(raw[j]) << 16;
         row[j] = ((x * hi + ((x * lo) >> 32)) >> 32) as u32;
     }
+}
+
+impl Avx2 {
+    /// The weights' row test (`dense_row_sum` in `dense.rs`) over whole blocks of 32 u16: the
+    /// number of non-zero entries and their sum (both below 2^32 for a row of at most 2^16
+    /// entries). See [`count_and_sum`].
+    #[inline(always)]
+    pub(super) fn count_and_sum(self, row: &[u16]) -> (u32, u32) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            count_and_sum(row)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::count_and_sum`]. Each u16 x is taken as the signed x - 2^15 (its top bit
+/// flipped, one `vpxor` that also loads), so that `vpmaddwd` by ones adds neighbouring pairs
+/// in i32 lanes (the sum is then corrected by 2^15 per entry), and x = 0 is the flipped value
+/// -2^15, counted by one compare and subtract in i16 lanes; LLVM widened every u16 to u32
+/// twice (for the count and for the sum). Bounds: a row of at most 2^16 entries (2^11 blocks)
+/// counts at most 2^12 in each of the count's 16 lanes, and each i32 lane adds at most 2^12
+/// pair sums of magnitude at most 2^16: no lane wraps.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn count_and_sum(row: &[u16]) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    debug_assert!(row.len() <= 1 << 16 && row.len() % 32 == 0);
+    let blocks = row.len() / 32;
+    let row = &row[..blocks * 32];
+    let flip = _mm256_set1_epi16(i16::MIN);
+    let ones = _mm256_set1_epi16(1);
+    let (mut zeros, mut sum) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for b in 0..blocks {
+        let x: &[u16; 32] = row[b * 32..b * 32 + 32].try_into().unwrap();
+        // SAFETY: 64 bytes, two unaligned 32-byte loads.
+        let (x0, x1) = unsafe {
+            let p = x.as_ptr().cast::<__m256i>();
+            (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)))
+        };
+        let (s0, s1) = (_mm256_xor_si256(x0, flip), _mm256_xor_si256(x1, flip));
+        // A zero entry is -2^15 once flipped; the compare's -1 per such lane is subtracted.
+        zeros = _mm256_sub_epi16(zeros, _mm256_cmpeq_epi16(s0, flip));
+        zeros = _mm256_sub_epi16(zeros, _mm256_cmpeq_epi16(s1, flip));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(s0, ones));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(s1, ones));
+    }
+    // Zeros per lane (u16) and the signed sums (i32) added across lanes.
+    let zeros = _mm256_madd_epi16(zeros, ones);
+    let lanes = |v: __m256i| {
+        let v = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b01_00_11_10>(v));
+        let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b10_11_00_01>(v));
+        _mm_cvtsi128_si32(v) as u32
+    };
+    let n = row.len() as u32;
+    let (zeros, flipped) = (lanes(zeros), lanes(sum));
+    (n - zeros, flipped.wrapping_add(n << 15))
 }
 
 /// The lane of each entry of a block of eight/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
