@@ -572,14 +572,13 @@ fn load_bond_row(
     dst: &mut Vec<u16>,
     row: &[(u16, u16)],
     n: usize,
-    all_kept: bool,
-    kept: &impl Fn(usize) -> bool,
+    (all_kept, kept, avx2): (bool, &impl Fn(usize) -> bool, Option<Avx2>),
 ) -> bool {
     fill(dst, n, 0);
     // Every bond kept: the scatter below n, which stops (false) at the first uid not above its
     // predecessor or not below n. Up to there it wrote what the loop below writes, so the loop
     // can take over from the start (it accepts uids >= n that stay sorted, and declines the rest).
-    if all_kept && scatter_sorted(&mut dst[..n], row, |bv| bv) {
+    if all_kept && scatter_u16(&mut dst[..n], row, avx2) {
         return true;
     }
     let mut next = 0usize;
@@ -594,6 +593,16 @@ fn load_bond_row(
         }
     }
     true
+}
+
+/// [`scatter_sorted`] of raw u16 values (the weight and bond rows): the AVX2 kernel
+/// (`Avx2::scatter_sorted`, the same writes and result) where the build has it.
+#[inline(always)]
+fn scatter_u16(dst: &mut [u16], row: &[(u16, u16)], avx2: Option<Avx2>) -> bool {
+    match avx2 {
+        Some(avx2) => avx2.scatter_sorted(dst, row),
+        None => scatter_sorted(dst, row, |v| v),
+    }
 }
 
 /// `dst[j] = f(v)` for every `(j, v)` of a row while its uids are strictly increasing and below
@@ -1133,7 +1142,7 @@ impl Dense {
                 // `keep` below does for each entry but the diagonal, without its per-entry
                 // checks (the diagonal, if present, is the one non-zero entry to take back). A
                 // scatter that stopped part way, or a row with a zero, is undone for `keep`.
-                let plain = if written_after && scatter_sorted(dst, row, |w| w) {
+                let plain = if written_after && scatter_u16(dst, row, avx2) {
                     dense_row_sum(dst, row.len(), avx2)
                 } else {
                     None
@@ -1337,7 +1346,7 @@ impl Dense {
         }
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
-            let kept = (all_bonds_kept, bonds_kept);
+            let kept = (all_bonds_kept, bonds_kept, avx2);
             let clip = penalty == ONE;
             // W and the consensus moved out for the call (and back), as for the consensus.
             let done = if s.w_narrow {
@@ -1671,7 +1680,7 @@ impl Dense {
         n: usize,
         clip: bool,
         alpha: I32F32,
-        (all_kept, bond_kept): (bool, impl Fn(usize) -> bool),
+        (all_kept, bond_kept, avx2): (bool, impl Fn(usize) -> bool, Option<Avx2>),
     ) -> bool {
         let s = self;
         let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
@@ -1686,7 +1695,7 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
-            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+            if !load_bond_row(&mut s.bond_row, bond_row, n, (all_kept, &bond_kept, avx2)) {
                 return false;
             }
             let b = &s.bond_row[..n];
@@ -1789,7 +1798,7 @@ impl Dense {
         input: &EpochInput,
         n: usize,
         clip: bool,
-        (all_kept, bond_kept): (bool, impl Fn(usize) -> bool),
+        (all_kept, bond_kept, avx2): (bool, impl Fn(usize) -> bool, Option<Avx2>),
     ) -> bool {
         let s = self;
         let sigmoid = Sigmoid::new(input);
@@ -1820,7 +1829,7 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
-            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+            if !load_bond_row(&mut s.bond_row, bond_row, n, (all_kept, &bond_kept, avx2)) {
                 return false;
             }
             let b = &s.bond_row[..n];
@@ -3768,6 +3777,8 @@ mod kernel_tests {
     /// and out-of-range uids, into destinations of various lengths.
     #[test]
     fn scatter_sorted_is_the_checked_loop() {
+        // The AVX2 kernel (`Avx2::scatter_sorted`) is checked alongside, where there is one.
+        let avx2 = Avx2::detect();
         let reference = |dst: &mut [u16], row: &[(u16, u16)]| {
             let mut next = 0usize;
             for &(j, v) in row {
@@ -3794,6 +3805,11 @@ mod kernel_tests {
                         let ok = scatter_sorted(&mut got, &row, |v| v);
                         assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
                         assert_eq!(got, want, "n {n} row {row:?}");
+                        if let Some(avx2) = avx2 {
+                            let mut fast = vec![7u16; n];
+                            assert_eq!(avx2.scatter_sorted(&mut fast, &row), ok);
+                            assert_eq!(fast, want, "AVX2, n {n} row {row:?}");
+                        }
                     }
                 }
             }
@@ -3825,6 +3841,11 @@ mod kernel_tests {
             let ok = scatter_sorted(&mut got, &row, |v| v);
             assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
             assert_eq!(got, want, "n {n} row {row:?}");
+            if let Some(avx2) = avx2 {
+                let mut fast = vec![fill; n];
+                assert_eq!(avx2.scatter_sorted(&mut fast, &row), ok);
+                assert_eq!(fast, want, "AVX2, n {n} row {row:?}");
+            }
             // The u64 instance (the original Yuma's bonds) writes the same entries.
             let mut wide = vec![u64::from(fill); n];
             assert_eq!(scatter_sorted(&mut wide, &row, |v| u64::from(v) << 32), ok);

@@ -10,8 +10,9 @@
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
 //! sound exactly when the processor supports the features, checked at run time just before;
-//! and the four kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
-//! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`], [`Avx2::count_and_sum`]), whose unaligned loads and stores go through fixed-size arrays
+//! and the five kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`], [`Avx2::count_and_sum`],
+//! [`Avx2::scatter_sorted`]), whose unaligned loads and stores go through fixed-size arrays
 //! taken from checked slices.
 #![allow(unsafe_code)]
 
@@ -305,6 +306,95 @@ unsafe fn count_and_sum(row: &[u16]) -> (u32, u32) {
     let n = row.len() as u32;
     let (zeros, flipped) = (lanes(zeros), lanes(sum));
     (n - zeros, flipped.wrapping_add(n << 15))
+}
+
+impl Avx2 {
+    /// `scatter_sorted(dst, row, |v| v)` (`dense.rs`): `dst[j] = v` for every `(j, v)` of the
+    /// row while its uids are strictly increasing and below `dst.len()`; `true` when the whole
+    /// row is, `false` at the first entry that is not (entries before it written, the rest
+    /// not). See [`scatter_sorted`].
+    #[inline(always)]
+    pub(super) fn scatter_sorted(self, dst: &mut [u16], row: &[(u16, u16)]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            scatter_sorted(dst, row)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::scatter_sorted`]. The plain form's block step with the eight pairs as one
+/// 32-byte vector of u32 `uid | value << 16`: the block test is one XOR with the expected
+/// uids next..next + 8 and one `vptest` of the low halves (LLVM blended the uids out first),
+/// the values are their upper halves gathered by one `vpshufb` and one `vpermq` into a 16-byte
+/// store (LLVM shifted, extracted and packed). A chunk that fails the test goes one by one with
+/// the checks, as in the plain form, and the expected uids restart from the new `next`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn scatter_sorted(dst: &mut [u16], row: &[(u16, u16)]) -> bool {
+    use std::arch::x86_64::*;
+    let n = dst.len();
+    debug_assert!(n <= 1 << 16);
+    let mut next = 0usize;
+    // The one-by-one step (scalar: a closure is fine here, it needs no vector feature).
+    let one = |dst: &mut [u16], j: u16, v: u16, next: &mut usize| {
+        let j = j as usize;
+        if j < *next || j >= n {
+            return false;
+        }
+        dst[j] = v;
+        *next = j + 1;
+        true
+    };
+    let iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let eight = _mm256_set1_epi32(8);
+    let uids = _mm256_set1_epi32(0xffff);
+    // Per 128-bit half: the upper u16 of each of its four u32 into its low eight bytes.
+    let values = _mm256_setr_epi8(
+        2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, 2, 3, 6, 7, 10, 11, 14, 15, -1,
+        -1, -1, -1, -1, -1, -1, -1,
+    );
+    let mut expect = iota;
+    let chunks = row.len() / 8;
+    let body = &row[..chunks * 8];
+    for c in 0..chunks {
+        let chunk: &[(u16, u16); 8] = body[c * 8..c * 8 + 8].try_into().unwrap();
+        // SAFETY: 32 bytes (eight pairs of two u16, their layout asserted above).
+        let p = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
+        let off = _mm256_xor_si256(p, expect);
+        if _mm256_testz_si256(off, uids) != 0 && next + 8 <= n {
+            let v = _mm256_permute4x64_epi64::<0b11_11_10_00>(_mm256_shuffle_epi8(p, values));
+            let out: &mut [u16; 8] = (&mut dst[next..next + 8]).try_into().unwrap();
+            // SAFETY: 16 bytes, an unaligned store.
+            unsafe {
+                _mm_storeu_si128(
+                    out.as_mut_ptr().cast::<__m128i>(),
+                    _mm256_castsi256_si128(v),
+                )
+            };
+            next += 8;
+            expect = _mm256_add_epi32(expect, eight);
+        } else {
+            // Re-read through an index LLVM cannot see is this chunk's (as the plain form
+            // does): otherwise it loads part of the chunk again for this path on every step.
+            let k0 = std::hint::black_box(c * 8);
+            for &(j, v) in &body[k0..k0 + 8] {
+                if !one(dst, j, v, &mut next) {
+                    return false;
+                }
+            }
+            expect = _mm256_add_epi32(_mm256_set1_epi32(next as i32), iota);
+        }
+    }
+    for &(j, v) in &row[chunks * 8..] {
+        if !one(dst, j, v, &mut next) {
+            return false;
+        }
+    }
+    true
 }
 
 /// The lane of each entry of a block of eight/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
