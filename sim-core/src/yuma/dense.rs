@@ -3629,7 +3629,7 @@ mod kernel_tests {
                 .collect();
             let want: u64 = (0..n).map(|j| mulf_lo(inc[j], v[j])).sum();
             let got = avx2.dividend_blocks(&e, (&lo_hi, &lo_lo), (&up, &down), &inc);
-            if v.iter().any(|v| *v == ONE_BITS) {
+            if v.contains(&ONE_BITS) {
                 assert_eq!(got, None, "round {round}");
                 declined += 1;
             } else {

@@ -275,7 +275,7 @@ impl Avx2 {
 #[inline]
 unsafe fn count_and_sum(row: &[u16]) -> (u32, u32) {
     use std::arch::x86_64::*;
-    debug_assert!(row.len() <= 1 << 16 && row.len() % 32 == 0);
+    debug_assert!(row.len() <= 1 << 16 && row.len().is_multiple_of(32));
     let blocks = row.len() / 32;
     let row = &row[..blocks * 32];
     let flip = _mm256_set1_epi16(i16::MIN);
