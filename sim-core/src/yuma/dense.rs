@@ -19,6 +19,7 @@ use super::math::{
     clamp, div, div64, exp_safe, inplace_mask_vector, inplace_normalize, inplace_normalize_64,
     proportion_to_u16, sum, weighted_median, ONE, ZERO,
 };
+use super::simd::Avx2;
 use super::{EpochInput, EpochOutput};
 use substrate_fixed::types::{I32F32, I64F64, I96F32, U96F32};
 
@@ -170,6 +171,9 @@ struct Cols {
     lo_hi: Vec<u64>,
     lo_lo: Vec<u64>,
     shift_less_one: Vec<u64>,
+    /// 32 - s and s (s at least 1), for the AVX2 dividends (`Avx2::dividend_blocks`).
+    up: Vec<u64>,
+    down: Vec<u64>,
     fixed: Vec<I32F32>,
 }
 
@@ -279,6 +283,8 @@ trait Cell:
     fn max_value(self, other: Self) -> Self;
     /// The low byte.
     fn low_byte(self) -> u8;
+    /// The row itself where `Self` is u32 (for the AVX2 normalisation), `None` for u64.
+    fn narrow_row(row: &mut [Self]) -> Option<&mut [u32]>;
 }
 
 impl Cell for u64 {
@@ -300,6 +306,10 @@ impl Cell for u64 {
     fn low_byte(self) -> u8 {
         self as u8
     }
+    #[inline(always)]
+    fn narrow_row(_: &mut [u64]) -> Option<&mut [u32]> {
+        None
+    }
 }
 
 impl Cell for u32 {
@@ -319,6 +329,10 @@ impl Cell for u32 {
     #[inline(always)]
     fn low_byte(self) -> u8 {
         self as u8
+    }
+    #[inline(always)]
+    fn narrow_row(row: &mut [u32]) -> Option<&mut [u32]> {
+        Some(row)
     }
 }
 
@@ -579,14 +593,13 @@ fn load_bond_row(
     dst: &mut Vec<u16>,
     row: &[(u16, u16)],
     n: usize,
-    all_kept: bool,
-    kept: &impl Fn(usize) -> bool,
+    (all_kept, kept, avx2): (bool, &impl Fn(usize) -> bool, Option<Avx2>),
 ) -> bool {
     fill(dst, n, 0);
     // Every bond kept: the scatter below n, which stops (false) at the first uid not above its
     // predecessor or not below n. Up to there it wrote what the loop below writes, so the loop
     // can take over from the start (it accepts uids >= n that stay sorted, and declines the rest).
-    if all_kept && scatter_sorted(&mut dst[..n], row, |bv| bv) {
+    if all_kept && scatter_u16(&mut dst[..n], row, avx2) {
         return true;
     }
     let mut next = 0usize;
@@ -601,6 +614,16 @@ fn load_bond_row(
         }
     }
     true
+}
+
+/// [`scatter_sorted`] of raw u16 values (the weight and bond rows): the AVX2 kernel
+/// (`Avx2::scatter_sorted`, the same writes and result) where the build has it.
+#[inline(always)]
+fn scatter_u16(dst: &mut [u16], row: &[(u16, u16)], avx2: Option<Avx2>) -> bool {
+    match avx2 {
+        Some(avx2) => avx2.scatter_sorted(dst, row),
+        None => scatter_sorted(dst, row, |v| v),
+    }
 }
 
 /// `dst[j] = f(v)` for every `(j, v)` of a row while its uids are strictly increasing and below
@@ -734,10 +757,19 @@ fn compact_row(
 /// entries of at most 2^16 - 1 sum to at most 2^32 - 2^16, and count to at most 2^16, so
 /// neither wraps.
 #[inline(always)]
-fn dense_row_sum(dst: &[u16], len: usize) -> Option<u64> {
+fn dense_row_sum(dst: &[u16], len: usize, avx2: Option<Avx2>) -> Option<u64> {
     debug_assert!(dst.len() <= 1 << 16);
     let (mut count, mut sum) = (0u32, 0u32);
-    for v in dst {
+    // The AVX2 kernel's whole blocks of 32, then the rest here.
+    let whole = match avx2 {
+        Some(avx2) => {
+            let whole = dst.len() - dst.len() % 32;
+            (count, sum) = avx2.count_and_sum(&dst[..whole]);
+            whole
+        }
+        None => 0,
+    };
+    for v in &dst[whole..] {
         count += u32::from(*v != 0);
         sum += u32::from(*v);
     }
@@ -905,6 +937,7 @@ fn normalize_rows<T: Cell>(
     n: usize,
     w: &mut Vec<T>,
     has_one: &mut Vec<bool>,
+    avx2: Option<Avx2>,
 ) -> bool {
     has_one.clear();
     w.resize(wtotal.len() * n, T::default());
@@ -912,7 +945,17 @@ fn normalize_rows<T: Cell>(
         let raw = &w16[r * n..][..n];
         let row = &mut w[r * n..][..n];
         let mut high = 0u64;
-        if total > 1 {
+        // A total of at least 2^17 in u32 lanes: the AVX2 kernel (no entry reaches the total,
+        // a u16, so none is 1).
+        let kernel = match (avx2, T::narrow_row(row)) {
+            (Some(avx2), Some(row)) if total >= 1 << 17 => {
+                avx2.normalize_row(raw, row, total);
+                true
+            }
+            _ => false,
+        };
+        if kernel {
+        } else if total > 1 {
             // Raw u16 weights, a total of at least 2: `Recip16`.
             let recip = Recip16::new(total);
             for (v, x) in row.iter_mut().zip(raw) {
@@ -970,7 +1013,12 @@ impl Dense {
     /// and the one compiled with AVX2 + BMI2 enabled), so that the whole body, with the helpers
     /// LLVM inlines into it, is generated for each instruction set.
     #[inline(always)]
-    pub(super) fn run_body(&mut self, input: &EpochInput, out: &mut EpochOutput) -> bool {
+    pub(super) fn run_body(
+        &mut self,
+        input: &EpochInput,
+        out: &mut EpochOutput,
+        avx2: Option<Avx2>,
+    ) -> bool {
         let s = self;
         let n = input.n as usize;
         s.e_below_one = false;
@@ -1147,8 +1195,8 @@ impl Dense {
                 // update, without its per-entry checks (those, if present, are the non-zero
                 // entries to take back). A scatter that stopped part way, or a row with a
                 // zero, is undone for `keep`.
-                let plain = if !input.commit_reveal_enabled && scatter_sorted(dst, row, |w| w) {
-                    dense_row_sum(dst, row.len())
+                let plain = if !input.commit_reveal_enabled && scatter_u16(dst, row, avx2) {
+                    dense_row_sum(dst, row.len(), avx2)
                 } else {
                     None
                 };
@@ -1246,9 +1294,9 @@ impl Dense {
         // Also noted per row: whether an entry is 1 (2^32, the only value above 2^32 - 1; a row
         // with a single weight), for the products of the fused passes.
         // From the raw u16 rows into the u32 matrix, or the u64 one where a weight is 1.
-        s.w_narrow = normalize_rows(&s.w16, &s.wtotal, n, &mut s.w32, &mut s.w_has_one);
+        s.w_narrow = normalize_rows(&s.w16, &s.wtotal, n, &mut s.w32, &mut s.w_has_one, avx2);
         if !s.w_narrow {
-            normalize_rows(&s.w16, &s.wtotal, n, &mut s.w, &mut s.w_has_one);
+            normalize_rows(&s.w16, &s.wtotal, n, &mut s.w, &mut s.w_has_one, avx2);
         }
 
         // Consensus (`weighted_median_col_sparse`).
@@ -1354,7 +1402,7 @@ impl Dense {
         }
         if fused {
             let bonds_kept = |j: usize| all_bonds_kept || last_tempo > registered(j);
-            let kept = (all_bonds_kept, bonds_kept);
+            let kept = (all_bonds_kept, bonds_kept, avx2);
             let clip = penalty == ONE;
             // W and the consensus moved out for the call (and back), as for the consensus.
             let done = if s.w_narrow {
@@ -1525,16 +1573,47 @@ impl Dense {
                     cols.shift_less_one
                         .extend(cols.s.iter().map(|sh| sh.max(&1) - 1));
                 }
+                // The AVX2 kernel's two shifts (`Avx2::dividend_blocks`), where every s is at
+                // most 32 (every column total below 2^32; this benchmark's are about 2^30).
+                let split = avx2.is_some() && plain && s.cols.s.iter().all(|sh| *sh <= 32);
+                if split {
+                    let cols = &mut s.cols;
+                    cols.up.clear();
+                    cols.up.extend(cols.s.iter().map(|sh| 32 - sh.max(&1)));
+                    cols.down.clear();
+                    cols.down.extend(cols.s.iter().map(|sh| *sh.max(&1)));
+                }
+                let whole = n - n % 8;
                 for (r, &uid) in s.rows.iter().enumerate() {
                     let e = &s.e[r * n..][..n];
                     let (lo, sh) = (&s.cols.lo[..n], &s.cols.s[..n]);
                     let inc = &s.inc[..n];
                     // Each product is at most the incentive; the sum at most n * 2^32.
                     let mut per_validator = 0u64;
+                    let blocks = match avx2 {
+                        Some(avx2) if split => {
+                            let cols = &s.cols;
+                            avx2.dividend_blocks(
+                                &e[..whole],
+                                (&cols.lo_hi[..whole], &cols.lo_lo[..whole]),
+                                (&cols.up[..whole], &cols.down[..whole]),
+                                &inc[..whole],
+                            )
+                        }
+                        _ => None,
+                    };
                     if plain {
                         let (lo_hi, lo_lo) = (&s.cols.lo_hi[..n], &s.cols.lo_lo[..n]);
                         let shift = &s.cols.shift_less_one[..n];
-                        for j in 0..n {
+                        // The kernel's blocks, or all from the start.
+                        let start = match blocks {
+                            Some(sum) => {
+                                per_validator = sum;
+                                whole
+                            }
+                            None => 0,
+                        };
+                        for j in start..n {
                             let v = apply_below_one(lo_hi[j], lo_lo[j], shift[j], e[j]);
                             per_validator += mulf_lo(inc[j], v);
                         }
@@ -1607,7 +1686,7 @@ impl Dense {
         }
 
         s.emissions();
-        s.write_output(input, activity_cutoff, out);
+        s.write_output(input, activity_cutoff, out, avx2);
         true
     }
 
@@ -1657,7 +1736,7 @@ impl Dense {
         n: usize,
         clip: bool,
         alpha: I32F32,
-        (all_kept, bond_kept): (bool, impl Fn(usize) -> bool),
+        (all_kept, bond_kept, avx2): (bool, impl Fn(usize) -> bool, Option<Avx2>),
     ) -> bool {
         let s = self;
         let (a, m) = (bits(alpha), ONE_BITS - bits(alpha));
@@ -1672,7 +1751,7 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
-            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+            if !load_bond_row(&mut s.bond_row, bond_row, n, (all_kept, &bond_kept, avx2)) {
                 return false;
             }
             let b = &s.bond_row[..n];
@@ -1775,7 +1854,7 @@ impl Dense {
         input: &EpochInput,
         n: usize,
         clip: bool,
-        (all_kept, bond_kept): (bool, impl Fn(usize) -> bool),
+        (all_kept, bond_kept, avx2): (bool, impl Fn(usize) -> bool, Option<Avx2>),
     ) -> bool {
         let s = self;
         let sigmoid = Sigmoid::new(input);
@@ -1806,7 +1885,7 @@ impl Dense {
                 NONE => &[],
                 k => &input.bonds[k as usize].1,
             };
-            if !load_bond_row(&mut s.bond_row, bond_row, n, all_kept, &bond_kept) {
+            if !load_bond_row(&mut s.bond_row, bond_row, n, (all_kept, &bond_kept, avx2)) {
                 return false;
             }
             let b = &s.bond_row[..n];
@@ -2365,7 +2444,13 @@ impl Dense {
     }
 
     #[inline(always)]
-    fn write_output(&self, input: &EpochInput, activity_cutoff: u64, out: &mut EpochOutput) {
+    fn write_output(
+        &self,
+        input: &EpochInput,
+        activity_cutoff: u64,
+        out: &mut EpochOutput,
+        avx2: Option<Avx2>,
+    ) {
         let s = self;
         let n = input.n as usize;
         let rao = I96F32::saturating_from_num(input.rao_emission);
@@ -2456,7 +2541,10 @@ impl Dense {
                 || (!input.yuma3 && s.t_at_most_one)
                 || value.iter().fold(true, |ok, x| ok & (*x <= ONE_BITS))
             {
-                compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16);
+                match avx2 {
+                    Some(avx2) => avx2.compact_fractions(row, present, value),
+                    None => compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16),
+                }
             } else {
                 compact_row(row, present, value, to_u16);
             }
@@ -3347,7 +3435,14 @@ mod kernel_tests {
         for round in 0..20_000 {
             let (n, w16, wtotal) = raw_rows(&mut rng);
             let (mut wide, mut wide_one) = (vec![7u64; 3], vec![true]);
-            assert!(normalize_rows(&w16, &wtotal, n, &mut wide, &mut wide_one));
+            assert!(normalize_rows(
+                &w16,
+                &wtotal,
+                n,
+                &mut wide,
+                &mut wide_one,
+                None
+            ));
             // The reference: floor(w * 2^32 / total), 0 for a row without weight.
             for (r, &total) in wtotal.iter().enumerate() {
                 for j in 0..n {
@@ -3365,7 +3460,7 @@ mod kernel_tests {
                 );
             }
             let (mut narrow, mut narrow_one) = (vec![7u32; 5], vec![]);
-            let fits = normalize_rows(&w16, &wtotal, n, &mut narrow, &mut narrow_one);
+            let fits = normalize_rows(&w16, &wtotal, n, &mut narrow, &mut narrow_one, None);
             assert_eq!(fits, !wide_one.contains(&true), "round {round}");
             if fits {
                 let widened: Vec<u64> = narrow.iter().map(|v| u64::from(*v)).collect();
@@ -3483,6 +3578,201 @@ mod kernel_tests {
     }
 
     #[test]
+    fn compact_fractions_is_compact_row() {
+        // The AVX2 kernel against the plain form it replaces (and the filter it computes), on
+        // rows of every length up to 80 (blocks and tails), each block's 256 presence masks,
+        // values at 0, 1, 2^32 - 1 and 2^32, stale rows of any length, and both the Yuma3 form
+        // (presence from the values themselves, one slice) and the original Yuma's (a separate
+        // presence row, with values above 2^32 there).
+        let Some(avx2) = Avx2::detect() else {
+            return;
+        };
+        let plain = |x: u64| ((x * 65_535) >> 32) as u16;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(47);
+        let (mut got, mut want) = (vec![], vec![]);
+        let mut check = |rng: &mut rand_chacha::ChaCha8Rng, present: &[u64], value: &[u64]| {
+            let old = rng.gen_range(0..90);
+            got.clear();
+            got.resize(old, (7, 7));
+            want.clear();
+            want.resize(rng.gen_range(0..90), (9, 9));
+            avx2.compact_fractions(&mut got, present, value);
+            compact_row(&mut want, present, value, plain);
+            assert_eq!(got, want, "present {present:?} value {value:?} old {old}");
+            let filter: Vec<(u16, u16)> = (0..value.len())
+                .filter(|j| present[*j] > 0)
+                .map(|j| (j as u16, to_u16(value[j])))
+                .collect();
+            assert_eq!(got, filter);
+        };
+        let value_of = |rng: &mut rand_chacha::ChaCha8Rng| match rng.gen_range(0..6) {
+            0 => 1,
+            1 => ONE_BITS,
+            2 => ONE_BITS - 1,
+            3 => rng.gen_range(1..1 << 16),
+            _ => rng.gen_range(1..=ONE_BITS),
+        };
+        for mask in 0..1usize << 16 {
+            // Two blocks of eight plus a tail of up to seven, absent where the mask says.
+            let n = 16 + mask % 8;
+            let value: Vec<u64> = (0..n)
+                .map(|j| {
+                    let v = value_of(&mut rng);
+                    if j < 16 && mask >> j & 1 != 0 || j >= 16 && rng.gen_bool(0.5) {
+                        0
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+            check(&mut rng, &value, &value);
+            let present: Vec<u64> = value.iter().map(|v| v * 2).collect();
+            let value: Vec<u64> = (0..n).map(|_| value_of(&mut rng)).collect();
+            check(&mut rng, &present, &value);
+        }
+        for _ in 0..50_000 {
+            let n = rng.gen_range(0..80);
+            let absent = rng.gen_range(0.0..1.0);
+            let value: Vec<u64> = (0..n)
+                .map(|_| u64::from(!rng.gen_bool(absent)) * value_of(&mut rng))
+                .collect();
+            check(&mut rng, &value, &value);
+            let present: Vec<u64> = (0..n)
+                .map(|_| u64::from(!rng.gen_bool(absent)) * rng.gen_range(1..1 << 33))
+                .collect();
+            let value: Vec<u64> = (0..n).map(|_| rng.gen_range(0..=ONE_BITS)).collect();
+            check(&mut rng, &present, &value);
+        }
+    }
+
+    #[test]
+    fn dividend_blocks_is_the_plain_sum() {
+        // The AVX2 dividends kernel against the plain loop it replaces: column totals from 2
+        // to 2^32 - 1 (s from 1 to 32: powers of two, their neighbours, random widths) and zero
+        // columns, entries from 0 to their column's total (at the total the quotient is 2^32
+        // and the kernel must decline), incentives from 0 to 2^32 - 1.
+        let Some(avx2) = Avx2::detect() else {
+            return;
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(48);
+        let (mut declined, mut taken) = (0, 0);
+        for round in 0..20_000 {
+            let n = 8 * rng.gen_range(0..12);
+            let full = rng.gen_bool(0.1);
+            let total: Vec<u64> = (0..n)
+                .map(|_| match rng.gen_range(0..6) {
+                    0 => 0,
+                    1 => 1 << rng.gen_range(1..32),
+                    2 => (1 << rng.gen_range(1..32)) + rng.gen_range(0..2) * 2 - 1,
+                    3 => LOW,
+                    _ => rng.gen_range(2..=LOW) >> rng.gen_range(0..31),
+                })
+                .map(|t: u64| if t == 1 { 2 } else { t })
+                .collect();
+            let e: Vec<u64> = total
+                .iter()
+                .map(|&t| match rng.gen_range(0..8) {
+                    _ if t == 0 => 0,
+                    0 => 0,
+                    1 if full || rng.gen_bool(0.02) => t,
+                    2 => t - 1,
+                    _ => rng.gen_range(0..t),
+                })
+                .collect();
+            let inc: Vec<u64> = (0..n)
+                .map(|_| match rng.gen_range(0..5) {
+                    0 => 0,
+                    1 => LOW,
+                    _ => rng.gen_range(0..=LOW),
+                })
+                .collect();
+            let recip: Vec<Recip> = total
+                .iter()
+                .map(|&t| {
+                    if t == 0 {
+                        Recip::default()
+                    } else {
+                        Recip::new(t)
+                    }
+                })
+                .collect();
+            let lo_hi: Vec<u64> = recip.iter().map(|r| r.lo >> 32).collect();
+            let lo_lo: Vec<u64> = recip.iter().map(|r| r.lo & LOW).collect();
+            let shift: Vec<u64> = recip.iter().map(|r| r.s.max(1) - 1).collect();
+            let up: Vec<u64> = recip.iter().map(|r| 32 - r.s.max(1)).collect();
+            let down: Vec<u64> = recip.iter().map(|r| r.s.max(1)).collect();
+            assert!(recip.iter().all(|r| r.s <= 32));
+            let v: Vec<u64> = (0..n)
+                .map(|j| apply_below_one(lo_hi[j], lo_lo[j], shift[j], e[j]))
+                .collect();
+            let want: u64 = (0..n).map(|j| mulf_lo(inc[j], v[j])).sum();
+            let got = avx2.dividend_blocks(&e, (&lo_hi, &lo_lo), (&up, &down), &inc);
+            if v.contains(&ONE_BITS) {
+                assert_eq!(got, None, "round {round}");
+                declined += 1;
+            } else {
+                assert_eq!(got, Some(want), "round {round}");
+                taken += 1;
+            }
+        }
+        assert!(declined > 1000 && taken > 1000, "{declined} {taken}");
+    }
+
+    #[test]
+    fn normalize_row_is_the_exact_quotient() {
+        // The AVX2 row normalisation against floor(x * 2^32 / d) for every u16 numerator and
+        // divisors from 2^17 to 2^31 - 1 (edges, powers of two and their neighbours, random),
+        // in a row of 65536 + 5 entries (the kernel's blocks and a tail); then `normalize_rows`
+        // with and without it on random rows (totals below and above 2^17).
+        let Some(avx2) = Avx2::detect() else {
+            return;
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(49);
+        let raw: Vec<u16> = (0..=u16::MAX).chain([0, 1, 2, 65_534, 65_535]).collect();
+        let mut row = vec![0u32; raw.len()];
+        let mut divisors = vec![1 << 17, (1 << 17) + 1, (1 << 31) - 1, (1 << 31) - 2];
+        for b in 17..31 {
+            divisors.extend([(1 << b) - 1, 1 << b, (1 << b) + 1]);
+        }
+        divisors.extend((0..100).map(|_| rng.gen_range(1 << 17..1 << 31)));
+        for d in divisors
+            .into_iter()
+            .filter(|d| (1 << 17..1 << 31).contains(d))
+        {
+            avx2.normalize_row(&raw, &mut row, d);
+            for (x, q) in raw.iter().zip(&row) {
+                let want = (u128::from(*x) << 32) / u128::from(d);
+                assert_eq!(u128::from(*q), want, "x {x} d {d}");
+            }
+        }
+        for _ in 0..2_000 {
+            let n = rng.gen_range(1..90);
+            let rows = rng.gen_range(1..5);
+            let top = [2, 256, 65_536][rng.gen_range(0..3)];
+            let w16: Vec<u16> = (0..rows * n)
+                .map(|_| {
+                    if rng.gen_bool(0.2) {
+                        0
+                    } else {
+                        rng.gen_range(0..top) as u16
+                    }
+                })
+                .collect();
+            let wtotal: Vec<u64> = (0..rows)
+                .map(|r| w16[r * n..][..n].iter().map(|x| u64::from(*x)).sum())
+                .collect();
+            let (mut plain, mut plain_one) = (vec![], vec![]);
+            let (mut fast, mut fast_one) = (vec![], vec![]);
+            let a = normalize_rows::<u32>(&w16, &wtotal, n, &mut plain, &mut plain_one, None);
+            let b = normalize_rows::<u32>(&w16, &wtotal, n, &mut fast, &mut fast_one, Some(avx2));
+            assert_eq!(a, b);
+            if a {
+                assert_eq!((plain, plain_one), (fast, fast_one));
+            }
+        }
+    }
+
+    #[test]
     fn fused_ema_is_below_one_with_weights_below_one() {
         // `yuma3_fused`'s bound: 0 < a < 1, weight < 1, bond <= 1 give an EMA below 1.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
@@ -3505,6 +3795,15 @@ mod kernel_tests {
 
     #[test]
     fn dense_row_sum_is_the_wide_sum() {
+        // The plain form, and the one with the AVX2 kernel (`Avx2::count_and_sum`).
+        dense_row_sum_is_the_wide_sum_with(None);
+        if let Some(avx2) = Avx2::detect() {
+            dense_row_sum_is_the_wide_sum_with(Some(avx2));
+        }
+    }
+
+    fn dense_row_sum_is_the_wide_sum_with(avx2: Option<Avx2>) {
+        let dense_row_sum = |dst: &[u16], len: usize| dense_row_sum(dst, len, avx2);
         let wide = |dst: &[u16], len: usize| {
             let count = dst.iter().filter(|v| **v != 0).count();
             let sum: u64 = dst.iter().map(|v| u64::from(*v)).sum();
@@ -3513,6 +3812,9 @@ mod kernel_tests {
         // The largest row: 65535 entries of 65535 (the sum is 2^32 - 2^17 + 1).
         let full = vec![u16::MAX; u16::MAX as usize];
         assert_eq!(dense_row_sum(&full, full.len()), wide(&full, full.len()));
+        // 2^16 entries (n's bound): the sum is still below 2^32, the count 2^16.
+        let full16 = vec![u16::MAX; 1 << 16];
+        assert_eq!(dense_row_sum(&full16, 1 << 16), Some(65_535 << 16));
         assert_eq!(dense_row_sum(&full, full.len()), Some(65_535 * 65_535));
         assert_eq!(dense_row_sum(&full, full.len() - 1), None);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(24);
@@ -3553,6 +3855,8 @@ mod kernel_tests {
     /// and out-of-range uids, into destinations of various lengths.
     #[test]
     fn scatter_sorted_is_the_checked_loop() {
+        // The AVX2 kernel (`Avx2::scatter_sorted`) is checked alongside, where there is one.
+        let avx2 = Avx2::detect();
         let reference = |dst: &mut [u16], row: &[(u16, u16)]| {
             let mut next = 0usize;
             for &(j, v) in row {
@@ -3579,6 +3883,11 @@ mod kernel_tests {
                         let ok = scatter_sorted(&mut got, &row, |v| v);
                         assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
                         assert_eq!(got, want, "n {n} row {row:?}");
+                        if let Some(avx2) = avx2 {
+                            let mut fast = vec![7u16; n];
+                            assert_eq!(avx2.scatter_sorted(&mut fast, &row), ok);
+                            assert_eq!(fast, want, "AVX2, n {n} row {row:?}");
+                        }
                     }
                 }
             }
@@ -3610,6 +3919,11 @@ mod kernel_tests {
             let ok = scatter_sorted(&mut got, &row, |v| v);
             assert_eq!(ok, reference(&mut want, &row), "n {n} row {row:?}");
             assert_eq!(got, want, "n {n} row {row:?}");
+            if let Some(avx2) = avx2 {
+                let mut fast = vec![fill; n];
+                assert_eq!(avx2.scatter_sorted(&mut fast, &row), ok);
+                assert_eq!(fast, want, "AVX2, n {n} row {row:?}");
+            }
             // The u64 instance (the original Yuma's bonds) writes the same entries.
             let mut wide = vec![u64::from(fill); n];
             assert_eq!(scatter_sorted(&mut wide, &row, |v| u64::from(v) << 32), ok);

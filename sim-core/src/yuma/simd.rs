@@ -9,7 +9,11 @@
 //! the sparse oracle (`yuma/tests.rs`).
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
-//! sound exactly when the processor supports the features, checked at run time just before.
+//! sound exactly when the processor supports the features, checked at run time just before;
+//! and the five kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`], [`Avx2::count_and_sum`],
+//! [`Avx2::scatter_sorted`]), whose unaligned loads and stores go through fixed-size arrays
+//! taken from checked slices.
 #![allow(unsafe_code)]
 
 use super::dense::Dense;
@@ -27,14 +31,483 @@ pub(super) fn run(
     if !portable && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi2") {
         // SAFETY: `run_avx2` is only unsafe because it is compiled for AVX2 and BMI2; both were
         // just detected on this processor (`is_x86_feature_detected!` reads CPUID, cached).
-        return unsafe { run_avx2(d, input, out) };
+        return unsafe { run_avx2(d, input, out, Avx2(())) };
     }
     let _ = portable;
-    d.run_body(input, out)
+    d.run_body(input, out, None)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,bmi2")]
-unsafe fn run_avx2(d: &mut Dense, input: &EpochInput, out: &mut EpochOutput) -> bool {
-    d.run_body(input, out)
+unsafe fn run_avx2(d: &mut Dense, input: &EpochInput, out: &mut EpochOutput, avx2: Avx2) -> bool {
+    d.run_body(input, out, Some(avx2))
+}
+
+/// Proof that this processor has AVX2 and BMI2: made only in [`run`], right after detecting
+/// both (and by the tests, after the same detection), so the kernels that take it may call
+/// functions compiled for them. The baseline build passes `None` and runs the plain forms.
+#[derive(Clone, Copy)]
+pub(super) struct Avx2(());
+
+impl Avx2 {
+    /// The processor's proof, when it has AVX2 and BMI2 (for the kernels' tests).
+    #[cfg(test)]
+    pub(super) fn detect() -> Option<Avx2> {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi2") {
+            return Some(Avx2(()));
+        }
+        None
+    }
+
+    /// `compact_row(row, present, value, |x| ((x * 65_535) >> 32) as u16)` (`dense.rs`) for
+    /// values in [0, 2^32]: the present (non-zero) entries of `present` as (uid, u16 of
+    /// `value`) pairs in uid order. Eight entries per step without a branch on their presence
+    /// (a left-packing permutation from a table), where the plain form, vectorised by LLVM's
+    /// SLP pass only for a block of eight present entries, took ~4.5 instructions per entry.
+    #[inline(always)]
+    pub(super) fn compact_fractions(
+        self,
+        row: &mut Vec<(u16, u16)>,
+        present: &[u64],
+        value: &[u64],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            // Yuma3 stores its EMA's present entries as they are: one load serves both.
+            if std::ptr::eq(present, value) {
+                compact_fractions::<true>(row, present, value)
+            } else {
+                compact_fractions::<false>(row, present, value)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+    /// The dividends' row sum of `mulf_lo(inc, apply_below_one(lo_hi, lo_lo, s - 1, e))`
+    /// (`dense.rs`) over whole blocks of eight entries (the caller adds the rest), for e and inc
+    /// below 2^32 and every column's 1 <= s <= 32 (`up` = 32 - s, `down` = s); `None` when a
+    /// quotient is 2^32 (a column whose only entry is this row's), which the caller then takes
+    /// the plain way. See [`dividend_blocks`] for the arithmetic.
+    #[inline(always)]
+    pub(super) fn dividend_blocks(
+        self,
+        e: &[u64],
+        lo: (&[u64], &[u64]),
+        shift: (&[u64], &[u64]),
+        inc: &[u64],
+    ) -> Option<u64> {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            dividend_blocks(e, lo, shift, inc)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::dividend_blocks`]. `apply_below_one` computes t = x * lo_hi +
+/// floor(x * lo_lo / 2^32) and floor((x * 2^31 + floor(t / 2)) / 2^(s - 1)); for s <= 32 the
+/// first term is a multiple of 2^(s - 1), so that is (x << (32 - s)) + (t >> s): two shifts
+/// from per-column counts and an add, where the plain form (Rust's `>>` masks its count) took a
+/// shift, a shift, an add, a mask and a shift. `mulf_lo(inc, v)` is floor(inc * v / 2^32),
+/// one 32 x 32 product, while v < 2^32; the OR of every v tells whether one was 2^32 (then
+/// `None`). No masks of x or the halves: `vpmuludq` reads only the low 32 bits, and x < 2^32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn dividend_blocks(
+    e: &[u64],
+    (lo_hi, lo_lo): (&[u64], &[u64]),
+    (up, down): (&[u64], &[u64]),
+    inc: &[u64],
+) -> Option<u64> {
+    use std::arch::x86_64::*;
+    let blocks = e.len() / 8;
+    debug_assert_eq!(e.len(), blocks * 8);
+    // Every slice cut to the same whole blocks, so that LLVM sees each load in bounds.
+    let n = blocks * 8;
+    let (e, lo_hi, lo_lo) = (&e[..n], &lo_hi[..n], &lo_lo[..n]);
+    let (up, down, inc) = (&up[..n], &down[..n], &inc[..n]);
+    // A macro, not a closure: closures do not inherit the function's target features, and
+    // LLVM then called them out of line.
+    macro_rules! load {
+        ($x:expr, $j:expr) => {{
+            let x: &[u64; 4] = $x[$j..$j + 4].try_into().unwrap();
+            // SAFETY: 32 bytes, an unaligned load.
+            unsafe { _mm256_loadu_si256(x.as_ptr().cast::<__m256i>()) }
+        }};
+    }
+    let (mut acc0, mut acc1, mut high) = (
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+        _mm256_setzero_si256(),
+    );
+    for b in 0..blocks {
+        let j = b * 8;
+        debug_assert!(e[j..j + 8].iter().all(|x| *x >> 32 == 0));
+        debug_assert!(inc[j..j + 8].iter().all(|x| *x >> 32 == 0));
+        debug_assert!(down[j..j + 8].iter().all(|s| (1..=32).contains(s)));
+        let mut v = [_mm256_setzero_si256(); 2];
+        let mut p = [_mm256_setzero_si256(); 2];
+        for h in 0..2 {
+            let k = j + 4 * h;
+            let x = load!(e, k);
+            let t = _mm256_add_epi64(
+                _mm256_mul_epu32(x, load!(lo_hi, k)),
+                _mm256_srli_epi64::<32>(_mm256_mul_epu32(x, load!(lo_lo, k))),
+            );
+            v[h] = _mm256_add_epi64(
+                _mm256_sllv_epi64(x, load!(up, k)),
+                _mm256_srlv_epi64(t, load!(down, k)),
+            );
+            p[h] = _mm256_srli_epi64::<32>(_mm256_mul_epu32(load!(inc, k), v[h]));
+        }
+        acc0 = _mm256_add_epi64(acc0, p[0]);
+        acc1 = _mm256_add_epi64(acc1, p[1]);
+        high = _mm256_or_si256(high, _mm256_or_si256(v[0], v[1]));
+    }
+    if _mm256_testz_si256(high, _mm256_set1_epi64x(!0xffff_ffff)) == 0 {
+        return None;
+    }
+    let acc = _mm256_add_epi64(acc0, acc1);
+    let sum = _mm_add_epi64(
+        _mm256_castsi256_si128(acc),
+        _mm256_extracti128_si256::<1>(acc),
+    );
+    Some((_mm_cvtsi128_si64(sum) + _mm_extract_epi64::<1>(sum)) as u64)
+}
+
+impl Avx2 {
+    /// W's row normalisation (`normalize_rows` in `dense.rs`) of raw u16 weights by a row total
+    /// d in [2^17, 2^31): `row[j]` = floor(raw[j] * 2^32 / d), every result below 2^32 (a u16
+    /// is below d). See [`normalize_row`] for the arithmetic.
+    #[inline(always)]
+    pub(super) fn normalize_row(self, raw: &[u16], row: &mut [u32], d: u64) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            normalize_row(raw, row, d)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::normalize_row`]. With b = bits(d) (18 <= b <= 31), m = ceil(2^80 / d) (below
+/// 2^63) and its excess e = m * d - 2^80 < d: x * m / 2^48 = x * 2^32 / d + x * e / (d * 2^48)
+/// and x * e < 2^16 * 2^31 < 2^48, so floor(x * m / 2^48) = floor(x * 2^32 / d) (the proof of
+/// `Recip16`, whose l = 16 + b is raised to 48). Taken as x' = x * 2^16 (below 2^32, one lane
+/// of the widened u16 shifted up) times m over 2^64: S = x' * m_hi + floor(x' * m_lo / 2^32) =
+/// floor(x' * m / 2^32) (below 2^63), and the result is S's upper dword: no shift by a
+/// per-row count, and the eight results of two vectors of four are one blend (even entries
+/// from the even lanes' products shifted down, odd ones from the odd lanes' upper dwords)
+/// instead of a narrowing per four (`vextracti128` + `vshufps`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn normalize_row(raw: &[u16], row: &mut [u32], d: u64) {
+    use std::arch::x86_64::*;
+    debug_assert!((1 << 17..1 << 31).contains(&d));
+    let m = (1u128 << 80).div_ceil(u128::from(d)) as u64;
+    let (hi, lo) = (
+        _mm256_set1_epi64x((m >> 32) as i64),
+        _mm256_set1_epi64x((m & 0xffff_ffff) as i64),
+    );
+    let n = raw.len().min(row.len());
+    let blocks = n / 8;
+    let (raw, row) = (&raw[..n], &mut row[..n]);
+    for b in 0..blocks {
+        let j = b * 8;
+        let x: &[u16; 8] = raw[j..j + 8].try_into().unwrap();
+        // SAFETY: 16 bytes, an unaligned load.
+        let x = unsafe { _mm_loadu_si128(x.as_ptr().cast::<__m128i>()) };
+        // Eight u32 lanes of x * 2^16; the odd ones moved to the even dwords for `vpmuludq`.
+        let even = _mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(x));
+        let odd = _mm256_srli_epi64::<32>(even);
+        let s = |x: __m256i| {
+            _mm256_add_epi64(
+                _mm256_mul_epu32(x, hi),
+                _mm256_srli_epi64::<32>(_mm256_mul_epu32(x, lo)),
+            )
+        };
+        let (se, so) = (s(even), s(odd));
+        let q = _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(se), so);
+        let out: &mut [u32; 8] = (&mut row[j..j + 8]).try_into().unwrap();
+        // SAFETY: 32 bytes, an unaligned store.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast::<__m256i>(), q) };
+    }
+    // The rest as one lane (x * m itself would pass 2^64).
+    let (hi, lo) = (m >> 32, m & 0xffff_ffff);
+    for j in blocks * 8..n {
+        let x = u64::from(raw[j]) << 16;
+        row[j] = ((x * hi + ((x * lo) >> 32)) >> 32) as u32;
+    }
+}
+
+impl Avx2 {
+    /// The weights' row test (`dense_row_sum` in `dense.rs`) over whole blocks of 32 u16: the
+    /// number of non-zero entries and their sum (both below 2^32 for a row of at most 2^16
+    /// entries). See [`count_and_sum`].
+    #[inline(always)]
+    pub(super) fn count_and_sum(self, row: &[u16]) -> (u32, u32) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            count_and_sum(row)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::count_and_sum`]. Each u16 x is taken as the signed x - 2^15 (its top bit
+/// flipped, one `vpxor` that also loads), so that `vpmaddwd` by ones adds neighbouring pairs
+/// in i32 lanes (the sum is then corrected by 2^15 per entry), and x = 0 is the flipped value
+/// -2^15, counted by one compare and subtract in i16 lanes; LLVM widened every u16 to u32
+/// twice (for the count and for the sum). Bounds: a row of at most 2^16 entries (2^11 blocks)
+/// counts at most 2^12 in each of the count's 16 lanes, and each i32 lane adds at most 2^12
+/// pair sums of magnitude at most 2^16: no lane wraps.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn count_and_sum(row: &[u16]) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    debug_assert!(row.len() <= 1 << 16 && row.len().is_multiple_of(32));
+    let blocks = row.len() / 32;
+    let row = &row[..blocks * 32];
+    let flip = _mm256_set1_epi16(i16::MIN);
+    let ones = _mm256_set1_epi16(1);
+    let (mut zeros, mut sum) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    for b in 0..blocks {
+        let x: &[u16; 32] = row[b * 32..b * 32 + 32].try_into().unwrap();
+        // SAFETY: 64 bytes, two unaligned 32-byte loads.
+        let (x0, x1) = unsafe {
+            let p = x.as_ptr().cast::<__m256i>();
+            (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)))
+        };
+        let (s0, s1) = (_mm256_xor_si256(x0, flip), _mm256_xor_si256(x1, flip));
+        // A zero entry is -2^15 once flipped; the compare's -1 per such lane is subtracted.
+        zeros = _mm256_sub_epi16(zeros, _mm256_cmpeq_epi16(s0, flip));
+        zeros = _mm256_sub_epi16(zeros, _mm256_cmpeq_epi16(s1, flip));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(s0, ones));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(s1, ones));
+    }
+    // Zeros per lane (u16) and the signed sums (i32) added across lanes.
+    let zeros = _mm256_madd_epi16(zeros, ones);
+    let lanes = |v: __m256i| {
+        let v = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b01_00_11_10>(v));
+        let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b10_11_00_01>(v));
+        _mm_cvtsi128_si32(v) as u32
+    };
+    let n = row.len() as u32;
+    let (zeros, flipped) = (lanes(zeros), lanes(sum));
+    (n - zeros, flipped.wrapping_add(n << 15))
+}
+
+impl Avx2 {
+    /// `scatter_sorted(dst, row, |v| v)` (`dense.rs`): `dst[j] = v` for every `(j, v)` of the
+    /// row while its uids are strictly increasing and below `dst.len()`; `true` when the whole
+    /// row is, `false` at the first entry that is not (entries before it written, the rest
+    /// not). See [`scatter_sorted`].
+    #[inline(always)]
+    pub(super) fn scatter_sorted(self, dst: &mut [u16], row: &[(u16, u16)]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            scatter_sorted(dst, row)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::scatter_sorted`]. The plain form's block step with the eight pairs as one
+/// 32-byte vector of u32 `uid | value << 16`: the block test is one XOR with the expected
+/// uids next..next + 8 and one `vptest` of the low halves (LLVM blended the uids out first),
+/// the values are their upper halves gathered by one `vpshufb` and one `vpermq` into a 16-byte
+/// store (LLVM shifted, extracted and packed). A chunk that fails the test goes one by one with
+/// the checks, as in the plain form, and the expected uids restart from the new `next`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn scatter_sorted(dst: &mut [u16], row: &[(u16, u16)]) -> bool {
+    use std::arch::x86_64::*;
+    let n = dst.len();
+    debug_assert!(n <= 1 << 16);
+    let mut next = 0usize;
+    // The one-by-one step (scalar: a closure is fine here, it needs no vector feature).
+    let one = |dst: &mut [u16], j: u16, v: u16, next: &mut usize| {
+        let j = j as usize;
+        if j < *next || j >= n {
+            return false;
+        }
+        dst[j] = v;
+        *next = j + 1;
+        true
+    };
+    let iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let eight = _mm256_set1_epi32(8);
+    let uids = _mm256_set1_epi32(0xffff);
+    // Per 128-bit half: the upper u16 of each of its four u32 into its low eight bytes.
+    let values = _mm256_setr_epi8(
+        2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, 2, 3, 6, 7, 10, 11, 14, 15, -1,
+        -1, -1, -1, -1, -1, -1, -1,
+    );
+    let mut expect = iota;
+    let chunks = row.len() / 8;
+    let body = &row[..chunks * 8];
+    for c in 0..chunks {
+        let chunk: &[(u16, u16); 8] = body[c * 8..c * 8 + 8].try_into().unwrap();
+        // SAFETY: 32 bytes (eight pairs of two u16, their layout asserted above).
+        let p = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>()) };
+        let off = _mm256_xor_si256(p, expect);
+        if _mm256_testz_si256(off, uids) != 0 && next + 8 <= n {
+            let v = _mm256_permute4x64_epi64::<0b11_11_10_00>(_mm256_shuffle_epi8(p, values));
+            let out: &mut [u16; 8] = (&mut dst[next..next + 8]).try_into().unwrap();
+            // SAFETY: 16 bytes, an unaligned store.
+            unsafe {
+                _mm_storeu_si128(
+                    out.as_mut_ptr().cast::<__m128i>(),
+                    _mm256_castsi256_si128(v),
+                )
+            };
+            next += 8;
+            expect = _mm256_add_epi32(expect, eight);
+        } else {
+            // Re-read through an index LLVM cannot see is this chunk's (as the plain form
+            // does): otherwise it loads part of the chunk again for this path on every step.
+            let k0 = std::hint::black_box(c * 8);
+            for &(j, v) in &body[k0..k0 + 8] {
+                if !one(dst, j, v, &mut next) {
+                    return false;
+                }
+            }
+            expect = _mm256_add_epi32(_mm256_set1_epi32(next as i32), iota);
+        }
+    }
+    for &(j, v) in &row[chunks * 8..] {
+        if !one(dst, j, v, &mut next) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight/// The lane of each entry of a block of eight after [`compact_fractions`]' `vshufps` of two
+/// vectors of four u64 (entries 0-3 and 4-7): per 128-bit half it takes two dwords of each
+/// operand, so lanes 0..8 hold entries 0, 1, 4, 5, 2, 3, 6, 7 (this order is its own inverse).
+const LANE_OF: [usize; 8] = [0, 1, 4, 5, 2, 3, 6, 7];
+
+/// Per mask of absent lanes (bit p: lane p's entry absent): the lanes of the present entries in
+/// entry (uid) order, then zeros, as `vpermd` indices. 2 KB.
+const PACK: [[u8; 8]; 256] = {
+    let mut t = [[0u8; 8]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let (mut c, mut e) = (0, 0);
+        while e < 8 {
+            if (m >> LANE_OF[e]) & 1 == 0 {
+                t[m][c] = LANE_OF[e] as u8;
+                c += 1;
+            }
+            e += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
+/// Per mask of absent lanes: the number of present ones (a table: `popcnt` is not among the
+/// features this build enables, and its portable form costs five instructions).
+const PRESENT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut m = 0;
+    while m < 256 {
+        t[m] = 8 - (m as u32).count_ones() as u8;
+        m += 1;
+    }
+    t
+};
+
+// The pairs are stored as little-endian u32 `uid | value << 16`.
+const _: () = assert!(
+    std::mem::offset_of!((u16, u16), 0) == 0
+        && std::mem::offset_of!((u16, u16), 1) == 2
+        && std::mem::size_of::<(u16, u16)>() == 4
+);
+
+/// See [`Avx2::compact_fractions`]. Per eight entries x (u64, at most 2^32): x * 65535 =
+/// (x << 16) - x, below 2^48, so its upper dword is floor(x * 65535 / 2^32) exactly (the
+/// `vshufps` picks those dwords of both vectors); shifted up by 16 and ORed with the uids (all
+/// below n <= 2^16), each lane is the pair. The absent lanes (x = 0 in `present`) give a mask,
+/// the table its left-packing permutation, and all eight lanes are stored at the next free
+/// slot k; k moves on by the present count. k <= j, so the store stays in the row (its lanes
+/// past the present ones are overwritten by the next step or cut by the final truncate),
+/// as in the plain form.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn compact_fractions<const SAME: bool>(
+    row: &mut Vec<(u16, u16)>,
+    present: &[u64],
+    value: &[u64],
+) {
+    use std::arch::x86_64::*;
+    const C: usize = 8;
+    let n = present.len().min(value.len());
+    debug_assert!(n <= 1 << 16);
+    row.resize(n, (0, 0));
+    let out = &mut row[..];
+    let load = |x: &[u64]| {
+        let x: &[u64; C] = x.try_into().unwrap();
+        // SAFETY: 64 bytes, two unaligned 32-byte loads.
+        unsafe {
+            let p = x.as_ptr().cast::<__m256i>();
+            (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)))
+        }
+    };
+    let upper = |a: __m256i, b: __m256i| {
+        _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(
+            _mm256_castsi256_ps(a),
+            _mm256_castsi256_ps(b),
+        ))
+    };
+    let zero = _mm256_setzero_si256();
+    // The uids of the lanes (see `LANE_OF`), j + 0..8.
+    let mut uid = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+    let step = _mm256_set1_epi32(C as i32);
+    let whole = n - n % C;
+    let mut k = 0usize;
+    let blocks = value[..whole]
+        .chunks_exact(C)
+        .zip(present[..whole].chunks_exact(C));
+    for (j, (v, p)) in blocks.enumerate() {
+        let (a, b) = load(v);
+        debug_assert!(v.iter().all(|x| *x <= 1 << 32));
+        let ma = _mm256_sub_epi64(_mm256_slli_epi64::<16>(a), a);
+        let mb = _mm256_sub_epi64(_mm256_slli_epi64::<16>(b), b);
+        let pairs = _mm256_or_si256(_mm256_slli_epi32::<16>(upper(ma, mb)), uid);
+        let (pa, pb) = if SAME { (a, b) } else { load(p) };
+        let (za, zb) = (_mm256_cmpeq_epi64(pa, zero), _mm256_cmpeq_epi64(pb, zero));
+        let absent = _mm256_movemask_ps(_mm256_castsi256_ps(upper(za, zb))) as usize & 0xff;
+        // SAFETY: 8 bytes.
+        let idx = unsafe { _mm_loadl_epi64(PACK[absent].as_ptr().cast::<__m128i>()) };
+        let packed = _mm256_permutevar8x32_epi32(pairs, _mm256_cvtepu8_epi32(idx));
+        // SAFETY: k <= 8 * j (k moves on by at most 8 per block), so the 32 bytes (eight pairs
+        // of two u16, their layout asserted above) at k lie in the row's first 8 * j + 8 <= n
+        // slots. (A checked slice cost five instructions per block: LLVM cannot see k <= 8j.)
+        debug_assert!(k <= j * C && j * C + C <= out.len());
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(k).cast::<__m256i>(), packed) };
+        k += usize::from(PRESENT[absent]);
+        uid = _mm256_add_epi32(uid, step);
+    }
+    for j in whole..n {
+        out[k] = (j as u16, ((value[j] * 65_535) >> 32) as u16);
+        k += usize::from(present[j] > 0);
+    }
+    row.truncate(k);
 }
