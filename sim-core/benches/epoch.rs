@@ -20,9 +20,10 @@ fn subnet(yuma3: bool, liquid_alpha: bool, measured: bool) -> EpochInput {
         (x >> 33) as u16
     };
     // (Drawn only when measured: the other variants' weights are the same draws as ever.)
-    let quality: Vec<u32> = match measured {
-        true => (0..n).map(|_| 6_553 + u32::from(next()) % 58_982).collect(),
-        false => vec![],
+    let quality: Vec<u32> = if measured {
+        (0..n).map(|_| 6_553 + u32::from(next()) % 58_982).collect()
+    } else {
+        vec![]
     };
     let weights = (0..validators)
         .map(|i| {

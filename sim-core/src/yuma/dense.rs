@@ -955,6 +955,7 @@ fn normalize_rows<T: Cell>(
             _ => false,
         };
         if kernel {
+            // Written by the kernel; `high` stays 0, since no entry is 1.
         } else if total > 1 {
             // Raw u16 weights, a total of at least 2: `Recip16`.
             let recip = Recip16::new(total);
