@@ -10,5 +10,7 @@ pub mod spec;
 pub mod staker;
 pub mod trader;
 pub mod validator;
+#[cfg(target_arch = "x86_64")]
+mod weights_avx2;
 
 pub use spec::{build, parse, Population, SpecContext, SpecProblem};

@@ -120,6 +120,15 @@ impl Validator {
 
 /// Scores to weight pairs: each positive score over the largest, in u16; zeros left out.
 pub fn to_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(weights) = crate::weights_avx2::to_u16_weights(scores) {
+        return weights;
+    }
+    plain_u16_weights(scores)
+}
+
+/// [`to_u16_weights`] one score at a time: the reference, and what runs without AVX2.
+fn plain_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
     let max = scores.iter().copied().fold(0.0f64, f64::max);
     if max <= 0.0 {
         return Vec::new();
@@ -139,7 +148,7 @@ pub fn to_u16_weights(scores: &[f64]) -> Vec<(u16, u16)> {
 
 /// `x.round() as u16` (half away from zero, saturating, NaN to 0) without libm's `round`, which
 /// baseline x86-64 calls as a function: for 0 <= x < 2^32 the fraction `x - trunc(x)` is exact.
-fn round_to_u16(x: f64) -> u16 {
+pub(crate) fn round_to_u16(x: f64) -> u16 {
     let whole = x as u32; // truncates; NaN and negatives give 0, saturates above
     let up = u32::from(x - f64::from(whole) >= 0.5);
     whole.saturating_add(up).min(u32::from(u16::MAX)) as u16
@@ -256,6 +265,55 @@ mod tests {
                 .collect();
             assert_eq!(to_u16_weights(&scores), reference(&scores), "case {case}");
         }
+    }
+
+    /// The AVX2 form (where this processor has it) against the plain one, on every length up
+    /// to 300 around each block size, with the values that take the edges: zeros of both signs,
+    /// negatives, NaN, infinities (the kernel declines), subnormals, scores that round to 0 or
+    /// sit at a half, and maxima in the tail.
+    #[test]
+    fn weights_avx2_is_the_plain_form() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut rng = sim_core::rng::named_stream(11, "weights avx2");
+        let mut declined = 0;
+        for case in 0..40_000 {
+            let n = if case < 1200 {
+                case % 300
+            } else {
+                rng.gen_range(0..300usize)
+            };
+            let max = 0.5 + rng.gen::<f64>();
+            let scores: Vec<f64> = (0..n)
+                .map(|_| match rng.gen_range(0..40) {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => -rng.gen::<f64>(),
+                    3 if case % 7 == 0 => f64::NAN,
+                    4 if case % 101 == 0 => f64::INFINITY,
+                    5 if case % 53 == 0 => f64::NEG_INFINITY,
+                    6 => f64::MIN_POSITIVE * rng.gen::<f64>(),
+                    7 => max * rng.gen::<f64>() * 1e-5,
+                    // a quotient at a half of the u16 scale, and its neighbours
+                    8 => {
+                        let h = (f64::from(rng.gen_range(0..65535u32)) + 0.5) / 65535.0 * max;
+                        [h, h.next_up(), h.next_down()][rng.gen_range(0..3)]
+                    }
+                    9 => max,
+                    _ => max * rng.gen::<f64>(),
+                })
+                .collect();
+            match crate::weights_avx2::to_u16_weights(&scores) {
+                Some(w) => assert_eq!(w, plain_u16_weights(&scores), "case {case}: {scores:?}"),
+                None => declined += 1,
+            }
+        }
+        assert!(declined > 0 && declined < 1000, "{declined} declined");
+        assert_eq!(
+            crate::weights_avx2::to_u16_weights(&vec![1.0; 65_537]),
+            None
+        );
     }
 
     #[test]
