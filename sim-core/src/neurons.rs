@@ -155,9 +155,47 @@ impl Neurons {
     }
 
     pub fn uid_of(&self, hotkey: HotkeyId) -> Option<u16> {
-        self.hotkey
-            .iter()
-            .position(|h| *h == hotkey)
-            .map(|u| u as u16)
+        // Sixteen hotkeys a step, tested with one OR of comparisons (it vectorises), and the
+        // first match then found in that block: agents ask for their UID at every act, and a
+        // search that stops at each entry compared one id at a time.
+        const STEP: usize = 16;
+        let blocks = self.hotkey.chunks_exact(STEP);
+        let rest = blocks.remainder();
+        for (b, block) in blocks.enumerate() {
+            if block.iter().fold(false, |any, h| any | (*h == hotkey)) {
+                let at = block.iter().position(|h| *h == hotkey).unwrap_or(0);
+                return Some((b * STEP + at) as u16);
+            }
+        }
+        let at = rest.iter().position(|h| *h == hotkey)?;
+        Some((self.hotkey.len() - rest.len() + at) as u16)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocked search against the first position, on columns of every length to 300 (block
+    /// tails included), ids repeated, present and absent.
+    #[test]
+    fn uid_of_is_the_first_position() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        for case in 0..3_000 {
+            let n = case % 300;
+            let mut nr = Neurons::default();
+            for _ in 0..n {
+                nr.push(HotkeyId(rng.gen_range(0..400)), 0);
+            }
+            for id in 0..420 {
+                let first = nr
+                    .hotkeys()
+                    .iter()
+                    .position(|h| h.0 == id)
+                    .map(|u| u as u16);
+                assert_eq!(nr.uid_of(HotkeyId(id)), first, "case {case}, id {id}");
+            }
+        }
     }
 }

@@ -85,6 +85,14 @@ pub fn standard_normal(rng: &mut SimRng) -> f64 {
             return x;
         }
     }
+    replayed_normal(bits, rng)
+}
+
+/// `rand_distr`'s draw from `bits` and then `rng`: out of line, so that the fast path above
+/// stays small enough to be inlined.
+#[cold]
+#[inline(never)]
+fn replayed_normal(bits: u64, rng: &mut SimRng) -> f64 {
     rand_distr::StandardNormal.sample(&mut Replay {
         first: Some(bits),
         rng,
@@ -123,8 +131,19 @@ impl rand::RngCore for Replay<'_> {
 /// kept by the wedge test when the next uniform is the largest (f(x_256) + (f(x_255) - f(x_256))
 /// (1 - 2^-53) < 1 = pdf of so small an x). Should the library not answer so (another version),
 /// the table is all zeros: no fast path then, every draw the library's.
+#[inline]
 fn ziggurat_layers() -> &'static [f64; 256] {
-    static LAYERS: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
+    match LAYERS.get() {
+        Some(layers) => layers,
+        None => init_layers(),
+    }
+}
+
+static LAYERS: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
+
+#[cold]
+#[inline(never)]
+fn init_layers() -> &'static [f64; 256] {
     LAYERS.get_or_init(|| read_layers().unwrap_or([0.0; 256]))
 }
 
