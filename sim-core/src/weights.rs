@@ -94,7 +94,10 @@ pub fn set_weights(
     }
     let row = &mut subnet.neurons.weights[usize::from(uid)];
     row.clear();
-    if weights.iter().any(|&(_, w)| w == u16::MAX) {
+    if weights
+        .iter()
+        .fold(false, |any, &(_, w)| any | (w == u16::MAX))
+    {
         // The largest is 65,535: the factor is 65,535 / 65,535 = 1 exactly and every w * 1
         // rounds to w, so the row is stored as sent (what `to_u16_weights`-style callers send).
         row.extend_from_slice(weights);
@@ -112,9 +115,17 @@ pub fn set_weights(
 /// needed: `set_weights` runs for every validator every tempo.
 fn check_uids(weights: &[(u16, u16)], n: usize) -> Result<(), WeightsError> {
     let past_n = |&&(target, _): &&(u16, u16)| usize::from(target) >= n;
-    if weights.windows(2).all(|p| p[0].0 < p[1].0) {
-        return match weights.iter().find(past_n) {
-            Some(&(target, _)) => Err(WeightsError::InvalidUid(target)),
+    // Both tests over the whole list without an early exit, so that they vectorise; in
+    // increasing order only the last UID can tell that some UID is past the end.
+    let increasing = weights
+        .iter()
+        .zip(weights.iter().skip(1))
+        .fold(true, |ok, (a, b)| ok & (a.0 < b.0));
+    if increasing {
+        return match weights.last().filter(past_n) {
+            Some(_) => Err(WeightsError::InvalidUid(
+                weights.iter().find(past_n).map_or(0, |&(target, _)| target),
+            )),
             None => Ok(()),
         };
     }
