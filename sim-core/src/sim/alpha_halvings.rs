@@ -6,7 +6,6 @@ use crate::emission::{block_emission_for_issuance, halving_threshold, halvings_a
 use crate::subnet::Subnet;
 use crate::time::UnixMillis;
 use crate::units::{BlockNumber, NetUid};
-use std::collections::BTreeMap;
 
 /// A subnet's alpha halving: the first block whose coinbase mints its alpha at the halved rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +31,8 @@ struct Watch {
 /// Watches every subnet's alpha issuance for its next halving.
 #[derive(Debug, Default)]
 pub struct AlphaHalvings {
-    watch: BTreeMap<NetUid, Watch>,
+    /// By netuid (a vector: every block looks up every subnet).
+    watch: Vec<Option<Watch>>,
     records: Vec<AlphaHalvingRecord>,
 }
 
@@ -45,7 +45,11 @@ impl AlphaHalvings {
     pub fn observe(&mut self, block: BlockNumber, time_ms: UnixMillis, subnets: &[Subnet]) {
         for s in subnets.iter().filter(|s| !s.is_root()) {
             let issuance = s.alpha_issuance();
-            let w = self.watch.entry(s.netuid).or_insert_with(|| Watch::new(s));
+            let at = usize::from(s.netuid.0);
+            if self.watch.len() <= at {
+                self.watch.resize(at + 1, None);
+            }
+            let w = self.watch[at].get_or_insert_with(|| Watch::new(s));
             if w.registered_at != s.registered_at {
                 *w = Watch::new(s);
             }
