@@ -511,3 +511,222 @@ unsafe fn compact_fractions<const SAME: bool>(
     }
     row.truncate(k);
 }
+
+impl Avx2 {
+    /// `col_range` (`dense.rs`) for u32 W and at least one row: each column's smallest and
+    /// largest value over `rows` (indices of `m`'s `n`-wide rows) into `lo` and `hi`. See
+    /// [`col_range`].
+    #[inline(always)]
+    pub(super) fn col_range(
+        self,
+        m: &[u32],
+        n: usize,
+        rows: &[u32],
+        lo: &mut Vec<u64>,
+        hi: &mut Vec<u64>,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            col_range(m, n, rows, lo, hi)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+
+    /// The consensus keys (`column_quantiles` in `dense.rs`) for u32 W: for each voter row k
+    /// (`rows[k]`, an index of `m`'s `n`-wide rows) and column j, `keys[k * n + j]` =
+    /// (((v >> shift[j]) - base[j]) & 0xf8) | (j % 8) with v = `m[rows[k] * n + j]`, where
+    /// every (v >> shift[j]) - base[j] is in 0..256 (the caller's shifts and bases from the
+    /// columns' ranges; debug-asserted). See [`bucket_keys`].
+    #[inline(always)]
+    pub(super) fn bucket_keys(
+        self,
+        m: &[u32],
+        n: usize,
+        rows: &[u32],
+        (shift, base): (&[u32], &[u32]),
+        keys: &mut [u8],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            bucket_keys(m, n, rows, (shift, base), keys)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+
+    /// The 32-bit mask of the bytes where `a` and `b` are equal (bit t for byte t): the
+    /// consensus gather's member test, one `vpcmpeqb` and one `vpmovmskb` per 32 keys (the
+    /// plain form's SWAR takes four words of five instructions each).
+    #[inline(always)]
+    pub(super) fn equal_bytes(self, a: &[u8; 32], b: &[u8; 32]) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            equal_bytes(a, b)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::col_range`]. 32 columns (eight vectors: four of minima, four of maxima) per
+/// pass over the rows, one `vpminud` and one `vpmaxud` per eight entries. Not inlined: inside
+/// the epoch's body LLVM kept the plain form's accumulators on the stack (a load and a store
+/// around every min and max: 41 instructions per row of a block instead of about 20).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline(never)]
+unsafe fn col_range(m: &[u32], n: usize, rows: &[u32], lo: &mut Vec<u64>, hi: &mut Vec<u64>) {
+    use std::arch::x86_64::*;
+    const C: usize = 32;
+    lo.clear();
+    hi.clear();
+    let (&first, rest) = rows.split_first().expect("at least one row");
+    // A macro, not a closure (closures do not inherit the target features).
+    macro_rules! block {
+        ($r:expr, $j0:expr) => {{
+            let b: &[u32; C] = m[$r as usize * n + $j0..][..C].try_into().unwrap();
+            // SAFETY: 128 bytes, four unaligned 32-byte loads.
+            unsafe {
+                let p = b.as_ptr().cast::<__m256i>();
+                [
+                    _mm256_loadu_si256(p),
+                    _mm256_loadu_si256(p.add(1)),
+                    _mm256_loadu_si256(p.add(2)),
+                    _mm256_loadu_si256(p.add(3)),
+                ]
+            }
+        }};
+    }
+    let whole = n - n % C;
+    for j0 in (0..whole).step_by(C) {
+        let mut low = block!(first, j0);
+        let mut high = low;
+        for &r in rest {
+            let b = block!(r, j0);
+            for t in 0..4 {
+                low[t] = _mm256_min_epu32(low[t], b[t]);
+                high[t] = _mm256_max_epu32(high[t], b[t]);
+            }
+        }
+        let mut out = [[0u32; C]; 2];
+        for (o, v) in out.iter_mut().zip([low, high]) {
+            // SAFETY: 128 bytes, four unaligned 32-byte stores into a local array.
+            unsafe {
+                let p = o.as_mut_ptr().cast::<__m256i>();
+                for (t, x) in v.into_iter().enumerate() {
+                    _mm256_storeu_si256(p.add(t), x);
+                }
+            }
+        }
+        lo.extend(out[0].iter().map(|x| u64::from(*x)));
+        hi.extend(out[1].iter().map(|x| u64::from(*x)));
+    }
+    lo.extend(
+        m[first as usize * n + whole..][..n - whole]
+            .iter()
+            .map(|x| u64::from(*x)),
+    );
+    hi.extend_from_slice(&lo[whole..]);
+    for &r in rest {
+        for j in whole..n {
+            let x = u64::from(m[r as usize * n + j]);
+            lo[j] = lo[j].min(x);
+            hi[j] = hi[j].max(x);
+        }
+    }
+}
+
+/// See [`Avx2::bucket_keys`]. Per 32 entries: four vectors of eight u32 values shifted by
+/// their columns' counts (`vpsrlvd`, no count mask: every count is below 32) less their
+/// columns' bases, each in 0..256, so the two saturating packs (u32 -> u16 -> u8) are exact;
+/// the packs interleave the four vectors' 128-bit halves, which one `vpermd` puts back in
+/// column order; then the mask and the lanes (j % 8, the same for every block of 32) as bytes.
+/// LLVM narrowed each vector apart (`vextracti128`, `vpshufb` twice, `vpunpckldq`) and
+/// subtracted, masked and ORed in 8-byte pieces: about 60 instructions per 32 keys, here 20.
+/// Not inlined, as [`col_range`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline(never)]
+unsafe fn bucket_keys(
+    m: &[u32],
+    n: usize,
+    rows: &[u32],
+    (shift, base): (&[u32], &[u32]),
+    keys: &mut [u8],
+) {
+    use std::arch::x86_64::*;
+    const C: usize = 32;
+    let (shift, base) = (&shift[..n], &base[..n]);
+    debug_assert!(shift.iter().all(|s| *s < 32));
+    let whole = n - n % C;
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    let mask = _mm256_set1_epi8(0xf8u8 as i8);
+    let lanes = _mm256_set1_epi64x(0x0706_0504_0302_0100);
+    macro_rules! load {
+        ($x:expr, $j0:expr) => {{
+            let b: &[u32; C] = $x[$j0..$j0 + C].try_into().unwrap();
+            // SAFETY: 128 bytes, four unaligned 32-byte loads.
+            unsafe {
+                let p = b.as_ptr().cast::<__m256i>();
+                [
+                    _mm256_loadu_si256(p),
+                    _mm256_loadu_si256(p.add(1)),
+                    _mm256_loadu_si256(p.add(2)),
+                    _mm256_loadu_si256(p.add(3)),
+                ]
+            }
+        }};
+    }
+    for (k, &r) in rows.iter().enumerate() {
+        let row = &m[r as usize * n..][..n];
+        let out = &mut keys[k * n..][..n];
+        for j0 in (0..whole).step_by(C) {
+            let (v, s, b) = (load!(row, j0), load!(shift, j0), load!(base, j0));
+            // (A loop, not `array::from_fn`: its closure would not inherit the features.)
+            let mut d = [_mm256_setzero_si256(); 4];
+            for t in 0..4 {
+                d[t] = _mm256_sub_epi32(_mm256_srlv_epi32(v[t], s[t]), b[t]);
+            }
+            debug_assert!(
+                (j0..j0 + C).all(|j| (row[j] >> shift[j]).wrapping_sub(base[j]) < 256),
+                "a key's bucket past the byte"
+            );
+            let bytes = _mm256_packus_epi16(
+                _mm256_packus_epi32(d[0], d[1]),
+                _mm256_packus_epi32(d[2], d[3]),
+            );
+            let keys = _mm256_or_si256(
+                _mm256_and_si256(_mm256_permutevar8x32_epi32(bytes, order), mask),
+                lanes,
+            );
+            let o: &mut [u8; C] = (&mut out[j0..j0 + C]).try_into().unwrap();
+            // SAFETY: 32 bytes, an unaligned store.
+            unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast::<__m256i>(), keys) };
+        }
+        for j in whole..n {
+            let d = (row[j] >> shift[j]).wrapping_sub(base[j]);
+            debug_assert!(d < 256, "a key's bucket past the byte");
+            out[j] = (d as u8 & 0xf8) | (j % 8) as u8;
+        }
+    }
+}
+
+/// See [`Avx2::equal_bytes`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn equal_bytes(a: &[u8; 32], b: &[u8; 32]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: 32 bytes each, unaligned loads.
+    let (a, b) = unsafe {
+        (
+            _mm256_loadu_si256(a.as_ptr().cast::<__m256i>()),
+            _mm256_loadu_si256(b.as_ptr().cast::<__m256i>()),
+        )
+    };
+    _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)) as u32
+}
