@@ -389,6 +389,32 @@ unsafe fn scatter_sorted(dst: &mut [u16], row: &[(u16, u16)]) -> bool {
             expect = _mm256_add_epi32(_mm256_set1_epi32(next as i32), iota);
         }
     }
+    // The rest (1-7 pairs) as the last eight of the row when it continues the uids from
+    // `next`: the pairs before the rest were all written (the last of them at next - 1, uids
+    // strictly increasing), so the eight expected uids start at next - (8 - rest); the eight
+    // values stored there rewrite those pairs' own values. Otherwise one by one (a row's rest
+    // took ~10 instructions per pair).
+    let rest = row.len() - chunks * 8;
+    if rest > 0 && chunks > 0 && next + rest <= n {
+        if let Some(start) = next.checked_sub(8 - rest) {
+            let last: &[(u16, u16); 8] = row[row.len() - 8..].try_into().unwrap();
+            // SAFETY: 32 bytes (eight pairs of two u16, their layout asserted above).
+            let p = unsafe { _mm256_loadu_si256(last.as_ptr().cast::<__m256i>()) };
+            let expect = _mm256_add_epi32(_mm256_set1_epi32(start as i32), iota);
+            if _mm256_testz_si256(_mm256_xor_si256(p, expect), uids) != 0 {
+                let v = _mm256_permute4x64_epi64::<0b11_11_10_00>(_mm256_shuffle_epi8(p, values));
+                let out: &mut [u16; 8] = (&mut dst[start..start + 8]).try_into().unwrap();
+                // SAFETY: 16 bytes, an unaligned store.
+                unsafe {
+                    _mm_storeu_si128(
+                        out.as_mut_ptr().cast::<__m128i>(),
+                        _mm256_castsi256_si128(v),
+                    )
+                };
+                return true;
+            }
+        }
+    }
     for &(j, v) in &row[chunks * 8..] {
         if !one(dst, j, v, &mut next) {
             return false;
