@@ -2290,7 +2290,10 @@ impl Dense {
                         *x += zero_stake;
                     }
                 }
-                let (bucket, below) = scan_buckets(h, m);
+                let (bucket, below) = match avx2 {
+                    Some(x) => x.scan_buckets(h, m),
+                    None => scan_buckets(h, m),
+                };
                 // In the keys' form: bucket * 8 + j % 8, with j % 8 = t.
                 let chosen: [u8; 8] = std::array::from_fn(|t| (bucket[t] * 8 + t) as u8);
                 let (at, len) = (g0 + g * 8, (width - g * 8).min(8));
@@ -3562,6 +3565,7 @@ mod kernel_tests {
     fn scan_buckets_is_the_scalar_scan() {
         // Against the scan it replaced: per column, buckets summed until one takes the sum
         // above m (an early exit), 31 and the whole sum when none does.
+        let avx2 = Avx2::detect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(41);
         for round in 0..100_000 {
             let mut h = [0u64; 256];
@@ -3599,10 +3603,18 @@ mod kernel_tests {
                     (bucket, below)
                 })
                 .collect();
+            // The AVX2 kernel (`Avx2::scan_buckets`) on a copy, where there is one.
+            let mut copy = h;
             let (bucket, below) = scan_buckets(&mut h, m);
             let got: Vec<(usize, u64)> = bucket.into_iter().zip(below).collect();
             assert_eq!(got, want, "round {round} m {m}");
             assert!(h.iter().all(|x| *x == 0));
+            if let Some(avx2) = avx2 {
+                let (bucket, below) = avx2.scan_buckets(&mut copy, m);
+                let got: Vec<(usize, u64)> = bucket.into_iter().zip(below).collect();
+                assert_eq!(got, want, "AVX2, round {round} m {m}");
+                assert!(copy.iter().all(|x| *x == 0), "AVX2, round {round}");
+            }
         }
     }
 
