@@ -2383,7 +2383,10 @@ impl Dense {
                 len += 1;
             }
             let q = if len <= SMALL_QUANTILE {
-                small_weighted_quantile(&run[..len], s.below[j], m)
+                match avx2 {
+                    Some(x) if len <= 4 => x.small_quantile(&run[..len], s.below[j], m),
+                    _ => small_weighted_quantile(&run[..len], s.below[j], m),
+                }
             } else {
                 weighted_quantile(&mut run[..len], &mut s.sel_b[..len], s.below[j], m)
             };
@@ -4282,6 +4285,46 @@ mod kernel_tests {
             });
             let want = (0..32).fold(0u32, |f, t| f | u32::from(a[t] == b[t]) << t);
             assert_eq!(avx2.equal_bytes(&a, &b), want, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn small_quantile_is_small_weighted_quantile() {
+        let Some(avx2) = Avx2::detect() else { return };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
+        for _ in 0..200_000 {
+            let len = rng.gen_range(1..=4);
+            // Few distinct values (ties), the extremes of a weight, stakes of any size.
+            let values = [
+                0,
+                1,
+                rng.gen::<u32>().into(),
+                rng.gen::<u32>().into(),
+                1 << 32,
+            ];
+            // Exactly `len` pairs in the allocation: the masked loads must not need more.
+            let a: Vec<(u64, u64)> = (0..len)
+                .map(|_| {
+                    let st = rng.gen::<u64>() >> rng.gen_range(28..64);
+                    (values[rng.gen_range(0..values.len())], st.max(1))
+                })
+                .collect();
+            let total: u64 = a.iter().map(|p| p.1).sum();
+            let below = rng.gen::<u64>() >> rng.gen_range(30..64);
+            // Minorities at the ends and at the partial sums (ties), below + total excluded.
+            let minority = below
+                + match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => total - 1,
+                    2 => a[..rng.gen_range(0..len)].iter().map(|p| p.1).sum::<u64>(),
+                    _ => rng.gen_range(0..total),
+                };
+            let want = small_weighted_quantile(&a, below, minority);
+            assert_eq!(
+                avx2.small_quantile(&a, below, minority),
+                want,
+                "{a:?} {below} {minority}"
+            );
         }
     }
 }

@@ -813,3 +813,82 @@ unsafe fn scan_buckets(h: &mut [u64; 256], m: u64) -> ([usize; 8], [u64; 8]) {
     }
     (std::array::from_fn(|t| (32 - o[t] as usize).min(31)), b)
 }
+
+impl Avx2 {
+    /// `small_weighted_quantile` (`dense.rs`) for one to four pairs (value, stake): the
+    /// smallest value v with below + S(<= v) > minority, under the same preconditions (the
+    /// largest value qualifies; values, stakes and their sums below 2^62). See
+    /// [`small_quantile`].
+    #[inline(always)]
+    pub(super) fn small_quantile(self, a: &[(u64, u64)], below: u64, minority: u64) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            small_quantile(a, below, minority)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+// The consensus members are read as pairs of u64 (value, stake).
+const _: () = assert!(
+    std::mem::offset_of!((u64, u64), 0) == 0
+        && std::mem::offset_of!((u64, u64), 1) == 8
+        && std::mem::size_of::<(u64, u64)>() == 16
+);
+
+/// See [`Avx2::small_quantile`]. The candidates in the lanes of one vector (read by masked
+/// loads, so no slot past the slice is touched; missing ones set to i64::MAX, which never
+/// beats a real one), and per pair k, S += stake_k in the lanes whose candidate is at least
+/// value_k: one compare and one `vpandn` per pair for all candidates at once, where the plain
+/// form loops over the pairs once per candidate with a branch per pair. Then the qualifying
+/// candidates' minimum across the lanes (signed compares: every value is below 2^63).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn small_quantile(a: &[(u64, u64)], below: u64, minority: u64) -> u64 {
+    use std::arch::x86_64::*;
+    let len = a.len();
+    debug_assert!((1..=4).contains(&len) && minority < 1 << 62);
+    debug_assert!(a.iter().all(|(v, st)| *v < 1 << 62 && *st < 1 << 62));
+    let n = _mm256_set1_epi64x(len as i64);
+    // The pair index of each u64 of the first two pairs and of the next two.
+    let (first, second) = (
+        _mm256_setr_epi64x(0, 0, 1, 1),
+        _mm256_setr_epi64x(2, 2, 3, 3),
+    );
+    let p = a.as_ptr().cast::<i64>();
+    // SAFETY: a masked load reads only the lanes whose mask is set, here those of pairs
+    // 0..len, which are in the slice (pairs of two u64, their layout asserted above); the
+    // second address is formed by `wrapping_add`, as it may lie past the slice when len <= 2
+    // (nothing is read there then).
+    let (lo, hi) = unsafe {
+        (
+            _mm256_maskload_epi64(p, _mm256_cmpgt_epi64(n, first)),
+            _mm256_maskload_epi64(p.wrapping_add(4), _mm256_cmpgt_epi64(n, second)),
+        )
+    };
+    // Values of pairs 0, 2, 1, 3 (the order does not matter), i64::MAX past the slice.
+    let max = _mm256_set1_epi64x(i64::MAX);
+    let present = _mm256_cmpgt_epi64(n, _mm256_setr_epi64x(0, 2, 1, 3));
+    let v = _mm256_blendv_epi8(max, _mm256_unpacklo_epi64(lo, hi), present);
+    let mut at_most = _mm256_set1_epi64x(below as i64);
+    for &(x, st) in a {
+        let above = _mm256_cmpgt_epi64(_mm256_set1_epi64x(x as i64), v);
+        at_most = _mm256_add_epi64(
+            at_most,
+            _mm256_andnot_si256(above, _mm256_set1_epi64x(st as i64)),
+        );
+    }
+    let qualifies = _mm256_cmpgt_epi64(at_most, _mm256_set1_epi64x(minority as i64));
+    let c = _mm256_blendv_epi8(max, v, qualifies);
+    // The minimum of the four lanes: halves swapped, then pairs within each half.
+    let s = _mm256_permute4x64_epi64::<0b01_00_11_10>(c);
+    let c = _mm256_blendv_epi8(c, s, _mm256_cmpgt_epi64(c, s));
+    let s = _mm256_shuffle_epi32::<0b01_00_11_10>(c);
+    let c = _mm256_blendv_epi8(c, s, _mm256_cmpgt_epi64(c, s));
+    let q = _mm_cvtsi128_si64(_mm256_castsi256_si128(c)) as u64;
+    debug_assert!(q < 1 << 62, "no candidate qualified");
+    q
+}
