@@ -10,10 +10,12 @@
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
 //! sound exactly when the processor supports the features, checked at run time just before;
-//! and the five kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! and the kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
 //! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`], [`Avx2::count_and_sum`],
-//! [`Avx2::scatter_sorted`]), whose unaligned loads and stores go through fixed-size arrays
-//! taken from checked slices.
+//! [`Avx2::scatter_sorted`], and for the consensus [`Avx2::col_range`],
+//! [`Avx2::bucket_keys`], [`Avx2::equal_bytes`], [`Avx2::scan_buckets`],
+//! [`Avx2::small_quantile`]), whose unaligned loads and stores go through fixed-size arrays
+//! taken from checked slices (and, in `small_quantile`, masked loads of the slice's pairs).
 #![allow(unsafe_code)]
 
 use super::dense::Dense;
