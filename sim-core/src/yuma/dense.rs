@@ -108,6 +108,9 @@ pub(super) struct Dense {
     /// subtracted from each shifted value's low byte, it makes bucket 0 the column's lowest
     /// values (`Dense::column_quantiles`); and the columns' smallest values.
     base: Vec<u8>,
+    /// The same shifted smallest values in full (u32; read only for u32 W, whose values and
+    /// so their shifts fit), for the AVX2 keys ([`Avx2::bucket_keys`]).
+    base32: Vec<u32>,
     col_lo: Vec<u64>,
     /// Consensus: per column, whether all its voters give it one value (see the use).
     flat: Vec<bool>,
@@ -117,6 +120,9 @@ pub(super) struct Dense {
     /// Consensus: each voter's histogram bucket per column (row-major), each column's chosen
     /// bucket and the stake below it, and the chosen bucket's members per column.
     keys: Vec<u8>,
+    /// Consensus: the histogram of four groups of eight columns (see the use), all zero
+    /// between epochs: every bucket scan leaves its group's array zero.
+    hist: Vec<[u64; 256]>,
     chosen: Vec<u8>,
     below: Vec<u64>,
     members: Vec<(u64, u64)>,
@@ -285,6 +291,8 @@ trait Cell:
     fn low_byte(self) -> u8;
     /// The row itself where `Self` is u32 (for the AVX2 normalisation), `None` for u64.
     fn narrow_row(row: &mut [Self]) -> Option<&mut [u32]>;
+    /// The same for a shared slice (the consensus kernels read u32 W).
+    fn narrow(m: &[Self]) -> Option<&[u32]>;
 }
 
 impl Cell for u64 {
@@ -310,6 +318,10 @@ impl Cell for u64 {
     fn narrow_row(_: &mut [u64]) -> Option<&mut [u32]> {
         None
     }
+    #[inline(always)]
+    fn narrow(_: &[u64]) -> Option<&[u32]> {
+        None
+    }
 }
 
 impl Cell for u32 {
@@ -333,6 +345,10 @@ impl Cell for u32 {
     #[inline(always)]
     fn narrow_row(row: &mut [u32]) -> Option<&mut [u32]> {
         Some(row)
+    }
+    #[inline(always)]
+    fn narrow(m: &[u32]) -> Option<&[u32]> {
+        Some(m)
     }
 }
 
@@ -571,6 +587,19 @@ fn scan_buckets(h: &mut [u64; 256], m: u64) -> ([usize; 8], [u64; 8]) {
         std::array::from_fn(|t| (32 - over[t] as usize).min(31)),
         std::array::from_fn(|t| below[t] as u64),
     )
+}
+
+/// The consensus keys' shift for a column whose voters' values lie in [lo, hi]: with shift =
+/// bit length of (hi - lo) less 8, (hi >> shift) - (lo >> shift) is at most 256, and one shift
+/// more halves it where it is 256, so that every shifted value less the shifted lo is a byte
+/// (32 buckets of eight in its bits 3..8; see `Dense::column_quantiles`).
+#[inline(always)]
+fn bucket_shift(lo: u64, hi: u64) -> u32 {
+    let mut shift = (64 - (hi - lo).leading_zeros()).saturating_sub(8);
+    if (hi >> shift) - (lo >> shift) > 255 {
+        shift += 1;
+    }
+    shift
 }
 
 /// Yuma3's reading of a stored bond as a fraction: floor(b * 2^32 / 65535) = 65537 * b +
@@ -1340,11 +1369,11 @@ impl Dense {
             // borrows it alongside `s`.
             if s.w_narrow {
                 let w = std::mem::take(&mut s.w32);
-                s.column_quantiles(&w, n, m, zero_voters > 0, zero_stake);
+                s.column_quantiles(&w, n, m, (zero_voters > 0, zero_stake), avx2);
                 s.w32 = w;
             } else {
                 let w = std::mem::take(&mut s.w);
-                s.column_quantiles(&w, n, m, zero_voters > 0, zero_stake);
+                s.column_quantiles(&w, n, m, (zero_voters > 0, zero_stake), avx2);
                 s.w = w;
             }
         } else if voters > 0 {
@@ -2150,8 +2179,8 @@ impl Dense {
         w: &[T],
         n: usize,
         m: u64,
-        zero_voter: bool,
-        zero_stake: u64,
+        (zero_voter, zero_stake): (bool, u64),
+        avx2: Option<Avx2>,
     ) {
         const LOG_BUCKETS: u32 = 5;
         const BUCKETS: usize = 1 << LOG_BUCKETS;
@@ -2162,24 +2191,35 @@ impl Dense {
         // leaving the selection to the partition. The shift makes the shifted range fit in a
         // byte: with shift = bit length of (hi - lo) less 8, (hi >> shift) - (lo >> shift) is
         // at most 256, and one shift more halves it where it is 256.
-        col_range(
-            w,
-            n,
-            s.voter_rows.iter().map(|r| *r as usize),
-            &mut s.col_lo,
-            &mut s.cols.total,
-        );
-        s.shift.clear();
-        s.base.clear();
-        s.flat.clear();
-        for (&lo, &hi) in s.col_lo.iter().zip(&s.cols.total) {
-            s.flat.push(lo == hi && (!zero_voter || lo == 0));
-            let mut shift = (64 - (hi - lo).leading_zeros()).saturating_sub(LOG_BUCKETS + 3);
-            if (hi >> shift) - (lo >> shift) > 255 {
-                shift += 1;
-            }
-            s.shift.push(shift);
-            s.base.push((lo >> shift) as u8);
+        // The AVX2 kernels where W is u32 (and, for the range, there is a voter: the caller
+        // only comes with one).
+        let narrow = avx2.zip(T::narrow(w)).filter(|_| !s.voter_rows.is_empty());
+        if let Some((x, w32)) = narrow {
+            x.col_range(w32, n, &s.voter_rows, &mut s.col_lo, &mut s.cols.total);
+        } else {
+            col_range(
+                w,
+                n,
+                s.voter_rows.iter().map(|r| *r as usize),
+                &mut s.col_lo,
+                &mut s.cols.total,
+            );
+        }
+        // Sized, not cleared (every entry is written below), and written through zipped
+        // slices: four pushes per column reloaded and stored each vector's length (~55
+        // instructions per column).
+        s.shift.resize(n, 0);
+        s.base.resize(n, 0);
+        s.base32.resize(n, 0);
+        s.flat.resize(n, false);
+        let ranges = s.col_lo[..n].iter().zip(&s.cols.total[..n]);
+        let outs = (s.flat[..n].iter_mut().zip(&mut s.shift[..n]))
+            .zip(s.base[..n].iter_mut().zip(&mut s.base32[..n]));
+        for ((&lo, &hi), ((flat, shift), (base, base32))) in ranges.zip(outs) {
+            *flat = lo == hi && (!zero_voter || lo == 0);
+            *shift = bucket_shift(lo, hi);
+            *base = (lo >> *shift) as u8;
+            *base32 = (lo >> *shift) as u32;
         }
         s.lane.clear();
         s.lane.extend((0..n).map(|j| (j % 8) as u8));
@@ -2192,21 +2232,27 @@ impl Dense {
         let voters = s.voter_rows.len();
         // (Every key is written below: no clearing.)
         s.keys.resize(voters * n, 0);
-        for (k, &r) in s.voter_rows.iter().enumerate() {
-            let row = &w[r as usize * n..][..n];
-            let keys = &mut s.keys[k * n..][..n];
-            let (shift, lane, base) = (&s.shift[..n], &s.lane[..n], &s.base[..n]);
-            // The bucket is ((v >> shift) - (lo >> shift)) >> 3, kept in the key's bits 3..8:
-            // the difference is below 256 (see the shifts), so it is that of the two low bytes
-            // taken modulo 256, and monotone in v: buckets are value ranges, all the selection
-            // needs (a narrow column has fewer than 32). Its low three bits make room for the
-            // lane. Masked and ORed as bytes, after Rust's plain `>>` (one `vpand` of the
-            // shift): with the shift written as `vpsrlv*` behaves (0 past the width) and any
-            // operation after it, LLVM kept that select and halved the loop's vectors.
-            for j in 0..n {
-                let v = row[j] >> T::from(shift[j]);
-                debug_assert!(v.into() - (s.col_lo[j] >> shift[j]) < 256);
-                keys[j] = v.low_byte().wrapping_sub(base[j]) & 0xf8 | lane[j];
+        if let Some((x, w32)) = narrow {
+            // The same keys, 32 per step (`Avx2::bucket_keys`).
+            let keys = &mut s.keys[..voters * n];
+            x.bucket_keys(w32, n, &s.voter_rows, (&s.shift, &s.base32), keys);
+        } else {
+            for (k, &r) in s.voter_rows.iter().enumerate() {
+                let row = &w[r as usize * n..][..n];
+                let keys = &mut s.keys[k * n..][..n];
+                let (shift, lane, base) = (&s.shift[..n], &s.lane[..n], &s.base[..n]);
+                // The bucket is ((v >> shift) - (lo >> shift)) >> 3, kept in the key's bits 3..8:
+                // the difference is below 256 (see the shifts), so it is that of the two low bytes
+                // taken modulo 256, and monotone in v: buckets are value ranges, all the selection
+                // needs (a narrow column has fewer than 32). Its low three bits make room for the
+                // lane. Masked and ORed as bytes, after Rust's plain `>>` (one `vpand` of the
+                // shift): with the shift written as `vpsrlv*` behaves (0 past the width) and any
+                // operation after it, LLVM kept that select and halved the loop's vectors.
+                for j in 0..n {
+                    let v = row[j] >> T::from(shift[j]);
+                    debug_assert!(v.into() - (s.col_lo[j] >> shift[j]) < 256);
+                    keys[j] = v.low_byte().wrapping_sub(base[j]) & 0xf8 | lane[j];
+                }
             }
         }
         // The histogram of eight columns at a time, the voters inside, in one local 8 x 32
@@ -2218,20 +2264,27 @@ impl Dense {
         // (Sized, not cleared: every column's entry is written below.)
         s.chosen.resize(n, 0);
         s.below.resize(n, 0);
-        // Two groups (16 columns) per pass over the voters, one array each: the per-voter cost
-        // of a pass (its slice and loop) is spread over twice the entries.
-        let mut hist = [[0u64; 8 * BUCKETS]; 2];
-        for g0 in (0..n).step_by(16) {
-            let width = (n - g0).min(16);
+        // Four groups (32 columns) per pass over the voters, one array each: the per-voter
+        // cost of a pass (its slice and loop) is spread over four times the entries.
+        const GROUPS: usize = 4;
+        // In the scratch, zero from the last epoch: a local array was cleared by a `memset`
+        // of 8 KB per epoch (`rep stosb`, which callgrind counts per byte: ~8,200
+        // instructions). Allocated once.
+        if s.hist.len() != GROUPS {
+            s.hist.clear();
+            s.hist.resize(GROUPS, [0; 8 * BUCKETS]);
+        }
+        let hist: &mut [[u64; 8 * BUCKETS]; GROUPS] = (&mut s.hist[..]).try_into().unwrap();
+        debug_assert!(hist.iter().flatten().all(|x| *x == 0));
+        for g0 in (0..n).step_by(8 * GROUPS) {
+            let width = (n - g0).min(8 * GROUPS);
             for (k, &st) in s.voter_stake.iter().enumerate() {
                 let keys = &s.keys[k * n + g0..][..width];
-                if let Ok(words) = <&[u8; 16]>::try_from(keys) {
-                    let [first, second] = &mut hist;
-                    for &key in &words[..8] {
-                        first[key as usize] += st;
-                    }
-                    for &key in &words[8..] {
-                        second[key as usize] += st;
+                if let Ok(words) = <&[u8; 8 * GROUPS]>::try_from(keys) {
+                    for (h, word) in hist.iter_mut().zip(words.chunks_exact(8)) {
+                        for &key in word {
+                            h[key as usize] += st;
+                        }
                     }
                 } else {
                     for (t, &key) in keys.iter().enumerate() {
@@ -2248,7 +2301,10 @@ impl Dense {
                         *x += zero_stake;
                     }
                 }
-                let (bucket, below) = scan_buckets(h, m);
+                let (bucket, below) = match avx2 {
+                    Some(x) => x.scan_buckets(h, m),
+                    None => scan_buckets(h, m),
+                };
                 // In the keys' form: bucket * 8 + j % 8, with j % 8 = t.
                 let chosen: [u8; 8] = std::array::from_fn(|t| (bucket[t] * 8 + t) as u8);
                 let (at, len) = (g0 + g * 8, (width - g * 8).min(8));
@@ -2293,6 +2349,16 @@ impl Dense {
             for (word, chosen) in &mut groups {
                 let (word, chosen): (&[u8; 32], &[u8; 32]) =
                     (word.try_into().unwrap(), chosen.try_into().unwrap());
+                if let Some(x) = avx2 {
+                    // Equal bytes are members: the lane parts are equal by construction.
+                    let mut f = x.equal_bytes(word, chosen);
+                    while f != 0 {
+                        take(g + f.trailing_zeros() as usize);
+                        f &= f - 1;
+                    }
+                    g += 32;
+                    continue;
+                }
                 let word8 = |b: &[u8; 32], q: usize| {
                     u64::from_le_bytes(b[q * 8..][..8].try_into().unwrap())
                 };
@@ -2328,7 +2394,10 @@ impl Dense {
                 len += 1;
             }
             let q = if len <= SMALL_QUANTILE {
-                small_weighted_quantile(&run[..len], s.below[j], m)
+                match avx2 {
+                    Some(x) if len <= 4 => x.small_quantile(&run[..len], s.below[j], m),
+                    _ => small_weighted_quantile(&run[..len], s.below[j], m),
+                }
             } else {
                 weighted_quantile(&mut run[..len], &mut s.sel_b[..len], s.below[j], m)
             };
@@ -3510,6 +3579,7 @@ mod kernel_tests {
     fn scan_buckets_is_the_scalar_scan() {
         // Against the scan it replaced: per column, buckets summed until one takes the sum
         // above m (an early exit), 31 and the whole sum when none does.
+        let avx2 = Avx2::detect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(41);
         for round in 0..100_000 {
             let mut h = [0u64; 256];
@@ -3547,10 +3617,18 @@ mod kernel_tests {
                     (bucket, below)
                 })
                 .collect();
+            // The AVX2 kernel (`Avx2::scan_buckets`) on a copy, where there is one.
+            let mut copy = h;
             let (bucket, below) = scan_buckets(&mut h, m);
             let got: Vec<(usize, u64)> = bucket.into_iter().zip(below).collect();
             assert_eq!(got, want, "round {round} m {m}");
             assert!(h.iter().all(|x| *x == 0));
+            if let Some(avx2) = avx2 {
+                let (bucket, below) = avx2.scan_buckets(&mut copy, m);
+                let got: Vec<(usize, u64)> = bucket.into_iter().zip(below).collect();
+                assert_eq!(got, want, "AVX2, round {round} m {m}");
+                assert!(copy.iter().all(|x| *x == 0), "AVX2, round {round}");
+            }
         }
     }
 
@@ -4113,6 +4191,151 @@ mod kernel_tests {
         for _ in 0..1_000_000 {
             let b = rng.gen::<i64>() >> rng.gen_range(0..64);
             check(b);
+        }
+    }
+
+    /// Random u32 W (`rows x n`) whose columns are narrow (an honest network's) or spread, with
+    /// zeros and the extremes among them, and a random choice of voter rows (at least one).
+    fn narrow_matrix(rng: &mut impl Rng) -> (Vec<u32>, usize, Vec<u32>) {
+        let n = match rng.gen_range(0..4) {
+            0 => 32 * rng.gen_range(0..4),
+            _ => rng.gen_range(0..100),
+        };
+        let rows = rng.gen_range(1..70);
+        let cols: Vec<(u32, u32)> = (0..n)
+            .map(|_| {
+                let lo = rng.gen::<u32>() >> rng.gen_range(0..32);
+                let width = rng.gen::<u32>() >> rng.gen_range(0..33).min(31);
+                (lo, lo.saturating_add(width))
+            })
+            .collect();
+        let m: Vec<u32> = (0..rows * n)
+            .map(|k| {
+                let (lo, hi) = cols[k % n.max(1)];
+                match rng.gen_range(0..20) {
+                    0 => 0,
+                    1 => u32::MAX,
+                    2 => lo,
+                    3 => hi,
+                    _ => rng.gen_range(lo..=hi),
+                }
+            })
+            .collect();
+        let mut pick: Vec<u32> = (0..rows as u32).filter(|_| rng.gen_bool(0.7)).collect();
+        if pick.is_empty() {
+            pick.push(rng.gen_range(0..rows as u32));
+        }
+        // Any order and repeats: the kernels take the rows as given.
+        if rng.gen_bool(0.3) {
+            pick.reverse();
+            pick.push(pick[0]);
+        }
+        (m, n, pick)
+    }
+
+    #[test]
+    fn col_range_kernel_is_col_range() {
+        let Some(avx2) = Avx2::detect() else { return };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(31);
+        for _ in 0..20_000 {
+            let (m, n, pick) = narrow_matrix(&mut rng);
+            let (mut lo, mut hi) = (vec![], vec![]);
+            col_range(&m, n, pick.iter().map(|r| *r as usize), &mut lo, &mut hi);
+            // Stale contents of any length, which the kernel must replace.
+            let stale = rng.gen_range(0..2 * n + 2);
+            let (mut got_lo, mut got_hi) = (vec![7; stale], vec![9; stale / 2]);
+            avx2.col_range(&m, n, &pick, &mut got_lo, &mut got_hi);
+            assert_eq!((got_lo, got_hi), (lo, hi), "n {n} rows {pick:?}");
+        }
+    }
+
+    #[test]
+    fn bucket_keys_is_the_plain_loop() {
+        let Some(avx2) = Avx2::detect() else { return };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(32);
+        for _ in 0..20_000 {
+            let (m, n, pick) = narrow_matrix(&mut rng);
+            let (mut lo, mut hi) = (vec![], vec![]);
+            col_range(&m, n, pick.iter().map(|r| *r as usize), &mut lo, &mut hi);
+            let shift: Vec<u32> = lo
+                .iter()
+                .zip(&hi)
+                .map(|(l, h)| bucket_shift(*l, *h))
+                .collect();
+            let base: Vec<u8> = lo.iter().zip(&shift).map(|(l, s)| (l >> s) as u8).collect();
+            let base32: Vec<u32> = lo
+                .iter()
+                .zip(&shift)
+                .map(|(l, s)| (l >> s) as u32)
+                .collect();
+            // The plain loop of `column_quantiles`.
+            let mut want = vec![0u8; pick.len() * n];
+            for (k, &r) in pick.iter().enumerate() {
+                for j in 0..n {
+                    let v = m[r as usize * n + j] >> shift[j];
+                    assert!(u64::from(v) - (lo[j] >> shift[j]) < 256);
+                    want[k * n + j] = v.low_byte().wrapping_sub(base[j]) & 0xf8 | (j % 8) as u8;
+                }
+            }
+            let mut got = vec![0xa5u8; pick.len() * n];
+            avx2.bucket_keys(&m, n, &pick, (&shift, &base32), &mut got);
+            assert_eq!(got, want, "n {n} rows {pick:?}");
+        }
+    }
+
+    #[test]
+    fn equal_bytes_is_the_byte_compare() {
+        let Some(avx2) = Avx2::detect() else { return };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(33);
+        for _ in 0..200_000 {
+            let a: [u8; 32] = std::array::from_fn(|_| rng.gen_range(0..4) * 0x41);
+            let b: [u8; 32] = std::array::from_fn(|t| match rng.gen_range(0..3) {
+                0 => a[t],
+                1 => a[t] ^ (1 << rng.gen_range(0..8)),
+                _ => rng.gen(),
+            });
+            let want = (0..32).fold(0u32, |f, t| f | u32::from(a[t] == b[t]) << t);
+            assert_eq!(avx2.equal_bytes(&a, &b), want, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn small_quantile_is_small_weighted_quantile() {
+        let Some(avx2) = Avx2::detect() else { return };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
+        for _ in 0..200_000 {
+            let len = rng.gen_range(1..=4);
+            // Few distinct values (ties), the extremes of a weight, stakes of any size.
+            let values = [
+                0,
+                1,
+                rng.gen::<u32>().into(),
+                rng.gen::<u32>().into(),
+                1 << 32,
+            ];
+            // Exactly `len` pairs in the allocation: the masked loads must not need more.
+            let a: Vec<(u64, u64)> = (0..len)
+                .map(|_| {
+                    let st = rng.gen::<u64>() >> rng.gen_range(28..64);
+                    (values[rng.gen_range(0..values.len())], st.max(1))
+                })
+                .collect();
+            let total: u64 = a.iter().map(|p| p.1).sum();
+            let below = rng.gen::<u64>() >> rng.gen_range(30..64);
+            // Minorities at the ends and at the partial sums (ties), below + total excluded.
+            let minority = below
+                + match rng.gen_range(0..4) {
+                    0 => 0,
+                    1 => total - 1,
+                    2 => a[..rng.gen_range(0..len)].iter().map(|p| p.1).sum::<u64>(),
+                    _ => rng.gen_range(0..total),
+                };
+            let want = small_weighted_quantile(&a, below, minority);
+            assert_eq!(
+                avx2.small_quantile(&a, below, minority),
+                want,
+                "{a:?} {below} {minority}"
+            );
         }
     }
 }

@@ -10,10 +10,12 @@
 //!
 //! This is the only `unsafe` in the crate: calling a `#[target_feature]` function, which is
 //! sound exactly when the processor supports the features, checked at run time just before;
-//! and the five kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
+//! and the kernels written with AVX2 intrinsics ([`Avx2::compact_fractions`],
 //! [`Avx2::dividend_blocks`], [`Avx2::normalize_row`], [`Avx2::count_and_sum`],
-//! [`Avx2::scatter_sorted`]), whose unaligned loads and stores go through fixed-size arrays
-//! taken from checked slices.
+//! [`Avx2::scatter_sorted`], and for the consensus [`Avx2::col_range`],
+//! [`Avx2::bucket_keys`], [`Avx2::equal_bytes`], [`Avx2::scan_buckets`],
+//! [`Avx2::small_quantile`]), whose unaligned loads and stores go through fixed-size arrays
+//! taken from checked slices (and, in `small_quantile`, masked loads of the slice's pairs).
 #![allow(unsafe_code)]
 
 use super::dense::Dense;
@@ -389,6 +391,32 @@ unsafe fn scatter_sorted(dst: &mut [u16], row: &[(u16, u16)]) -> bool {
             expect = _mm256_add_epi32(_mm256_set1_epi32(next as i32), iota);
         }
     }
+    // The rest (1-7 pairs) as the last eight of the row when it continues the uids from
+    // `next`: the pairs before the rest were all written (the last of them at next - 1, uids
+    // strictly increasing), so the eight expected uids start at next - (8 - rest); the eight
+    // values stored there rewrite those pairs' own values. Otherwise one by one (a row's rest
+    // took ~10 instructions per pair).
+    let rest = row.len() - chunks * 8;
+    if rest > 0 && chunks > 0 && next + rest <= n {
+        if let Some(start) = next.checked_sub(8 - rest) {
+            let last: &[(u16, u16); 8] = row[row.len() - 8..].try_into().unwrap();
+            // SAFETY: 32 bytes (eight pairs of two u16, their layout asserted above).
+            let p = unsafe { _mm256_loadu_si256(last.as_ptr().cast::<__m256i>()) };
+            let expect = _mm256_add_epi32(_mm256_set1_epi32(start as i32), iota);
+            if _mm256_testz_si256(_mm256_xor_si256(p, expect), uids) != 0 {
+                let v = _mm256_permute4x64_epi64::<0b11_11_10_00>(_mm256_shuffle_epi8(p, values));
+                let out: &mut [u16; 8] = (&mut dst[start..start + 8]).try_into().unwrap();
+                // SAFETY: 16 bytes, an unaligned store.
+                unsafe {
+                    _mm_storeu_si128(
+                        out.as_mut_ptr().cast::<__m128i>(),
+                        _mm256_castsi256_si128(v),
+                    )
+                };
+                return true;
+            }
+        }
+    }
     for &(j, v) in &row[chunks * 8..] {
         if !one(dst, j, v, &mut next) {
             return false;
@@ -510,4 +538,359 @@ unsafe fn compact_fractions<const SAME: bool>(
         k += usize::from(present[j] > 0);
     }
     row.truncate(k);
+}
+
+impl Avx2 {
+    /// `col_range` (`dense.rs`) for u32 W and at least one row: each column's smallest and
+    /// largest value over `rows` (indices of `m`'s `n`-wide rows) into `lo` and `hi`. See
+    /// [`col_range`].
+    #[inline(always)]
+    pub(super) fn col_range(
+        self,
+        m: &[u32],
+        n: usize,
+        rows: &[u32],
+        lo: &mut Vec<u64>,
+        hi: &mut Vec<u64>,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            col_range(m, n, rows, lo, hi)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+
+    /// The consensus keys (`column_quantiles` in `dense.rs`) for u32 W: for each voter row k
+    /// (`rows[k]`, an index of `m`'s `n`-wide rows) and column j, `keys[k * n + j]` =
+    /// (((v >> shift[j]) - base[j]) & 0xf8) | (j % 8) with v = `m[rows[k] * n + j]`, where
+    /// every (v >> shift[j]) - base[j] is in 0..256 (the caller's shifts and bases from the
+    /// columns' ranges; debug-asserted). See [`bucket_keys`].
+    #[inline(always)]
+    pub(super) fn bucket_keys(
+        self,
+        m: &[u32],
+        n: usize,
+        rows: &[u32],
+        (shift, base): (&[u32], &[u32]),
+        keys: &mut [u8],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            bucket_keys(m, n, rows, (shift, base), keys)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+
+    /// The 32-bit mask of the bytes where `a` and `b` are equal (bit t for byte t): the
+    /// consensus gather's member test, one `vpcmpeqb` and one `vpmovmskb` per 32 keys (the
+    /// plain form's SWAR takes four words of five instructions each).
+    #[inline(always)]
+    pub(super) fn equal_bytes(self, a: &[u8; 32], b: &[u8; 32]) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            equal_bytes(a, b)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::col_range`]. 32 columns (eight vectors: four of minima, four of maxima) per
+/// pass over the rows, one `vpminud` and one `vpmaxud` per eight entries. Not inlined: inside
+/// the epoch's body LLVM kept the plain form's accumulators on the stack (a load and a store
+/// around every min and max: 41 instructions per row of a block instead of about 20).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline(never)]
+unsafe fn col_range(m: &[u32], n: usize, rows: &[u32], lo: &mut Vec<u64>, hi: &mut Vec<u64>) {
+    use std::arch::x86_64::*;
+    const C: usize = 32;
+    lo.clear();
+    hi.clear();
+    let (&first, rest) = rows.split_first().expect("at least one row");
+    // A macro, not a closure (closures do not inherit the target features).
+    macro_rules! block {
+        ($r:expr, $j0:expr) => {{
+            let b: &[u32; C] = m[$r as usize * n + $j0..][..C].try_into().unwrap();
+            // SAFETY: 128 bytes, four unaligned 32-byte loads.
+            unsafe {
+                let p = b.as_ptr().cast::<__m256i>();
+                [
+                    _mm256_loadu_si256(p),
+                    _mm256_loadu_si256(p.add(1)),
+                    _mm256_loadu_si256(p.add(2)),
+                    _mm256_loadu_si256(p.add(3)),
+                ]
+            }
+        }};
+    }
+    let whole = n - n % C;
+    for j0 in (0..whole).step_by(C) {
+        let mut low = block!(first, j0);
+        let mut high = low;
+        for &r in rest {
+            let b = block!(r, j0);
+            for t in 0..4 {
+                low[t] = _mm256_min_epu32(low[t], b[t]);
+                high[t] = _mm256_max_epu32(high[t], b[t]);
+            }
+        }
+        let mut out = [[0u32; C]; 2];
+        for (o, v) in out.iter_mut().zip([low, high]) {
+            // SAFETY: 128 bytes, four unaligned 32-byte stores into a local array.
+            unsafe {
+                let p = o.as_mut_ptr().cast::<__m256i>();
+                for (t, x) in v.into_iter().enumerate() {
+                    _mm256_storeu_si256(p.add(t), x);
+                }
+            }
+        }
+        lo.extend(out[0].iter().map(|x| u64::from(*x)));
+        hi.extend(out[1].iter().map(|x| u64::from(*x)));
+    }
+    lo.extend(
+        m[first as usize * n + whole..][..n - whole]
+            .iter()
+            .map(|x| u64::from(*x)),
+    );
+    hi.extend_from_slice(&lo[whole..]);
+    for &r in rest {
+        for j in whole..n {
+            let x = u64::from(m[r as usize * n + j]);
+            lo[j] = lo[j].min(x);
+            hi[j] = hi[j].max(x);
+        }
+    }
+}
+
+/// See [`Avx2::bucket_keys`]. Per 32 entries: four vectors of eight u32 values shifted by
+/// their columns' counts (`vpsrlvd`, no count mask: every count is below 32) less their
+/// columns' bases, each in 0..256, so the two saturating packs (u32 -> u16 -> u8) are exact;
+/// the packs interleave the four vectors' 128-bit halves, which one `vpermd` puts back in
+/// column order; then the mask and the lanes (j % 8, the same for every block of 32) as bytes.
+/// LLVM narrowed each vector apart (`vextracti128`, `vpshufb` twice, `vpunpckldq`) and
+/// subtracted, masked and ORed in 8-byte pieces: about 60 instructions per 32 keys, here 20.
+/// Not inlined, as [`col_range`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline(never)]
+unsafe fn bucket_keys(
+    m: &[u32],
+    n: usize,
+    rows: &[u32],
+    (shift, base): (&[u32], &[u32]),
+    keys: &mut [u8],
+) {
+    use std::arch::x86_64::*;
+    const C: usize = 32;
+    let (shift, base) = (&shift[..n], &base[..n]);
+    debug_assert!(shift.iter().all(|s| *s < 32));
+    let whole = n - n % C;
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    let mask = _mm256_set1_epi8(0xf8u8 as i8);
+    let lanes = _mm256_set1_epi64x(0x0706_0504_0302_0100);
+    macro_rules! load {
+        ($x:expr, $j0:expr) => {{
+            let b: &[u32; C] = $x[$j0..$j0 + C].try_into().unwrap();
+            // SAFETY: 128 bytes, four unaligned 32-byte loads.
+            unsafe {
+                let p = b.as_ptr().cast::<__m256i>();
+                [
+                    _mm256_loadu_si256(p),
+                    _mm256_loadu_si256(p.add(1)),
+                    _mm256_loadu_si256(p.add(2)),
+                    _mm256_loadu_si256(p.add(3)),
+                ]
+            }
+        }};
+    }
+    for (k, &r) in rows.iter().enumerate() {
+        let row = &m[r as usize * n..][..n];
+        let out = &mut keys[k * n..][..n];
+        for j0 in (0..whole).step_by(C) {
+            let (v, s, b) = (load!(row, j0), load!(shift, j0), load!(base, j0));
+            // (A loop, not `array::from_fn`: its closure would not inherit the features.)
+            let mut d = [_mm256_setzero_si256(); 4];
+            for t in 0..4 {
+                d[t] = _mm256_sub_epi32(_mm256_srlv_epi32(v[t], s[t]), b[t]);
+            }
+            debug_assert!(
+                (j0..j0 + C).all(|j| (row[j] >> shift[j]).wrapping_sub(base[j]) < 256),
+                "a key's bucket past the byte"
+            );
+            let bytes = _mm256_packus_epi16(
+                _mm256_packus_epi32(d[0], d[1]),
+                _mm256_packus_epi32(d[2], d[3]),
+            );
+            let keys = _mm256_or_si256(
+                _mm256_and_si256(_mm256_permutevar8x32_epi32(bytes, order), mask),
+                lanes,
+            );
+            let o: &mut [u8; C] = (&mut out[j0..j0 + C]).try_into().unwrap();
+            // SAFETY: 32 bytes, an unaligned store.
+            unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast::<__m256i>(), keys) };
+        }
+        for j in whole..n {
+            let d = (row[j] >> shift[j]).wrapping_sub(base[j]);
+            debug_assert!(d < 256, "a key's bucket past the byte");
+            out[j] = (d as u8 & 0xf8) | (j % 8) as u8;
+        }
+    }
+}
+
+/// See [`Avx2::equal_bytes`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn equal_bytes(a: &[u8; 32], b: &[u8; 32]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: 32 bytes each, unaligned loads.
+    let (a, b) = unsafe {
+        (
+            _mm256_loadu_si256(a.as_ptr().cast::<__m256i>()),
+            _mm256_loadu_si256(b.as_ptr().cast::<__m256i>()),
+        )
+    };
+    _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)) as u32
+}
+
+impl Avx2 {
+    /// `scan_buckets` (`dense.rs`): per column t of the bucket-major histogram `h`
+    /// (`h[b * 8 + t]`), the first bucket whose cumulative stake exceeds `m` (31 when none
+    /// does) and the stake below it, `h` left all zero; the same preconditions (m below 2^62,
+    /// entries below 2^52). See [`scan_buckets`].
+    #[inline(always)]
+    pub(super) fn scan_buckets(self, h: &mut [u64; 256], m: u64) -> ([usize; 8], [u64; 8]) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            scan_buckets(h, m)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+/// See [`Avx2::scan_buckets`]. The plain form's arithmetic with one compare per four columns
+/// and bucket: P(b + 1) > m (signed, every value below 2^63) gives -1 in the lanes past the
+/// quantile, which both counts them (subtracted from `over`) and keeps `below` (the blend's
+/// mask); the plain form took the count from the sign of m - P apart (a subtract, a shift and
+/// an add more per four columns: LLVM did not see they are the compare's).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn scan_buckets(h: &mut [u64; 256], m: u64) -> ([usize; 8], [u64; 8]) {
+    use std::arch::x86_64::*;
+    debug_assert!(m < 1 << 62 && h.iter().all(|x| *x < 1 << 52));
+    let mv = _mm256_set1_epi64x(m as i64);
+    let zero = _mm256_setzero_si256();
+    let (mut p, mut over, mut below) = ([zero; 2], [zero; 2], [zero; 2]);
+    // Two bucket rows per step (LLVM does not unroll it: three loop instructions per row).
+    for rows in h.chunks_exact_mut(16) {
+        let rows: &mut [u64; 16] = rows.try_into().unwrap();
+        let ptr = rows.as_mut_ptr().cast::<__m256i>();
+        for q in 0..4 {
+            let t = q % 2;
+            // SAFETY: the rows' four quarters, 32 bytes each, unaligned.
+            p[t] = _mm256_add_epi64(p[t], unsafe { _mm256_loadu_si256(ptr.add(q)) });
+            let past = _mm256_cmpgt_epi64(p[t], mv);
+            over[t] = _mm256_sub_epi64(over[t], past);
+            below[t] = _mm256_blendv_epi8(p[t], below[t], past);
+            // SAFETY: as the load.
+            unsafe { _mm256_storeu_si256(ptr.add(q), zero) };
+        }
+    }
+    let (mut o, mut b) = ([0u64; 8], [0u64; 8]);
+    // SAFETY: 64 bytes each, two unaligned 32-byte stores into local arrays.
+    unsafe {
+        for t in 0..2 {
+            _mm256_storeu_si256(o.as_mut_ptr().cast::<__m256i>().add(t), over[t]);
+            _mm256_storeu_si256(b.as_mut_ptr().cast::<__m256i>().add(t), below[t]);
+        }
+    }
+    (std::array::from_fn(|t| (32 - o[t] as usize).min(31)), b)
+}
+
+impl Avx2 {
+    /// `small_weighted_quantile` (`dense.rs`) for one to four pairs (value, stake): the
+    /// smallest value v with below + S(<= v) > minority, under the same preconditions (the
+    /// largest value qualifies; values, stakes and their sums below 2^62). See
+    /// [`small_quantile`].
+    #[inline(always)]
+    pub(super) fn small_quantile(self, a: &[(u64, u64)], below: u64, minority: u64) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: an `Avx2` exists only where AVX2 and BMI2 were detected.
+        unsafe {
+            small_quantile(a, below, minority)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("no Avx2 off x86-64")
+    }
+}
+
+// The consensus members are read as pairs of u64 (value, stake).
+const _: () = assert!(
+    std::mem::offset_of!((u64, u64), 0) == 0
+        && std::mem::offset_of!((u64, u64), 1) == 8
+        && std::mem::size_of::<(u64, u64)>() == 16
+);
+
+/// See [`Avx2::small_quantile`]. The candidates in the lanes of one vector (read by masked
+/// loads, so no slot past the slice is touched; missing ones set to i64::MAX, which never
+/// beats a real one), and per pair k, S += stake_k in the lanes whose candidate is at least
+/// value_k: one compare and one `vpandn` per pair for all candidates at once, where the plain
+/// form loops over the pairs once per candidate with a branch per pair. Then the qualifying
+/// candidates' minimum across the lanes (signed compares: every value is below 2^63).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi2")]
+#[inline]
+unsafe fn small_quantile(a: &[(u64, u64)], below: u64, minority: u64) -> u64 {
+    use std::arch::x86_64::*;
+    let len = a.len();
+    debug_assert!((1..=4).contains(&len) && minority < 1 << 62);
+    debug_assert!(a.iter().all(|(v, st)| *v < 1 << 62 && *st < 1 << 62));
+    let n = _mm256_set1_epi64x(len as i64);
+    // The pair index of each u64 of the first two pairs and of the next two.
+    let (first, second) = (
+        _mm256_setr_epi64x(0, 0, 1, 1),
+        _mm256_setr_epi64x(2, 2, 3, 3),
+    );
+    let p = a.as_ptr().cast::<i64>();
+    // SAFETY: a masked load reads only the lanes whose mask is set, here those of pairs
+    // 0..len, which are in the slice (pairs of two u64, their layout asserted above); the
+    // second address is formed by `wrapping_add`, as it may lie past the slice when len <= 2
+    // (nothing is read there then).
+    let (lo, hi) = unsafe {
+        (
+            _mm256_maskload_epi64(p, _mm256_cmpgt_epi64(n, first)),
+            _mm256_maskload_epi64(p.wrapping_add(4), _mm256_cmpgt_epi64(n, second)),
+        )
+    };
+    // Values of pairs 0, 2, 1, 3 (the order does not matter), i64::MAX past the slice.
+    let max = _mm256_set1_epi64x(i64::MAX);
+    let present = _mm256_cmpgt_epi64(n, _mm256_setr_epi64x(0, 2, 1, 3));
+    let v = _mm256_blendv_epi8(max, _mm256_unpacklo_epi64(lo, hi), present);
+    let mut at_most = _mm256_set1_epi64x(below as i64);
+    for &(x, st) in a {
+        let above = _mm256_cmpgt_epi64(_mm256_set1_epi64x(x as i64), v);
+        at_most = _mm256_add_epi64(
+            at_most,
+            _mm256_andnot_si256(above, _mm256_set1_epi64x(st as i64)),
+        );
+    }
+    let qualifies = _mm256_cmpgt_epi64(at_most, _mm256_set1_epi64x(minority as i64));
+    let c = _mm256_blendv_epi8(max, v, qualifies);
+    // The minimum of the four lanes: halves swapped, then pairs within each half.
+    let s = _mm256_permute4x64_epi64::<0b01_00_11_10>(c);
+    let c = _mm256_blendv_epi8(c, s, _mm256_cmpgt_epi64(c, s));
+    let s = _mm256_shuffle_epi32::<0b01_00_11_10>(c);
+    let c = _mm256_blendv_epi8(c, s, _mm256_cmpgt_epi64(c, s));
+    let q = _mm_cvtsi128_si64(_mm256_castsi256_si128(c)) as u64;
+    debug_assert!(q < 1 << 62, "no candidate qualified");
+    q
 }
