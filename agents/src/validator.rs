@@ -271,6 +271,7 @@ mod tests {
     /// to 300 around each block size, with the values that take the edges: zeros of both signs,
     /// negatives, NaN, infinities (the kernel declines), subnormals, scores that round to 0 or
     /// sit at a half, and maxima in the tail.
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn weights_avx2_is_the_plain_form() {
         if !std::is_x86_feature_detected!("avx2") {
