@@ -155,7 +155,11 @@ impl Agent for Miner {
         let elapsed = self.last_block.map_or(0, |b| block - b);
         self.last_block = Some(block);
         self.drift(elapsed, rng);
-        let registered = self.netuid.filter(|n| view.uid(*n, self.hotkey).is_some());
+        // The UID is looked up once: the view does not change during the act.
+        let place = self
+            .netuid
+            .and_then(|n| view.uid(n, self.hotkey).map(|uid| (n, uid)));
+        let registered = place.map(|(n, _)| n);
         if registered.is_none() {
             // Pruned (or never registered): free to look again.
             self.netuid = None;
@@ -164,9 +168,8 @@ impl Agent for Miner {
         match registered {
             Some(netuid) if !self.idle => {
                 let per_day = self.expected_reward(view, netuid, 7_200, true);
-                let immune = view
-                    .uid(netuid, self.hotkey)
-                    .and_then(|u| {
+                let immune = place
+                    .and_then(|(_, u)| {
                         view.subnet(netuid)
                             .map(|s| s.neurons.registered_at[usize::from(u)])
                     })
