@@ -2188,9 +2188,8 @@ impl Dense {
         // Each column's buckets cover its voters' range of values, not 0 to its maximum: an
         // honest network's columns are narrow (every validator measures the same miner, with
         // noise), and buckets from 0 put most of a column's voters into two or three of them,
-        // leaving the selection to the partition. The shift makes the shifted range fit in a
-        // byte: with shift = bit length of (hi - lo) less 8, (hi >> shift) - (lo >> shift) is
-        // at most 256, and one shift more halves it where it is 256.
+        // leaving the selection to the partition. Each column's shift makes its shifted range
+        // fit in a byte ([`bucket_shift`]).
         // The AVX2 kernels where W is u32 (and, for the range, there is a voter: the caller
         // only comes with one).
         let narrow = avx2.zip(T::narrow(w)).filter(|_| !s.voter_rows.is_empty());
